@@ -1,0 +1,12 @@
+.PHONY: setup run test
+
+setup:
+	bash .ci/setup.sh
+
+run: setup
+	.venv/bin/flask --app app db upgrade
+	.venv/bin/flask --app app demo load
+	.venv/bin/flask --app app run --host 127.0.0.1 --port 5000
+
+test:
+	bash .ci/test.sh

@@ -1,0 +1,44 @@
+"""The imready web application: `create_app()` wires configuration, extensions and blueprints."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from assessment import cli, db, demo, i18n
+from flask_wtf.csrf import CSRFProtect
+
+from assessment.web import catalog, errors, results, site, survey
+
+ROOT = Path(__file__).resolve().parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure an instance of the app."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(
+        SECRET_KEY="dev",
+        DATABASE_URL=f"sqlite:///{Path(app.instance_path) / 'imready.db'}",
+        QUESTIONNAIRE_DIR=str(ROOT / "questionnaires"),
+        LANGUAGES=("en", "zh"),
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    )
+    app.config.from_prefixed_env("IMREADY")
+    if os.environ.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    if test_config is not None:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    CSRFProtect(app)
+    db.init_app(app)
+    i18n.init_app(app)
+    catalog.init_app(app)
+    cli.init_app(app)
+    demo.init_app(app)
+    errors.init_app(app)
+    for blueprint in (site.bp, survey.bp, results.bp):
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,30 @@
+"""Languages: Flask-Babel for interface strings, the questionnaire's own texts for content."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel, get_locale
+
+
+def select_locale() -> str:
+    """The user's chosen language, else the browser's preference, else English."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def current_language() -> str:
+    """The language of the current request: 'en' or 'zh'."""
+    return str(get_locale().language) if get_locale() else "en"
+
+
+def init_app(app: Flask) -> None:
+    """Set up Flask-Babel and give templates `lang` and `text(...)` for bilingual content."""
+    Babel(app, locale_selector=select_locale)
+
+    @app.context_processor
+    def _language_helpers() -> dict:
+        lang = current_language()
+        return {"lang": lang, "text": lambda value: value.get(lang) if value is not None else ""}

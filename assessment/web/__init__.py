@@ -1,0 +1,1 @@
+"""The thin web layer: blueprints that turn requests into domain calls and results into pages."""

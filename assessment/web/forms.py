@@ -1,0 +1,96 @@
+"""Forms: the enterprise profile, and one form class per questionnaire version, page and language."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from assessment.classifications import INDUSTRY_TYPE_LABELS, load_industries, load_regions
+from questionnaires.loader import Questionnaire
+from questionnaires.schema import NOT_APPLICABLE
+
+NA_SUFFIX = "__na"  # the "not applicable" tick box of a checklist or number question
+
+
+class ProfileForm(FlaskForm):
+    """The enterprise profile asked before the questionnaire."""
+
+    name = StringField(_l("Enterprise name"), validators=[DataRequired(), Length(max=200)])
+    region = SelectField(_l("Region (province / city)"), validators=[DataRequired()])
+    industry = SelectField(_l("Industry (GB/T 4754 manufacturing division)"), validators=[DataRequired()])
+    employees = IntegerField(
+        _l("Employees"), validators=[InputRequired(), NumberRange(min=0, max=5_000_000)]
+    )
+    revenue = DecimalField(
+        _l("Annual revenue (million yuan)"), places=2, validators=[InputRequired(), NumberRange(min=0, max=10_000_000)]
+    )
+
+    def fill_choices(self, lang: str) -> None:
+        """Region and industry choices in the user's language."""
+        self.region.choices = [("", "—")] + load_regions().choices(lang)
+        self.industry.choices = [("", "—")] + [
+            (code, f"{code} {industry.name(lang)} ({INDUSTRY_TYPE_LABELS[industry.type][lang]})")
+            for code, industry in sorted(load_industries().items())
+        ]
+
+
+class SubmitForm(FlaskForm):
+    """A form with nothing but its CSRF token, for buttons that change state."""
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A checklist rendered as tick boxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+_form_classes: dict[tuple[str, str, int, str], type[FlaskForm]] = {}
+
+
+def page_form_class(questionnaire: Questionnaire, page: int, lang: str) -> type[FlaskForm]:
+    """The form class of one page (dimension) in one language, built once and cached."""
+    key = (questionnaire.id, questionnaire.version, page, lang)
+    if key not in _form_classes:
+        _form_classes[key] = _build_page_form(questionnaire, page, lang)
+    return _form_classes[key]
+
+
+def _build_page_form(questionnaire: Questionnaire, page: int, lang: str) -> type[FlaskForm]:
+    """Fields for every question of a page; required-ness depends on conditions, so the view checks it."""
+    na_label = _l("Not applicable")
+    attributes = {}
+    for question in questionnaire.dimensions[page].questions:
+        label = question.text.get(lang)
+        na = [(NOT_APPLICABLE, na_label)] if question.not_applicable else []
+        if question.type == "ladder":
+            choices = [(str(level), text.get(lang)) for level, text in enumerate(question.levels)]
+            attributes[question.id] = RadioField(label, choices=choices + na, validate_choice=False)
+        elif question.type == "single":
+            choices = [(option.id, option.label.get(lang)) for option in question.options]
+            attributes[question.id] = RadioField(label, choices=choices + na, validate_choice=False)
+        elif question.type == "yesno":
+            choices = [("yes", _l("Yes")), ("no", _l("No"))]
+            attributes[question.id] = RadioField(label, choices=choices + na, validate_choice=False)
+        elif question.type == "multiple":
+            choices = [(option.id, option.label.get(lang)) for option in question.options]
+            attributes[question.id] = MultiCheckboxField(label, choices=choices, validate_choice=False)
+        elif question.type == "number":
+            attributes[question.id] = StringField(label)
+        else:
+            attributes[question.id] = TextAreaField(label, validators=[Length(max=question.max_length)])
+        if question.not_applicable and question.type in ("multiple", "number"):
+            attributes[question.id + NA_SUFFIX] = BooleanField(na_label)
+    return type(f"Page{page}Form", (FlaskForm,), attributes)

@@ -1,0 +1,100 @@
+"""The results page: scores, levels and the explanation of how the answers produced them."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+
+from assessment.answers import parse_answer
+from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, load_industries, load_regions
+from assessment.db import get_session
+from assessment.i18n import current_language
+from assessment.models import Enterprise
+from assessment.scoring import Contribution, NodeResult, Result
+from assessment.web.display import describe_answer, format_score
+from assessment.web.survey import open_assessment
+from questionnaires.loader import Questionnaire
+from reports.figures import dimension_radar, paradigm_bars, paradigm_name
+
+bp = Blueprint("results", __name__)
+
+
+@bp.get("/a/<token>/results")
+def show(token: str):
+    """Overall, paradigm and dimension scores with levels, charts and the trace behind each score."""
+    assessment, questionnaire = open_assessment(token)
+    if assessment.status != "submitted":
+        return redirect(url_for("survey.review", token=token))
+    lang = current_language()
+    result = result_from_json(questionnaire, assessment.result)
+    enterprise = get_session().get(Enterprise, assessment.enterprise_id)
+    region_path = " / ".join(r.name(lang) for r in load_regions().path(enterprise.region_code)[1:])
+    industry = load_industries()[enterprise.industry_code]
+    return render_template(
+        "results/show.html",
+        q=questionnaire,
+        assessment=assessment,
+        enterprise=enterprise,
+        region_path=region_path,
+        industry=industry.name(lang),
+        industry_type=INDUSTRY_TYPE_LABELS[enterprise.industry_type][lang],
+        size=SIZE_LABELS[enterprise.size_class][lang],
+        result=result,
+        overall=result.overall(questionnaire),
+        paradigms=[(p, paradigm_name(p, lang), node) for p, node in result.paradigms(questionnaire).items()],
+        dimensions=[(d, result.nodes[d.id]) for d in questionnaire.dimensions],
+        radar=dimension_radar(questionnaire, result, lang, enterprise.name).to_json(),
+        bars=paradigm_bars(questionnaire, result, lang).to_json(),
+        level_name=lambda node: level_name(questionnaire, node, lang),
+        explain=lambda node: explain(questionnaire, result, node, lang),
+        format_score=format_score,
+    )
+
+
+def result_from_json(questionnaire: Questionnaire, data: dict) -> Result:
+    """Rebuild a stored result (the JSON written at submission) as domain objects."""
+    nodes = {}
+    stored = {**data["items"], **data["dimensions"], **{questionnaire.paradigm_nodes[p].id: v
+                                                        for p, v in data["paradigms"].items()},
+              questionnaire.overall_node.id: data["overall"]}
+    for node_id, node in questionnaire.nodes.items():
+        entry = stored[node_id]
+        trace = tuple(Contribution(c["ref"], c["value"], c["weight"], c["contribution"], c.get("note", ""))
+                      for c in entry["trace"])
+        nodes[node_id] = NodeResult(node_id, node.kind, node.rule, entry["score"], entry["level"], trace)
+    answers = {}
+    for question_id, entry in data["answers"].items():
+        answers[question_id] = parse_answer(questionnaire.questions[question_id], entry["answer"])
+    values = {question_id: entry["value"] for question_id, entry in data["answers"].items()}
+    return Result(data["questionnaire"]["id"], data["questionnaire"]["version"], data["profile"], nodes, answers,
+                  values)
+
+
+def level_name(questionnaire: Questionnaire, node: NodeResult, lang: str) -> str:
+    """The name of the node's level, e.g. 'Integrated'."""
+    for band in questionnaire.bands(questionnaire.nodes[node.id]):
+        if band.level == node.level:
+            return band.name.get(lang)
+    return ""
+
+
+def explain(questionnaire: Questionnaire, result: Result, node: NodeResult, lang: str) -> list[dict]:
+    """Each input of a node as a row a person can read: what it is, its value, its weight and its share."""
+    rows = []
+    for item in node.trace:
+        if item.ref in questionnaire.questions:
+            question = questionnaire.questions[item.ref]
+            label = question.text.get(lang)
+            answer = describe_answer(question, result.answers.get(item.ref), lang)
+        else:
+            label = _node_label(questionnaire, item.ref, lang)
+            answer = ""
+        rows.append({"label": label, "answer": answer, "item": item})
+    return rows
+
+
+def _node_label(questionnaire: Questionnaire, node_id: str, lang: str) -> str:
+    for dimension in questionnaire.dimensions:
+        if dimension.id == node_id:
+            return dimension.name.get(lang)
+    node = questionnaire.nodes[node_id]
+    return node.explanation.get(lang) if node.explanation else node_id

@@ -1,0 +1,252 @@
+"""Taking a questionnaire: profile, one page per dimension saved as you go, resume link, review, submit."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from assessment.answers import Answer, parse_answer, parse_answers, visible_questions
+from assessment.classifications import load_industries, size_class
+from assessment.db import get_session
+from assessment.i18n import current_language
+from assessment.models import Assessment, Enterprise, EnterpriseBase
+from assessment.scoring import score
+from assessment.store import find_assessment, load_answers, save_answers, start_assessment, submit_assessment
+from assessment.web.catalog import get_catalog, get_questionnaire_or_404
+from assessment.web.display import describe_answer, format_number
+from assessment.web.forms import NA_SUFFIX, ProfileForm, SubmitForm, page_form_class
+from questionnaires.loader import Questionnaire
+from questionnaires.schema import NOT_APPLICABLE
+
+bp = Blueprint("survey", __name__)
+
+
+@bp.route("/start/<questionnaire_id>", methods=["GET", "POST"])
+def start(questionnaire_id: str):
+    """The enterprise profile; saving it starts the assessment."""
+    questionnaire = get_questionnaire_or_404(questionnaire_id)
+    form = ProfileForm()
+    form.fill_choices(current_language())
+    if form.validate_on_submit():
+        industry = load_industries()[form.industry.data]
+        profile = EnterpriseBase(
+            name=form.name.data.strip(),
+            region_code=form.region.data,
+            industry_code=industry.code,
+            industry_type=industry.type,
+            employees=form.employees.data,
+            revenue_million_yuan=float(form.revenue.data),
+            size_class=size_class(form.employees.data, float(form.revenue.data)),
+        )
+        assessment = start_assessment(session=get_session(), profile=profile, questionnaire=questionnaire)
+        return redirect(url_for("survey.page", token=assessment.token, number=1))
+    return render_template("survey/start.html", q=questionnaire, form=form)
+
+
+def open_assessment(token: str) -> tuple[Assessment, Questionnaire]:
+    """The assessment of a resume token with its pinned questionnaire version, or 404."""
+    assessment = find_assessment(session=get_session(), token=token)
+    if assessment is None:
+        abort(404)
+    questionnaire = get_catalog().get(assessment.questionnaire_id, assessment.questionnaire_version)
+    if questionnaire is None:
+        abort(404)
+    return assessment, questionnaire
+
+
+@bp.get("/a/<token>")
+def resume(token: str):
+    """Come back later: the first page with an unanswered question, the review, or the results."""
+    assessment, questionnaire = open_assessment(token)
+    if assessment.status == "submitted":
+        return redirect(url_for("results.show", token=token))
+    answers = load_answers(session=get_session(), assessment=assessment, questionnaire=questionnaire)
+    visible = visible_questions(questionnaire, answers)
+    for number, dimension in enumerate(questionnaire.dimensions, start=1):
+        if any(q.id in visible and q.id not in answers and q.type != "text" for q in dimension.questions):
+            return redirect(url_for("survey.page", token=token, number=number))
+    return redirect(url_for("survey.review", token=token))
+
+
+@bp.route("/a/<token>/page/<int:number>", methods=["GET", "POST"])
+def page(token: str, number: int):
+    """One dimension's questions; every valid answer is saved whatever button was pressed."""
+    assessment, questionnaire = open_assessment(token)
+    if assessment.status == "submitted":
+        return redirect(url_for("results.show", token=token))
+    if not 1 <= number <= len(questionnaire.dimensions):
+        abort(404)
+    session = get_session()
+    lang = current_language()
+    dimension = questionnaire.dimensions[number - 1]
+    form_class = page_form_class(questionnaire, number - 1, lang)
+    saved = load_answers(session=session, assessment=assessment, questionnaire=questionnaire)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = form_class()
+        if not form.validate_on_submit():
+            errors.update({name.removesuffix(NA_SUFFIX): " ".join(messages) for name, messages in form.errors.items()})
+        action = request.form.get("action", "next")
+        merged, changes = dict(saved), {}
+        for question in dimension.questions:
+            if question.id in errors:
+                continue
+            raw = _raw_from_form(question, form)
+            if raw is None:
+                merged.pop(question.id, None)
+                changes[question.id] = None
+                continue
+            try:
+                merged[question.id] = changes[question.id] = parse_answer(question, raw)
+            except ValueError:
+                errors[question.id] = _error_message(question)
+        if "csrf_token" not in errors:
+            save_answers(session=session, assessment=assessment, answers=changes)
+        visible = visible_questions(questionnaire, merged)
+        if action == "next":
+            for question in dimension.questions:
+                missing = question.id in visible and question.id not in merged and question.type != "text"
+                if missing and question.id not in errors:
+                    errors[question.id] = _("Please answer this question.")
+        if not errors or action in ("back", "exit"):
+            if errors:
+                flash(_("Some answers on this page were not valid and were not saved."), "warning")
+            return _after_save(token, number, action, len(questionnaire.dimensions))
+        flash(_("Please correct the answers marked below. Your other answers are saved."), "error")
+    else:
+        form = form_class(formdata=None, data=_form_data(dimension.questions, saved))
+        visible = visible_questions(questionnaire, saved)
+    return render_template(
+        "survey/page.html",
+        q=questionnaire,
+        assessment=assessment,
+        dimension=dimension,
+        number=number,
+        form=form,
+        errors=errors,
+        visible=visible,
+        progress=_progress(questionnaire, saved),
+    )
+
+
+def _after_save(token: str, number: int, action: str, pages: int):
+    if action == "back":
+        return redirect(url_for("survey.page", token=token, number=max(1, number - 1)))
+    if action == "exit":
+        return redirect(url_for("survey.saved", token=token))
+    if number < pages:
+        return redirect(url_for("survey.page", token=token, number=number + 1))
+    return redirect(url_for("survey.review", token=token))
+
+
+def _raw_from_form(question, form) -> object | None:
+    """The raw answer a page's form holds for one question; None when left empty."""
+    field = form[question.id]
+    if question.type in ("multiple", "number") and question.not_applicable and form[question.id + NA_SUFFIX].data:
+        return NOT_APPLICABLE
+    if question.type == "multiple":
+        return list(field.data or [])
+    value = field.data
+    if isinstance(value, str):
+        value = value.strip()
+    return value if value not in (None, "") else None
+
+
+def _form_data(questions, answers: dict[str, Answer]) -> dict:
+    """Stored answers as form data, so a page shows what was saved."""
+    data = {}
+    for question in questions:
+        answer = answers.get(question.id)
+        if answer is None:
+            continue
+        if answer == NOT_APPLICABLE and question.type in ("multiple", "number"):
+            data[question.id + NA_SUFFIX] = True
+        elif question.type == "yesno" and answer != NOT_APPLICABLE:
+            data[question.id] = "yes" if answer else "no"
+        elif question.type == "multiple":
+            data[question.id] = list(answer)
+        elif question.type == "number" and answer != NOT_APPLICABLE:
+            data[question.id] = format_number(answer)
+        else:
+            data[question.id] = str(answer)
+    return data
+
+
+def _error_message(question) -> str:
+    """What is wrong with an answer that did not parse, in the user's language."""
+    if question.type == "number":
+        if question.integer:
+            return _("Enter a whole number from %(min)s to %(max)s.", min=format_number(question.min),
+                     max=format_number(question.max))
+        return _("Enter a number from %(min)s to %(max)s.", min=format_number(question.min),
+                 max=format_number(question.max))
+    if question.type == "text":
+        return _("This text is too long (at most %(count)s characters).", count=question.max_length)
+    return _("Choose one of the answers offered.")
+
+
+def _progress(questionnaire: Questionnaire, answers: dict[str, Answer]) -> int:
+    """Percent of the shown questions answered."""
+    visible = [qid for qid in visible_questions(questionnaire, answers) if questionnaire.questions[qid].type != "text"]
+    return round(100 * sum(qid in answers for qid in visible) / len(visible)) if visible else 100
+
+
+@bp.get("/a/<token>/saved")
+def saved(token: str):
+    """Confirmation after 'save and finish later', with the resume link to keep."""
+    assessment, questionnaire = open_assessment(token)
+    return render_template("survey/saved.html", q=questionnaire, assessment=assessment)
+
+
+@bp.get("/a/<token>/review")
+def review(token: str):
+    """Every answer on one page, the missing ones marked, and the submit button."""
+    assessment, questionnaire = open_assessment(token)
+    if assessment.status == "submitted":
+        return redirect(url_for("results.show", token=token))
+    answers = load_answers(session=get_session(), assessment=assessment, questionnaire=questionnaire)
+    visible = visible_questions(questionnaire, answers)
+    lang = current_language()
+    pages = []
+    for number, dimension in enumerate(questionnaire.dimensions, start=1):
+        rows = [
+            {
+                "question": question,
+                "answer": describe_answer(question, answers.get(question.id), lang),
+                "missing": question.id not in answers and question.type != "text",
+            }
+            for question in dimension.questions
+            if question.id in visible
+        ]
+        pages.append({"number": number, "dimension": dimension, "rows": rows})
+    missing = sum(row["missing"] for page_rows in pages for row in page_rows["rows"])
+    enterprise = get_session().get(Enterprise, assessment.enterprise_id)
+    return render_template(
+        "survey/review.html", q=questionnaire, assessment=assessment, enterprise=enterprise, pages=pages,
+        missing=missing, form=SubmitForm(),
+    )
+
+
+@bp.post("/a/<token>/submit")
+def submit(token: str):
+    """Score the complete answers, pin the result to the questionnaire version, show the results."""
+    assessment, questionnaire = open_assessment(token)
+    form = SubmitForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if assessment.status == "submitted":
+        return redirect(url_for("results.show", token=token))
+    session = get_session()
+    stored = load_answers(session=session, assessment=assessment, questionnaire=questionnaire)
+    answers, problems = parse_answers(questionnaire, {k: _json(v) for k, v in stored.items()}, complete=True)
+    if problems:
+        flash(_("%(count)s questions still need an answer.", count=len(problems)), "error")
+        return redirect(url_for("survey.review", token=token))
+    enterprise = session.get(Enterprise, assessment.enterprise_id)
+    result = score(questionnaire, answers, profile=enterprise.industry_type)
+    submit_assessment(session=session, assessment=assessment, result=result, result_json=result.to_dict(questionnaire))
+    return redirect(url_for("results.show", token=token))
+
+
+def _json(answer: Answer) -> object:
+    return list(answer) if isinstance(answer, tuple) else answer

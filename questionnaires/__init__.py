@@ -1,0 +1,1 @@
+"""Questionnaire files and the code that reads, checks and exports them."""

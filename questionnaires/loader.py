@@ -1,0 +1,383 @@
+"""Read questionnaire files: YAML to validated, cross-checked `Questionnaire` objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from questionnaires.schema import (
+    PARADIGMS,
+    Band,
+    Dimension,
+    LadderQuestion,
+    MapScale,
+    MultipleQuestion,
+    Node,
+    NumberQuestion,
+    QuestionnaireFile,
+    SingleQuestion,
+    TextQuestion,
+    ThresholdScale,
+    YesNoQuestion,
+)
+
+DIRECTORY = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a file: where (key path and line) and what."""
+
+    key: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line else ""
+        return f"{where}{self.key or '(top level)'}: {self.message}"
+
+
+class QuestionnaireError(Exception):
+    """A questionnaire file that cannot be used, with every problem found in it."""
+
+    def __init__(self, path: Path | str, problems: list[Problem]):
+        self.path = str(path)
+        self.problems = problems
+        super().__init__("\n".join(f"{self.path}: {problem}" for problem in problems))
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """A loaded questionnaire version with lookups the survey and the scoring need."""
+
+    definition: QuestionnaireFile
+    path: str = ""
+    questions: dict = field(default_factory=dict)  # question id -> question model
+    dimension_of: dict = field(default_factory=dict)  # question id -> dimension id
+    nodes: dict = field(default_factory=dict)  # node id -> Node
+    node_order: tuple = ()  # node ids, every node after its inputs
+
+    @property
+    def id(self) -> str:
+        """The questionnaire id."""
+        return self.definition.id
+
+    @property
+    def version(self) -> str:
+        """The questionnaire version."""
+        return self.definition.version
+
+    @property
+    def dimensions(self) -> list[Dimension]:
+        """The pages, in order."""
+        return self.definition.dimensions
+
+    @cached_property
+    def paradigm_nodes(self) -> dict[str, Node]:
+        """Paradigm name -> its scoring node, in the canonical paradigm order."""
+        by_paradigm = {node.paradigm: node for node in self.nodes.values() if node.kind == "paradigm"}
+        return {paradigm: by_paradigm[paradigm] for paradigm in PARADIGMS}
+
+    @cached_property
+    def overall_node(self) -> Node:
+        """The single overall node."""
+        return next(node for node in self.nodes.values() if node.kind == "overall")
+
+    def bands(self, node: Node) -> list[Band]:
+        """The bands of a node, empty when it has none."""
+        return self.definition.bands.get(node.bands, []) if node.bands else []
+
+    def __repr__(self) -> str:
+        return f"<Questionnaire {self.id} {self.version}: {len(self.dimensions)} dimensions, {len(self.questions)} questions>"
+
+
+def load_questionnaire(path: Path | str) -> Questionnaire:
+    """Load one file; raise `QuestionnaireError` listing every problem with key path and line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise QuestionnaireError(path, [Problem("", f"cannot read file: {error.strerror}")]) from None
+    try:
+        raw = yaml.safe_load(text)
+        lines = _line_index(yaml.compose(text))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise QuestionnaireError(path, [Problem("", f"not valid YAML: {getattr(error, 'problem', error)}", line)]) from None
+    if not isinstance(raw, dict):
+        raise QuestionnaireError(path, [Problem("", "the file must hold a mapping of keys")])
+    try:
+        definition = QuestionnaireFile.model_validate(raw)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            key = ".".join(str(part) for part in item["loc"] if not _is_union_tag(part))
+            problems.append(Problem(key, item["msg"], _nearest_line(lines, key)))
+        raise QuestionnaireError(path, problems) from None
+    problems = list(_cross_check(definition))
+    if problems:
+        raise QuestionnaireError(path, [Problem(p.key, p.message, _nearest_line(lines, p.key)) for p in problems])
+    return _index(definition, str(path))
+
+
+def load_directory(directory: Path | str = DIRECTORY) -> dict[tuple[str, str], Questionnaire]:
+    """Load every `*.yaml` in a folder; raise on the first malformed file."""
+    catalog = {}
+    for path in sorted(Path(directory).glob("*.yaml")):
+        questionnaire = load_questionnaire(path)
+        key = (questionnaire.id, questionnaire.version)
+        if key in catalog:
+            raise QuestionnaireError(path, [Problem("id", f"{key[0]} {key[1]} is also defined in {catalog[key].path}")])
+        catalog[key] = questionnaire
+    return catalog
+
+
+def check_files(paths: Iterable[Path | str]) -> dict[str, list[str]]:
+    """Check files and return, per path, its problems as text (an empty list when it is fine)."""
+    report = {}
+    for path in paths:
+        try:
+            load_questionnaire(path)
+            report[str(path)] = []
+        except QuestionnaireError as error:
+            report[str(path)] = [str(problem) for problem in error.problems]
+    return report
+
+
+def _is_union_tag(part: object) -> bool:
+    # pydantic puts the discriminator's tag (e.g. 'ladder') into error locations; the file has no such key
+    return isinstance(part, str) and part in {"ladder", "single", "multiple", "number", "yesno", "text", "map", "thresholds"}
+
+
+def _line_index(node: yaml.Node | None, prefix: str = "", index: dict[str, int] | None = None) -> dict[str, int]:
+    """Key path -> 1-based line where it starts in the file."""
+    index = {} if index is None else index
+    if node is None:
+        return index
+    index.setdefault(prefix, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
+            index[key] = key_node.start_mark.line + 1
+            _line_index(value_node, key, index)
+    elif isinstance(node, yaml.SequenceNode):
+        for position, item in enumerate(node.value):
+            _line_index(item, f"{prefix}.{position}" if prefix else str(position), index)
+    return index
+
+
+def _nearest_line(lines: dict[str, int], key: str) -> int | None:
+    """The line of a key path, or of its closest ancestor present in the file."""
+    parts = key.split(".") if key else []
+    while parts:
+        line = lines.get(".".join(parts))
+        if line:
+            return line
+        parts.pop()
+    return None
+
+
+def _cross_check(q: QuestionnaireFile) -> Iterable[Problem]:
+    """Everything a single field cannot say: ids, references, scales, conditions, the shape of the tree."""
+    questions: dict[str, tuple[str, object]] = {}
+    for d, dimension in enumerate(q.dimensions):
+        for i, question in enumerate(dimension.questions):
+            key = f"dimensions.{d}.questions.{i}"
+            if question.id in questions:
+                yield Problem(f"{key}.id", f"question id '{question.id}' is used twice")
+            yield from _check_question(q, question, key, questions)
+            questions[question.id] = (key, question)
+    yield from _check_bands(q)
+    dimension_ids = [dimension.id for dimension in q.dimensions]
+    for d, dimension_id in enumerate(dimension_ids):
+        if dimension_ids.index(dimension_id) != d:
+            yield Problem(f"dimensions.{d}.id", f"dimension id '{dimension_id}' is used twice")
+    yield from _check_nodes(q, questions, set(dimension_ids))
+
+
+def _check_question(q: QuestionnaireFile, question, key: str, earlier: dict) -> Iterable[Problem]:
+    """One question: its scale fits its type, its condition points back to an earlier answer."""
+    scale_name = getattr(question, "scale", None)
+    if scale_name is not None:
+        scale = q.scales.get(scale_name)
+        if scale is None:
+            yield Problem(f"{key}.scale", f"unknown scale '{scale_name}' (declared: {', '.join(q.scales) or 'none'})")
+        else:
+            yield from _check_scale_fits(question, scale, scale_name, key)
+    condition = question.show_if
+    if condition is None:
+        return
+    if condition.question not in earlier:
+        yield Problem(f"{key}.show_if.question", f"'{condition.question}' is not a question earlier in the file")
+        return
+    target = earlier[condition.question][1]
+    if isinstance(target, SingleQuestion | MultipleQuestion):
+        option_ids = {option.id for option in target.options}
+        wanted = [condition.equals] if condition.equals is not None else (condition.one_of or [])
+        for value in wanted:
+            if value not in option_ids:
+                yield Problem(f"{key}.show_if", f"'{value}' is not an option of '{target.id}'")
+        if condition.at_least is not None:
+            yield Problem(f"{key}.show_if.at_least", f"'{target.id}' is a choice question, not a number")
+    elif isinstance(target, YesNoQuestion) and not isinstance(condition.equals, bool):
+        yield Problem(f"{key}.show_if.equals", f"'{target.id}' is a yes/no question: use true or false")
+    elif isinstance(target, TextQuestion):
+        yield Problem(f"{key}.show_if.question", f"'{target.id}' is free text and cannot be a condition")
+
+
+def _check_scale_fits(question, scale, scale_name: str, key: str) -> Iterable[Problem]:
+    """A scale must give a number for every answer its question can take."""
+    if isinstance(question, NumberQuestion):
+        if not isinstance(scale, ThresholdScale):
+            yield Problem(f"{key}.scale", f"number questions need a 'thresholds' scale; '{scale_name}' is a map")
+        return
+    if not isinstance(scale, MapScale):
+        yield Problem(f"{key}.scale", f"'{scale_name}' is a thresholds scale; only number questions can use one")
+        return
+    if isinstance(question, SingleQuestion | MultipleQuestion):
+        needed = {option.id for option in question.options}
+    elif isinstance(question, YesNoQuestion):
+        needed = {"yes", "no"}
+    elif isinstance(question, LadderQuestion):
+        needed = {str(level) for level in range(6)}
+    else:
+        yield Problem(f"{key}.scale", "free-text questions are never scored")
+        return
+    missing = sorted(needed - set(scale.values))
+    if missing:
+        yield Problem(f"{key}.scale", f"scale '{scale_name}' has no value for {', '.join(missing)}")
+
+
+def _check_bands(q: QuestionnaireFile) -> Iterable[Problem]:
+    """Bands ascend and name each level once."""
+    for name, bands in q.bands.items():
+        mins = [band.min for band in bands]
+        if mins != sorted(mins) or len(set(mins)) != len(mins):
+            yield Problem(f"bands.{name}", "bands must be listed with strictly ascending 'min'")
+        levels = [band.level for band in bands]
+        if len(set(levels)) != len(levels):
+            yield Problem(f"bands.{name}", "a level appears in two bands")
+
+
+def _check_nodes(q: QuestionnaireFile, questions: dict, dimension_ids: set[str]) -> Iterable[Problem]:
+    """The scoring tree: references, rules' own keys, profiles, one node per page and paradigm, no cycle."""
+    nodes = {}
+    for n, node in enumerate(q.scoring.nodes):
+        key = f"scoring.nodes.{n}"
+        if node.id in nodes or node.id in questions:
+            yield Problem(f"{key}.id", f"id '{node.id}' is already used by another node or question")
+        nodes[node.id] = node
+        yield from _check_node(q, node, key, questions)
+    kinds = [node.kind for node in nodes.values()]
+    if kinds.count("overall") != 1:
+        yield Problem("scoring.nodes", f"there must be exactly one node of kind 'overall', found {kinds.count('overall')}")
+    paradigms = [node.paradigm for node in nodes.values() if node.kind == "paradigm"]
+    for paradigm in PARADIGMS:
+        if paradigms.count(paradigm) != 1:
+            yield Problem("scoring.nodes", f"there must be exactly one paradigm node for '{paradigm}'")
+    dimension_nodes = {node.id for node in nodes.values() if node.kind == "dimension"}
+    for missing in sorted(dimension_ids - dimension_nodes):
+        yield Problem("scoring.nodes", f"dimension page '{missing}' has no scoring node of kind 'dimension'")
+    for extra in sorted(dimension_nodes - dimension_ids):
+        yield Problem("scoring.nodes", f"dimension node '{extra}' has no page in 'dimensions'")
+    for n, node in enumerate(q.scoring.nodes):
+        for i, source in enumerate(node.inputs):
+            if source.ref not in nodes and source.ref not in questions:
+                yield Problem(f"scoring.nodes.{n}.inputs.{i}.ref", f"'{source.ref}' is neither a question nor a node")
+    cycle = _find_cycle(nodes)
+    if cycle:
+        yield Problem("scoring.nodes", f"the scoring tree has a cycle: {' -> '.join(cycle)}")
+
+
+def _check_node(q: QuestionnaireFile, node: Node, key: str, questions: dict) -> Iterable[Problem]:
+    """One node's keys make sense for its kind and rule."""
+    if node.bands and node.bands not in q.bands:
+        yield Problem(f"{key}.bands", f"unknown bands '{node.bands}'")
+    if (node.kind == "paradigm") != (node.paradigm is not None):
+        yield Problem(f"{key}.paradigm", "'paradigm' is required on paradigm nodes and only there")
+    if node.rule == "progress":
+        if node.range is None or node.range[0] >= node.range[1]:
+            yield Problem(f"{key}.range", "the progress rule needs 'range: [low, high]' with low < high")
+    elif node.range is not None:
+        yield Problem(f"{key}.range", "'range' belongs to the progress rule only")
+    profiles = q.scoring.profiles
+    for i, source in enumerate(node.inputs):
+        where = f"{key}.inputs.{i}"
+        if (node.rule == "gating") != (source.level is not None):
+            yield Problem(f"{where}.level", "gating inputs need a 'level'; other rules take none")
+        if isinstance(source.weight, dict):
+            if profiles is None:
+                yield Problem(f"{where}.weight", "weights per profile need 'scoring.profiles'")
+            elif set(source.weight) != set(profiles.values):
+                yield Problem(f"{where}.weight", f"give one weight for each profile: {', '.join(profiles.values)}")
+        weights = source.weight.values() if isinstance(source.weight, dict) else [source.weight]
+        if any(weight < 0 for weight in weights):
+            yield Problem(f"{where}.weight", "weights cannot be negative")
+        if source.ref in questions:
+            question = questions[source.ref][1]
+            if isinstance(question, TextQuestion) or (
+                not isinstance(question, LadderQuestion) and getattr(question, "scale", None) is None
+            ):
+                yield Problem(f"{where}.ref", f"question '{source.ref}' is not scored (free text or no scale)")
+    if profiles and profiles.default not in profiles.values:
+        yield Problem("scoring.profiles.default", f"'{profiles.default}' is not one of the profile values")
+
+
+def _find_cycle(nodes: dict[str, Node]) -> list[str] | None:
+    """A cycle among node references, as the list of ids around it, or None."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node_id: str) -> list[str] | None:
+        state[node_id] = 1
+        stack.append(node_id)
+        for source in nodes[node_id].inputs:
+            if source.ref not in nodes:
+                continue
+            if state.get(source.ref) == 1:
+                return stack[stack.index(source.ref) :] + [source.ref]
+            if source.ref not in state:
+                found = visit(source.ref)
+                if found:
+                    return found
+        stack.pop()
+        state[node_id] = 2
+        return None
+
+    for node_id in nodes:
+        if node_id not in state:
+            found = visit(node_id)
+            if found:
+                return found
+    return None
+
+
+def _index(definition: QuestionnaireFile, path: str) -> Questionnaire:
+    """Build the lookups of a questionnaire that passed every check."""
+    questions, dimension_of = {}, {}
+    for dimension in definition.dimensions:
+        for question in dimension.questions:
+            questions[question.id] = question
+            dimension_of[question.id] = dimension.id
+    nodes = {node.id: node for node in definition.scoring.nodes}
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def place(node_id: str) -> None:
+        if node_id in seen:
+            return
+        seen.add(node_id)
+        for source in nodes[node_id].inputs:
+            if source.ref in nodes:
+                place(source.ref)
+        order.append(node_id)
+
+    for node_id in nodes:
+        place(node_id)
+    return Questionnaire(definition, path, questions, dimension_of, nodes, tuple(order))

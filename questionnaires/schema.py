@@ -1,0 +1,234 @@
+"""The questionnaire file format: pydantic models that validate a YAML file as it is loaded.
+
+One YAML file describes one questionnaire version: its pages (dimensions) with their questions, the scales that
+turn answers into numbers, the bands that turn scores into levels, and the scoring tree from answers to items,
+dimensions, paradigms and the overall result. `questionnaires/FORMAT.md` documents the format for authors.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+PARADIGMS = ("digital", "networked", "intelligent")
+LANGUAGES = ("en", "zh")
+NOT_APPLICABLE = "na"
+
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+
+class Strict(BaseModel):
+    """Base for every file model: unknown keys are errors, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A text shown to a respondent, in every supported language."""
+
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        """The text in `lang`, English when that language is not supported."""
+        return self.zh if lang == "zh" else self.en
+
+
+class MapScale(Strict):
+    """Answer keys (option ids, levels, yes/no) to numbers."""
+
+    kind: Literal["map"]
+    values: dict[str, float] = Field(min_length=1)
+    cap: float | None = None  # for checklists: the sum of ticked options never exceeds this
+
+
+class Step(Strict):
+    """One step of a threshold scale: a number at or above `min` scores `value`."""
+
+    min: float
+    value: float
+
+
+class ThresholdScale(Strict):
+    """Numbers to numbers through ascending steps."""
+
+    kind: Literal["thresholds"]
+    steps: list[Step] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ascending(self) -> ThresholdScale:
+        mins = [step.min for step in self.steps]
+        if mins != sorted(mins) or len(set(mins)) != len(mins):
+            raise ValueError("steps must have strictly ascending 'min'")
+        return self
+
+
+Scale = Annotated[MapScale | ThresholdScale, Field(discriminator="kind")]
+
+
+class Band(Strict):
+    """A named level: scores at or above `min` (and below the next band) have this level."""
+
+    level: int = Field(ge=0, le=5)
+    min: float
+    name: Text
+
+
+class Condition(Strict):
+    """Show a question only when an earlier answer meets this condition."""
+
+    question: Identifier
+    equals: str | int | float | bool | None = None
+    one_of: list[str | int] | None = None
+    at_least: float | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_test(self) -> Condition:
+        tests = [self.equals is not None, self.one_of is not None, self.at_least is not None]
+        if sum(tests) != 1:
+            raise ValueError("a condition needs exactly one of 'equals', 'one_of', 'at_least'")
+        return self
+
+
+class Option(Strict):
+    """One choice of a single or multiple choice question."""
+
+    id: Identifier
+    label: Text
+
+
+class QuestionBase(Strict):
+    """What every question has."""
+
+    id: Identifier
+    text: Text
+    help: Text | None = None
+    not_applicable: bool = False  # the respondent may answer "not applicable"
+    show_if: Condition | None = None
+    paradigm: Literal["digital", "networked", "intelligent"] | None = None  # documentation and trace only
+    anchors: dict[str, str] = Field(default_factory=dict)  # framework name -> where it maps
+
+
+class LadderQuestion(QuestionBase):
+    """Levels 0-5, one concrete, observable descriptor per level; the answer is the level."""
+
+    type: Literal["ladder"]
+    levels: list[Text] = Field(min_length=6, max_length=6)
+    scale: Identifier | None = None  # default: the level itself
+
+
+class SingleQuestion(QuestionBase):
+    """Exactly one option."""
+
+    type: Literal["single"]
+    options: list[Option] = Field(min_length=2)
+    scale: Identifier | None = None  # unscored when absent
+
+
+class MultipleQuestion(QuestionBase):
+    """A checklist: any number of options; scored as the sum of the ticked options' values."""
+
+    type: Literal["multiple"]
+    options: list[Option] = Field(min_length=2)
+    scale: Identifier | None = None
+
+
+class NumberQuestion(QuestionBase):
+    """A number with a unit and bounds."""
+
+    type: Literal["number"]
+    unit: Text
+    min: float
+    max: float
+    integer: bool = False
+    scale: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> NumberQuestion:
+        if self.min >= self.max:
+            raise ValueError("'min' must be below 'max'")
+        return self
+
+
+class YesNoQuestion(QuestionBase):
+    """Yes or no; a scale maps the keys 'yes' and 'no'."""
+
+    type: Literal["yesno"]
+    scale: Identifier | None = None
+
+
+class TextQuestion(QuestionBase):
+    """Free text, never scored."""
+
+    type: Literal["text"]
+    max_length: int = Field(default=2000, ge=1, le=20000)
+
+
+Question = Annotated[
+    LadderQuestion | SingleQuestion | MultipleQuestion | NumberQuestion | YesNoQuestion | TextQuestion,
+    Field(discriminator="type"),
+]
+
+
+class Dimension(Strict):
+    """One page of the questionnaire; a scoring node of kind 'dimension' carries the same id."""
+
+    id: Identifier
+    name: Text
+    description: Text
+    questions: list[Question] = Field(min_length=1)
+    anchors: dict[str, str] = Field(default_factory=dict)
+
+
+class NodeInput(Strict):
+    """One input of a scoring node: a question or another node, with its weight."""
+
+    ref: Identifier
+    weight: float | dict[str, float] = 1.0  # a number, or one number per weight profile
+    level: int | None = Field(default=None, ge=1, le=5)  # gating: the level this requirement belongs to
+
+
+class Node(Strict):
+    """A node of the scoring tree, combining its inputs by a named rule."""
+
+    id: Identifier
+    kind: Literal["item", "dimension", "paradigm", "overall"]
+    rule: Literal["weighted_mean", "sum", "min", "gating", "progress"]
+    inputs: list[NodeInput] = Field(min_length=1)
+    bands: Identifier | None = None
+    paradigm: Literal["digital", "networked", "intelligent"] | None = None  # kind 'paradigm' only
+    threshold: float = 0.8  # gating: a level counts when its requirements' mean reaches this
+    cap: float | None = None  # sum: the result never exceeds this
+    range: tuple[float, float] | None = None  # progress: the input span that maps to 0..100
+    explanation: Text | None = None
+
+
+class WeightProfiles(Strict):
+    """Weight profiles chosen by an enterprise attribute, e.g. discrete vs process industry."""
+
+    attribute: Literal["industry_type"]
+    values: list[Identifier] = Field(min_length=1)
+    default: Identifier
+
+
+class Scoring(Strict):
+    """The scoring tree."""
+
+    profiles: WeightProfiles | None = None
+    nodes: list[Node] = Field(min_length=1)
+
+
+class QuestionnaireFile(Strict):
+    """A whole questionnaire file, validated field by field; cross-references are checked by the loader."""
+
+    id: Identifier
+    version: str = Field(pattern=r"^\d+(\.\d+){0,2}$")
+    title: Text
+    description: Text
+    estimated_minutes: int = Field(ge=1, le=600)
+    anchors: dict[str, Text] = Field(default_factory=dict)  # framework -> how this questionnaire maps to it
+    scales: dict[Identifier, Scale] = Field(default_factory=dict)
+    bands: dict[Identifier, list[Band]] = Field(default_factory=dict)
+    dimensions: list[Dimension] = Field(min_length=1)
+    scoring: Scoring

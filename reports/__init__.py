@@ -1,0 +1,1 @@
+"""Charts and reports: Plotly figure builders shared by pages and PDFs."""

@@ -1,0 +1,61 @@
+"""Plotly figures of a result, built from plain objects so pages and printed reports draw the same charts."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from assessment.scoring import Result
+from questionnaires.loader import Questionnaire
+from questionnaires.schema import PARADIGMS
+
+PARADIGM_COLOURS = {"digital": "#2f6f9f", "networked": "#3c9d6b", "intelligent": "#8a5cb8"}
+PARADIGM_NAMES = {
+    "digital": {"en": "Digital manufacturing", "zh": "数字化制造"},
+    "networked": {"en": "Networked manufacturing", "zh": "数字化网络化制造"},
+    "intelligent": {"en": "New-generation intelligent manufacturing", "zh": "新一代智能制造"},
+}
+
+
+def paradigm_name(paradigm: str, lang: str) -> str:
+    """The paradigm's name in a language (one definition, used by pages and reports)."""
+    return PARADIGM_NAMES[paradigm]["zh" if lang == "zh" else "en"]
+
+
+def _layout(**extra) -> dict:
+    return dict(
+        margin=dict(l=40, r=40, t=40, b=40),
+        font=dict(family="Noto Sans CJK SC, Noto Sans, DejaVu Sans, sans-serif", size=13),
+        paper_bgcolor="white",
+        **extra,
+    )
+
+
+def dimension_radar(questionnaire: Questionnaire, result: Result, lang: str, title: str) -> go.Figure:
+    """The enterprise's dimension scores (0-5) on a radar; not-applicable dimensions left out."""
+    names, scores = [], []
+    for dimension in questionnaire.dimensions:
+        node = result.nodes[dimension.id]
+        if node.score is not None:
+            names.append(dimension.name.get(lang))
+            scores.append(round(node.score, 2))
+    figure = go.Figure(
+        go.Scatterpolar(r=scores + scores[:1], theta=names + names[:1], fill="toself", name=title,
+                        line=dict(color="#2f6f9f"), hovertemplate="%{theta}: %{r}<extra></extra>")
+    )
+    figure.update_layout(**_layout(polar=dict(radialaxis=dict(range=[0, 5], dtick=1)), showlegend=False, height=460))
+    return figure
+
+
+def paradigm_bars(questionnaire: Questionnaire, result: Result, lang: str) -> go.Figure:
+    """How far the enterprise has come in each of the three paradigms, 0-100 %."""
+    paradigms = result.paradigms(questionnaire)
+    names = [paradigm_name(p, lang) for p in PARADIGMS]
+    values = [round(paradigms[p].score or 0.0, 1) for p in PARADIGMS]
+    figure = go.Figure(
+        go.Bar(x=values, y=names, orientation="h", marker_color=[PARADIGM_COLOURS[p] for p in PARADIGMS],
+               text=[f"{v:.0f} %" for v in values], textposition="auto",
+               hovertemplate="%{y}: %{x:.1f} %<extra></extra>")
+    )
+    figure.update_layout(**_layout(xaxis=dict(range=[0, 100], ticksuffix=" %"), yaxis=dict(autorange="reversed"),
+                                   height=260))
+    return figure

@@ -1,0 +1,323 @@
+"""Questionnaire files: the shipped ones load and export; broken ones fail naming the file, key path and line."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from questionnaires.catalog import Catalog
+from questionnaires.export import export_questionnaire
+from questionnaires.loader import QuestionnaireError, check_files, load_directory, load_questionnaire
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = sorted((ROOT / "questionnaires").glob("*.yaml"))
+MINI = ROOT / "tests" / "data" / "mini.yaml"
+
+QUESTION_KEYS = {
+    "id", "type", "text", "help", "not_applicable", "show_if", "paradigm", "anchors", "levels", "options", "unit",
+    "min", "max", "integer", "max_length", "scale", "scored",
+}  # fmt: skip
+NODE_KEYS = {"id", "kind", "rule", "paradigm", "bands", "threshold", "cap", "range", "inputs", "explanation"}
+
+
+def test_questionnaires_are_shipped():
+    assert SHIPPED, "no questionnaires/*.yaml: the app would offer nothing"
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.name)
+def test_shipped_questionnaire_loads_and_exports(path):
+    questionnaire = load_questionnaire(path)
+    exported = json.loads(json.dumps(export_questionnaire(questionnaire), ensure_ascii=False))
+    assert (exported["id"], exported["version"]) == (questionnaire.id, questionnaire.version)
+    questions = [question for dimension in exported["dimensions"] for question in dimension["questions"]]
+    assert [question["id"] for question in questions] == list(questionnaire.questions)
+    assert all(set(question) == QUESTION_KEYS for question in questions)
+    assert all(set(node) == NODE_KEYS for node in exported["scoring"]["nodes"])
+    assert_inputs_first(exported)
+
+
+def test_shipped_folder_loads_as_one_catalog():
+    catalog = Catalog.load(ROOT / "questionnaires")
+    assert len(catalog.by_key) == len(SHIPPED)
+    assert all(catalog.get(questionnaire_id) is not None for questionnaire_id in catalog.ids())
+
+
+def assert_inputs_first(exported: dict) -> None:
+    order = exported["scoring"]["order"]
+    assert sorted(order) == sorted(node["id"] for node in exported["scoring"]["nodes"])
+    for node in exported["scoring"]["nodes"]:
+        for source in node["inputs"]:
+            if source["ref_type"] == "node":
+                assert order.index(source["ref"]) < order.index(node["id"])
+
+
+# --- the export of mini.yaml, key by key ---
+
+
+@pytest.fixture(scope="module")
+def mini_export() -> dict:
+    return export_questionnaire(load_questionnaire(MINI))
+
+
+def question(exported: dict, question_id: str) -> dict:
+    return next(q for d in exported["dimensions"] for q in d["questions"] if q["id"] == question_id)
+
+
+def node(exported: dict, node_id: str) -> dict:
+    return next(n for n in exported["scoring"]["nodes"] if n["id"] == node_id)
+
+
+def test_export_top_level(mini_export):
+    assert mini_export["title"] == {"en": "Mini check", "zh": "迷你自测"}
+    assert mini_export["anchors"] == {}
+    assert mini_export["profiles"] == {
+        "attribute": "industry_type",
+        "values": ["discrete", "process"],
+        "default": "discrete",
+    }
+    assert [d["id"] for d in mini_export["dimensions"]] == ["data", "security", "integration"]
+    assert_inputs_first(mini_export)
+
+
+def test_export_questions_by_type(mini_export):
+    ladder = question(mini_export, "data_ladder")
+    assert [level["value"] for level in ladder["levels"]] == [0, 1, 2, 3, 4, 5]  # no scale: the level itself
+    assert ladder["levels"][2]["text"] == {"en": "In an MES", "zh": "在MES中"}
+    assert (ladder["scale"], ladder["options"], ladder["unit"], ladder["scored"]) == (None, None, None, True)
+
+    tools = question(mini_export, "data_tools")
+    assert tools["options"][0] == {"id": "cad", "label": {"en": "CAD", "zh": "CAD"}, "value": 2}
+    assert tools["scale"] == {
+        "name": "tools",
+        "kind": "map",
+        "values": {"cad": 2, "mes": 2, "erp": 2},
+        "steps": None,
+        "cap": 5,
+    }
+    assert tools["not_applicable"] is True
+
+    share = question(mini_export, "sec_share")
+    assert (share["unit"], share["min"], share["max"], share["integer"]) == ({"en": "%", "zh": "%"}, 0, 100, False)
+    assert share["show_if"] == {"question": "sec_platform", "equals": True, "one_of": None, "at_least": None}
+    assert share["scale"]["steps"] == [{"min": 0, "value": 0}, {"min": 25, "value": 2.5}, {"min": 75, "value": 5}]
+    assert share["scale"]["values"] is None
+
+    assert question(mini_export, "sec_platform")["scale"]["values"] == {"yes": 5, "no": 0}
+    obstacle = question(mini_export, "data_obstacle")
+    assert (obstacle["max_length"], obstacle["scale"], obstacle["scored"]) == (2000, None, False)
+    size = question(mini_export, "int_size")  # a choice without a scale: collected, not scored
+    assert (size["scored"], size["options"][0]["value"]) == (False, None)
+
+
+def test_export_nodes(mini_export):
+    gating = node(mini_export, "int_requirements")
+    assert (gating["rule"], gating["threshold"], gating["bands"]) == ("gating", 0.8, None)
+    assert gating["inputs"][1] == {"ref": "int_l2a", "ref_type": "question", "weight": 1, "level": 2}
+    data = node(mini_export, "data")
+    assert data["threshold"] is None
+    assert data["inputs"][1] == {"ref": "data_systems", "ref_type": "node", "weight": 1, "level": None}
+    assert data["bands"][1] == {"level": 1, "min": 1, "name": {"en": "Planning", "zh": "规划级"}}
+    assert node(mini_export, "data_systems")["cap"] == 5
+    digital = node(mini_export, "digital_paradigm")
+    assert (digital["paradigm"], digital["range"], digital["bands"][4]["min"]) == ("digital", [0, 2], 95)
+    assert node(mini_export, "overall")["inputs"][0]["weight"] == {"discrete": 2, "process": 1}
+
+
+def test_export_is_plain_json(mini_export):
+    assert json.loads(json.dumps(mini_export, ensure_ascii=False)) == mini_export
+
+
+# --- broken variants of mini.yaml ---
+
+
+def mini_data() -> dict:
+    return yaml.safe_load(MINI.read_text(encoding="utf-8"))
+
+
+def questions_of(data: dict, dimension: int) -> list[dict]:
+    return data["dimensions"][dimension]["questions"]
+
+
+def nodes_of(data: dict) -> list[dict]:
+    return data["scoring"]["nodes"]
+
+
+def typo_key(data):
+    questions_of(data, 0)[0]["lables"] = questions_of(data, 0)[0].pop("levels")
+
+
+def five_levels(data):
+    questions_of(data, 0)[0]["levels"].pop()
+
+
+def dimension_without_zh(data):
+    del data["dimensions"][1]["name"]["zh"]
+
+
+def option_without_zh(data):
+    del questions_of(data, 0)[1]["options"][2]["label"]["zh"]
+
+
+def scale_missing_option(data):
+    del data["scales"]["tools"]["values"]["erp"]
+
+
+def show_if_later_question(data):
+    questions_of(data, 2)[0]["show_if"] = {"question": "int_l3", "equals": "met"}
+
+
+def show_if_unknown_option(data):
+    questions_of(data, 2)[1]["show_if"] = {"question": "int_l1", "equals": "done"}
+
+
+def unknown_input(data):
+    nodes_of(data)[1]["inputs"][0]["ref"] = "data_nowhere"
+
+
+def cycle(data):
+    nodes_of(data)[0]["inputs"].append({"ref": "data"})  # data_systems -> data -> data_systems
+
+
+def profile_weight_missing(data):
+    nodes_of(data)[8]["inputs"][0]["weight"] = {"discrete": 2}
+
+
+def two_overall_nodes(data):
+    nodes_of(data).append({**nodes_of(data)[8], "id": "overall_again"})
+
+
+def no_intelligent_node(data):
+    del nodes_of(data)[7]
+
+
+def duplicate_question_id(data):
+    questions_of(data, 1)[0]["id"] = "data_ladder"
+
+
+def unknown_scale(data):
+    questions_of(data, 1)[1]["scale"] = "yes_no"
+
+
+def gating_without_level(data):
+    del nodes_of(data)[3]["inputs"][0]["level"]
+
+
+def number_bounds_reversed(data):
+    questions_of(data, 1)[2]["min"] = 100
+
+
+def text_question_scored(data):
+    nodes_of(data)[1]["inputs"].append({"ref": "int_size"})
+
+
+BROKEN = [
+    (typo_key, "dimensions.0.questions.0.lables", "Extra inputs are not permitted"),
+    (five_levels, "dimensions.0.questions.0.levels", "at least 6 items"),
+    (dimension_without_zh, "dimensions.1.name.zh", "Field required"),
+    (option_without_zh, "dimensions.0.questions.1.options.2.label.zh", "Field required"),
+    (scale_missing_option, "dimensions.0.questions.1.scale", "scale 'tools' has no value for erp"),
+    (show_if_later_question, "dimensions.2.questions.0.show_if.question", "'int_l3' is not a question earlier"),
+    (show_if_unknown_option, "dimensions.2.questions.1.show_if", "'done' is not an option of 'int_l1'"),
+    (unknown_input, "scoring.nodes.1.inputs.0.ref", "'data_nowhere' is neither a question nor a node"),
+    (cycle, "scoring.nodes", "cycle: data_systems -> data -> data_systems"),
+    (profile_weight_missing, "scoring.nodes.8.inputs.0.weight", "one weight for each profile: discrete, process"),
+    (two_overall_nodes, "scoring.nodes", "exactly one node of kind 'overall', found 2"),
+    (no_intelligent_node, "scoring.nodes", "exactly one paradigm node for 'intelligent'"),
+    (duplicate_question_id, "dimensions.1.questions.0.id", "'data_ladder' is used twice"),
+    (unknown_scale, "dimensions.1.questions.1.scale", "unknown scale 'yes_no'"),
+    (gating_without_level, "scoring.nodes.3.inputs.0.level", "gating inputs need a 'level'"),
+    (number_bounds_reversed, "dimensions.1.questions.2", "'min' must be below 'max'"),
+    (text_question_scored, "scoring.nodes.1.inputs.2.ref", "question 'int_size' is not scored"),
+]
+
+
+@pytest.mark.parametrize(("mutation", "key", "message"), BROKEN, ids=[row[0].__name__ for row in BROKEN])
+def test_broken_file_names_path_key_and_line(tmp_path, mutation, key, message):
+    data = mini_data()
+    mutation(data)
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(QuestionnaireError) as caught:
+        load_questionnaire(path)
+    error = caught.value
+    assert error.path == str(path)
+    matching = [problem for problem in error.problems if problem.key == key and message in problem.message]
+    assert matching, f"no problem at {key!r} saying {message!r} in:\n{error}"
+    assert matching[0].line is not None
+    assert f"{path}: line {matching[0].line}: {key}: " in str(error)
+
+
+def test_problem_line_points_at_the_key(tmp_path):
+    text = MINI.read_text(encoding="utf-8").replace(
+        "        levels:\n          - {en: On paper", "        lables:\n          - {en: On paper"
+    )
+    path = tmp_path / "typo.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(QuestionnaireError) as caught:
+        load_questionnaire(path)
+    [problem] = [p for p in caught.value.problems if p.key == "dimensions.0.questions.0.lables"]
+    assert text.splitlines()[problem.line - 1].strip() == "lables:"
+
+
+def test_question_text_keeps_its_key_path(tmp_path):
+    # A question's field named `text` is not the discriminator tag of a free-text question: it must stay in the path.
+    data = mini_data()
+    del questions_of(data, 0)[0]["text"]["zh"]
+    path = tmp_path / "no_zh.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(QuestionnaireError) as caught:
+        load_questionnaire(path)
+    assert [problem.key for problem in caught.value.problems] == ["dimensions.0.questions.0.text.zh"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        ("id: mini\nversion: [1.0\n", "not valid YAML", 3),
+        ("id: mini\n  version: 1.0\n", "not valid YAML", 2),
+        ("- just\n- a list\n", "the file must hold a mapping of keys", None),
+        ("", "the file must hold a mapping of keys", None),
+    ],
+)
+def test_unreadable_yaml(tmp_path, text, message, line):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(QuestionnaireError) as caught:
+        load_questionnaire(path)
+    [problem] = caught.value.problems
+    assert (problem.key, message in problem.message, problem.line) == ("", True, line)
+    assert str(caught.value).startswith(f"{path}: ")
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(QuestionnaireError, match="cannot read file"):
+        load_questionnaire(tmp_path / "absent.yaml")
+
+
+def test_check_files_reports_per_path(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    data = mini_data()
+    five_levels(data)
+    broken.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    report = check_files([MINI, broken])
+    assert report[str(MINI)] == []
+    assert len(report[str(broken)]) == 1 and "dimensions.0.questions.0.levels" in report[str(broken)][0]
+
+
+def test_same_id_and_version_twice_is_refused(tmp_path):
+    (tmp_path / "a.yaml").write_text(MINI.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(MINI.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(QuestionnaireError, match="mini 1.0 is also defined in"):
+        load_directory(tmp_path)
+
+
+def test_catalog_picks_the_newest_version(tmp_path):
+    for version in ("1.0", "1.10", "1.2"):
+        text = MINI.read_text(encoding="utf-8").replace('version: "1.0"', f'version: "{version}"')
+        (tmp_path / f"mini_{version}.yaml").write_text(text, encoding="utf-8")
+    catalog = Catalog.load(tmp_path)
+    assert (catalog.ids(), catalog.versions("mini")) == (["mini"], ["1.0", "1.2", "1.10"])
+    assert catalog.get("mini").version == "1.10"
+    assert catalog.get("mini", "1.2").version == "1.2"
+    assert catalog.get("mini", "2.0") is None and catalog.get("other") is None
