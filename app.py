@@ -6,10 +6,9 @@ import os
 from pathlib import Path
 
 from flask import Flask
-
-from assessment import cli, db, demo, i18n
 from flask_wtf.csrf import CSRFProtect
 
+from assessment import cli, db, demo, i18n
 from assessment.web import catalog, errors, results, site, survey
 
 ROOT = Path(__file__).resolve().parent

@@ -85,7 +85,7 @@ def _parse_number(question: NumberQuestion, raw: object) -> float:
         raise ValueError(f"expected a number, got {raw!r}")
     try:
         value = float(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"expected a number, got {raw!r}") from None
     if not math.isfinite(value):
         raise ValueError(f"expected a finite number, got {raw!r}")
@@ -127,7 +127,7 @@ def visible_questions(questionnaire: Questionnaire, answers: Mapping[str, Answer
 def parse_answers(
     questionnaire: Questionnaire, raw: Mapping[str, object], *, complete: bool = True
 ) -> tuple[dict[str, Answer], list[AnswerProblem]]:
-    """Check a mapping of question id to raw value; with `complete`, every shown scored question needs an answer."""
+    """Check a mapping of question id to raw value; with `complete`, every shown question but free text needs one."""
     answers: dict[str, Answer] = {}
     problems: list[AnswerProblem] = []
     for question_id, value in raw.items():

@@ -101,6 +101,8 @@ def score_command(questionnaire_id: str, answers_file, version: str | None, indu
         ) from None
     except UnicodeDecodeError:
         raise click.ClickException(f"{name}: not UTF-8 text") from None
+    except ValueError as error:  # e.g. an integer with more digits than Python converts
+        raise click.ClickException(f"{name}: not valid JSON: {error}") from None
     if not isinstance(raw, dict):
         raise click.ClickException(
             f"{name}: expected a JSON object of question id -> answer, got {JSON_TYPES[type(raw)]}"

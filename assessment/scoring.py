@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from assessment.answers import Answer, answer_value, answer_to_json, visible_questions
+from assessment.answers import Answer, answer_to_json, answer_value, visible_questions
 from questionnaires.loader import Questionnaire
 from questionnaires.schema import NOT_APPLICABLE, Band, Node, NodeInput
 

@@ -93,7 +93,8 @@ class Questionnaire:
         return self.definition.bands.get(node.bands, []) if node.bands else []
 
     def __repr__(self) -> str:
-        return f"<Questionnaire {self.id} {self.version}: {len(self.dimensions)} dimensions, {len(self.questions)} questions>"
+        counts = f"{len(self.dimensions)} dimensions, {len(self.questions)} questions"
+        return f"<Questionnaire {self.id} {self.version}: {counts}>"
 
 
 def load_questionnaire(path: Path | str) -> Questionnaire:
@@ -109,7 +110,8 @@ def load_questionnaire(path: Path | str) -> Questionnaire:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else None
-        raise QuestionnaireError(path, [Problem("", f"not valid YAML: {getattr(error, 'problem', error)}", line)]) from None
+        problem = Problem("", f"not valid YAML: {getattr(error, 'problem', error)}", line)
+        raise QuestionnaireError(path, [problem]) from None
     if not isinstance(raw, dict):
         raise QuestionnaireError(path, [Problem("", "the file must hold a mapping of keys")])
     try:
@@ -117,7 +119,7 @@ def load_questionnaire(path: Path | str) -> Questionnaire:
     except ValidationError as error:
         problems = []
         for item in error.errors():
-            key = ".".join(str(part) for part in item["loc"] if not _is_union_tag(part))
+            key = _key_path(item["loc"])
             problems.append(Problem(key, item["msg"], _nearest_line(lines, key)))
         raise QuestionnaireError(path, problems) from None
     problems = list(_cross_check(definition))
@@ -150,9 +152,17 @@ def check_files(paths: Iterable[Path | str]) -> dict[str, list[str]]:
     return report
 
 
-def _is_union_tag(part: object) -> bool:
-    # pydantic puts the discriminator's tag (e.g. 'ladder') into error locations; the file has no such key
-    return isinstance(part, str) and part in {"ladder", "single", "multiple", "number", "yesno", "text", "map", "thresholds"}
+def _key_path(location: tuple) -> str:
+    """A pydantic error location as the key path in the file.
+
+    pydantic puts the tag of a tagged union (a question's type, a scale's kind) into the location right after the
+    list index or mapping key of the union's value; the file has no such key, so it is left out."""
+    parts = [
+        part
+        for position, part in enumerate(location)
+        if not (position >= 2 and location[position - 2] in ("questions", "scales") and isinstance(part, str))
+    ]
+    return ".".join(str(part) for part in parts)
 
 
 def _line_index(node: yaml.Node | None, prefix: str = "", index: dict[str, int] | None = None) -> dict[str, int]:
@@ -276,7 +286,8 @@ def _check_nodes(q: QuestionnaireFile, questions: dict, dimension_ids: set[str])
         yield from _check_node(q, node, key, questions)
     kinds = [node.kind for node in nodes.values()]
     if kinds.count("overall") != 1:
-        yield Problem("scoring.nodes", f"there must be exactly one node of kind 'overall', found {kinds.count('overall')}")
+        found = kinds.count("overall")
+        yield Problem("scoring.nodes", f"there must be exactly one node of kind 'overall', found {found}")
     paradigms = [node.paradigm for node in nodes.values() if node.kind == "paradigm"]
     for paradigm in PARADIGMS:
         if paradigms.count(paradigm) != 1:

@@ -22,12 +22,14 @@ def paradigm_name(paradigm: str, lang: str) -> str:
 
 
 def _layout(**extra) -> dict:
-    return dict(
+    """The common look of every chart, with per-chart settings on top."""
+    layout = dict(
         margin=dict(l=40, r=40, t=40, b=40),
         font=dict(family="Noto Sans CJK SC, Noto Sans, DejaVu Sans, sans-serif", size=13),
         paper_bgcolor="white",
-        **extra,
     )
+    layout.update(extra)
+    return layout
 
 
 def dimension_radar(questionnaire: Questionnaire, result: Result, lang: str, title: str) -> go.Figure:
@@ -42,7 +44,8 @@ def dimension_radar(questionnaire: Questionnaire, result: Result, lang: str, tit
         go.Scatterpolar(r=scores + scores[:1], theta=names + names[:1], fill="toself", name=title,
                         line=dict(color="#2f6f9f"), hovertemplate="%{theta}: %{r}<extra></extra>")
     )
-    figure.update_layout(**_layout(polar=dict(radialaxis=dict(range=[0, 5], dtick=1)), showlegend=False, height=460))
+    figure.update_layout(**_layout(polar=dict(radialaxis=dict(range=[0, 5], dtick=1)), showlegend=False, height=480,
+                                   margin=dict(l=150, r=150, t=50, b=50)))
     return figure
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import click
+import sys
+
 from flask import Flask, abort, current_app
 
 from questionnaires.catalog import Catalog
@@ -10,10 +11,12 @@ from questionnaires.loader import Questionnaire, QuestionnaireError
 
 
 def _running_questionnaire_check() -> bool:
-    """True while the Flask CLI builds the app for `questionnaires check`, which reports bad files itself."""
-    context = click.get_current_context(silent=True)
-    words = list(context.args) if context is not None else []
-    return words[:2] == ["questionnaires", "check"]
+    """True while `flask ... questionnaires check` builds the app: that command reports bad files itself.
+
+    The Flask CLI must build the app before it can find the command, and click has consumed its arguments by
+    then, so the command line is the only place that says which command is coming."""
+    words = sys.argv[1:]
+    return any(words[i : i + 2] == ["questionnaires", "check"] for i in range(len(words)))
 
 
 def init_app(app: Flask) -> None:

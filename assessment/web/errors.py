@@ -20,7 +20,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_error):
-        message = _("This form has expired or was not sent from this site. Please go back, reload the page and try again.")
+        message = _(
+            "This form has expired or was not sent from this site. Please go back, reload the page and try again."
+        )
         return render_template("errors/400.html", message=message), 400
 
     @app.errorhandler(413)

@@ -9,6 +9,7 @@ from wtforms import (
     DecimalField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -39,11 +40,16 @@ class ProfileForm(FlaskForm):
 
     def fill_choices(self, lang: str) -> None:
         """Region and industry choices in the user's language."""
-        self.region.choices = [("", "—")] + load_regions().choices(lang)
-        self.industry.choices = [("", "—")] + [
+        self.region.choices = _choices([("", "—")] + load_regions().choices(lang))
+        self.industry.choices = _choices([("", "—")] + [
             (code, f"{code} {industry.name(lang)} ({INDUSTRY_TYPE_LABELS[industry.type][lang]})")
             for code, industry in sorted(load_industries().items())
-        ]
+        ])
+
+
+def _choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class SubmitForm(FlaskForm):
@@ -77,16 +83,16 @@ def _build_page_form(questionnaire: Questionnaire, page: int, lang: str) -> type
         na = [(NOT_APPLICABLE, na_label)] if question.not_applicable else []
         if question.type == "ladder":
             choices = [(str(level), text.get(lang)) for level, text in enumerate(question.levels)]
-            attributes[question.id] = RadioField(label, choices=choices + na, validate_choice=False)
+            attributes[question.id] = RadioField(label, choices=_choices(choices + na), validate_choice=False)
         elif question.type == "single":
             choices = [(option.id, option.label.get(lang)) for option in question.options]
-            attributes[question.id] = RadioField(label, choices=choices + na, validate_choice=False)
+            attributes[question.id] = RadioField(label, choices=_choices(choices + na), validate_choice=False)
         elif question.type == "yesno":
             choices = [("yes", _l("Yes")), ("no", _l("No"))]
-            attributes[question.id] = RadioField(label, choices=choices + na, validate_choice=False)
+            attributes[question.id] = RadioField(label, choices=_choices(choices + na), validate_choice=False)
         elif question.type == "multiple":
             choices = [(option.id, option.label.get(lang)) for option in question.options]
-            attributes[question.id] = MultiCheckboxField(label, choices=choices, validate_choice=False)
+            attributes[question.id] = MultiCheckboxField(label, choices=_choices(choices), validate_choice=False)
         elif question.type == "number":
             attributes[question.id] = StringField(label)
         else:

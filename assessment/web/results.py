@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from assessment.answers import parse_answer
 from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, load_industries, load_regions
@@ -77,8 +80,10 @@ def level_name(questionnaire: Questionnaire, node: NodeResult, lang: str) -> str
     return ""
 
 
-def explain(questionnaire: Questionnaire, result: Result, node: NodeResult, lang: str) -> list[dict]:
-    """Each input of a node as a row a person can read: what it is, its value, its weight and its share."""
+def explain(questionnaire: Questionnaire, result: Result, node: NodeResult, lang: str, depth: int = 0) -> list[dict]:
+    """Each input of a node as a row a person can read: what it is, its value, its weight and its share.
+
+    Inputs that are item nodes are followed by their own inputs, indented, down to the answers."""
     rows = []
     for item in node.trace:
         if item.ref in questionnaire.questions:
@@ -88,8 +93,35 @@ def explain(questionnaire: Questionnaire, result: Result, node: NodeResult, lang
         else:
             label = _node_label(questionnaire, item.ref, lang)
             answer = ""
-        rows.append({"label": label, "answer": answer, "item": item})
+        rows.append({"label": label, "answer": answer, "item": item, "depth": depth, "note": describe_note(item.note)})
+        child = result.nodes.get(item.ref)
+        if child is not None and child.kind == "item":
+            rows.extend(explain(questionnaire, result, child, lang, depth + 1))
     return rows
+
+
+def describe_note(note: str) -> str:
+    """A trace note of the scoring engine in the user's language."""
+    fixed = {
+        "not applicable": _("not applicable"),
+        "hidden": _("not asked (condition not met)"),
+        "unanswered": _("not answered"),
+        "lowest": _("lowest: sets the score"),
+        "capped": _("capped"),
+    }
+    if note in fixed:
+        return fixed[note]
+    match = re.fullmatch(r"level (\d) met \(([\d.]+)\)", note)
+    if match:
+        return _("level %(level)s met (%(mean)s)", level=match[1], mean=match[2])
+    match = re.fullmatch(r"level (\d) not met \(([\d.]+) < ([\d.]+)\)", note)
+    if match:
+        return _("level %(level)s not met (%(mean)s < %(threshold)s)", level=match[1], mean=match[2],
+                 threshold=match[3])
+    match = re.fullmatch(r"level (\d) not reached", note)
+    if match:
+        return _("level %(level)s not reached", level=match[1])
+    return note
 
 
 def _node_label(questionnaire: Questionnaire, node_id: str, lang: str) -> str:
@@ -97,4 +129,6 @@ def _node_label(questionnaire: Questionnaire, node_id: str, lang: str) -> str:
         if dimension.id == node_id:
             return dimension.name.get(lang)
     node = questionnaire.nodes[node_id]
-    return node.explanation.get(lang) if node.explanation else node_id
+    if node.explanation:
+        return node.explanation.get(lang).split(". ")[0].rstrip(".")
+    return node_id

@@ -1,0 +1,95 @@
+"""Shared fixtures: an app on a fresh, migrated database per test (SQLite, or PostgreSQL when
+IMREADY_TEST_DATABASE_URL is set), its client and CLI runner, and small action helpers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from assessment.db import upgrade
+from factories import SurveyActions
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "questionnaires" / "examples"
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    """A database migrated to the newest revision once per session, copied for every test."""
+    server_url = os.environ.get("IMREADY_TEST_DATABASE_URL")
+    if not server_url:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        upgrade(f"sqlite:///{path}")
+        yield ("sqlite", path)
+        return
+    name = f"imready_template_{os.getpid()}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    upgrade(make_url(server_url).set(database=name).render_as_string(hide_password=False))
+    yield ("postgresql", name)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path):
+    """The URL of a fresh database, migrated, isolated from every other test."""
+    kind, template = database_template
+    if kind == "sqlite":
+        path = tmp_path / "imready.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+        return
+    server_url = os.environ["IMREADY_TEST_DATABASE_URL"]
+    name = f"imready_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """The app, configured for tests, on its own database."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": database_url})
+    app.instance_path = str(tmp_path / "instance")
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A runner for the app's CLI commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def survey(client, app):
+    """Respondent actions through the app's pages."""
+    return SurveyActions(client, app)
+
+
+@pytest.fixture
+def example_answers():
+    """The documented example answers of the quick check."""
+    return json.loads((EXAMPLES / "quick_check_answers.json").read_text(encoding="utf-8"))

@@ -1,0 +1,69 @@
+"""Test-data factories and respondent actions, in one place for every test module."""
+
+from __future__ import annotations
+
+import re
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def form_values(question, answer) -> dict:
+    """The form fields a person fills in for one answer (the JSON answer format of FORMAT.md)."""
+    if answer == "na" and question.type in ("multiple", "number"):
+        return {f"{question.id}__na": "y"}
+    if question.type == "yesno" and answer != "na":
+        return {question.id: "yes" if answer else "no"}
+    if question.type == "multiple":
+        return {question.id: list(answer)}
+    return {question.id: str(answer)}
+
+
+class SurveyActions:
+    """What a respondent does, through the real pages and forms (CSRF included)."""
+
+    PROFILE = {"name": "Qingdao Precision Parts", "region": "370200", "industry": "34", "employees": "120",
+               "revenue": "50"}
+
+    def __init__(self, client, app):
+        self.client = client
+        self.app = app
+
+    def questionnaire(self, questionnaire_id: str):
+        """The newest version of a shipped questionnaire."""
+        return self.app.extensions["questionnaires"].get(questionnaire_id)
+
+    def start(self, questionnaire_id: str = "quick_check", **profile) -> str:
+        """Fill in the profile and return the new assessment's token."""
+        page = self.client.get(f"/start/{questionnaire_id}")
+        data = {**self.PROFILE, **profile, "csrf_token": csrf_token(page.text)}
+        response = self.client.post(f"/start/{questionnaire_id}", data=data)
+        assert response.status_code == 302, response.text
+        return response.headers["Location"].split("/")[2]
+
+    def post_page(self, token: str, number: int, data: dict, action: str = "next"):
+        """Post one page's form as a browser would."""
+        page = self.client.get(f"/a/{token}/page/{number}")
+        return self.client.post(
+            f"/a/{token}/page/{number}", data={**data, "action": action, "csrf_token": csrf_token(page.text)}
+        )
+
+    def answer_all(self, token: str, answers: dict, questionnaire_id: str = "quick_check") -> None:
+        """Answer every page from a JSON answer set, pressing 'Save and continue'."""
+        questionnaire = self.questionnaire(questionnaire_id)
+        for number, dimension in enumerate(questionnaire.dimensions, start=1):
+            data = {}
+            for question in dimension.questions:
+                if question.id in answers:
+                    data.update(form_values(question, answers[question.id]))
+            response = self.post_page(token, number, data)
+            assert response.status_code == 302, f"page {number} was refused"
+
+    def submit(self, token: str):
+        """Press the submit button on the review page."""
+        review = self.client.get(f"/a/{token}/review")
+        return self.client.post(f"/a/{token}/submit", data={"csrf_token": csrf_token(review.text)})
