@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from bisect import bisect_right
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from assessment.answers import Answer, answer_to_json, answer_value, visible_questions
+from assessment.answers import Answer, answer_to_json, answer_value, condition_met
 from questionnaires.loader import Questionnaire
-from questionnaires.schema import NOT_APPLICABLE, Band, Node, NodeInput
+from questionnaires.schema import NOT_APPLICABLE, Band, MapScale, Node, NodeInput
 
 
-@dataclass(frozen=True, slots=True)
-class Contribution:
+class Contribution(NamedTuple):
     """How one input moved a node: its value, its effective weight after renormalising, and its share of the score."""
 
     ref: str
@@ -21,8 +22,7 @@ class Contribution:
     note: str = ""  # e.g. "not applicable", "hidden", "level 3", "lowest"
 
 
-@dataclass(frozen=True, slots=True)
-class NodeResult:
+class NodeResult(NamedTuple):
     """The score of one node, its level when the node has bands, and the trace of its inputs."""
 
     id: str
@@ -105,6 +105,58 @@ def level_for(bands: list[Band], score: float | None) -> int | None:
     return level
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """A questionnaire's scoring tree with weights resolved per profile, so scoring does no lookups it can avoid."""
+
+    questionnaire: Questionnaire
+    scored: tuple[tuple[str, Callable[[Answer], float]], ...]  # (question id, answer -> number) when scored
+    nodes: dict[str | None, tuple]  # profile -> ((node, rule, bands, ((ref, weight, level), ...)), ...)
+    conditional: tuple[tuple[str, object], ...]  # (question id, condition) of questions shown only sometimes
+
+
+_plans: dict[int, _Plan] = {}
+
+
+def _plan(questionnaire: Questionnaire) -> _Plan:
+    """The scoring plan of a questionnaire, built once per loaded questionnaire."""
+    plan = _plans.get(id(questionnaire))
+    if plan is not None and plan.questionnaire is questionnaire:
+        return plan
+    profiles = questionnaire.definition.scoring.profiles
+    names = list(profiles.values) if profiles else [None]
+    scored = tuple(
+        (question_id, _value_function(questionnaire, question))
+        for question_id, question in questionnaire.questions.items()
+        if question.type == "ladder" or (question.type != "text" and question.scale)
+    )
+    nodes = {}
+    for profile in names:
+        steps = []
+        for node_id in questionnaire.node_order:
+            node = questionnaire.nodes[node_id]
+            inputs = tuple((source.ref, _weight(source, profile), source.level) for source in node.inputs)
+            bands = questionnaire.bands(node)
+            band_table = (tuple(band.min - 1e-9 for band in bands), tuple(band.level for band in bands))
+            steps.append((node, RULES[node.rule], band_table, inputs))
+        nodes[profile] = tuple(steps)
+    conditional = tuple((qid, q.show_if) for qid, q in questionnaire.questions.items() if q.show_if is not None)
+    plan = _Plan(questionnaire, scored, nodes, conditional)
+    _plans[id(questionnaire)] = plan
+    return plan
+
+
+def _value_function(questionnaire: Questionnaire, question) -> Callable[[Answer], float]:
+    """answer -> number for one scored question; map scales become a dictionary lookup."""
+    scale = questionnaire.definition.scales.get(question.scale) if question.scale else None
+    if question.type == "ladder" and scale is None:
+        return float
+    if question.type in ("single", "ladder") and isinstance(scale, MapScale):
+        table = scale.values
+        return lambda answer: table[str(answer)]
+    return lambda answer: answer_value(questionnaire, question, answer)
+
+
 def score(questionnaire: Questionnaire, answers: Mapping[str, Answer], profile: str | None = None) -> Result:
     """Score parsed answers; unanswered, hidden and not-applicable questions drop out."""
     profiles = questionnaire.definition.scoring.profiles
@@ -112,74 +164,87 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, Answer], profile: 
         profile = profile if profile in profiles.values else profiles.default
     else:
         profile = None
-    visible = visible_questions(questionnaire, answers)
+    plan = _plan(questionnaire)
+    hidden: set[str] = set()
+    for question_id, condition in plan.conditional:  # in file order, so a question behind a hidden one hides too
+        if condition.question in hidden or not condition_met(condition, answers):
+            hidden.add(question_id)
     values: dict[str, float | None] = {}
     notes: dict[str, str] = {}
-    for question_id, question in questionnaire.questions.items():
-        if question_id not in visible:
+    for question_id, value_of in plan.scored:
+        answer = answers.get(question_id)
+        if question_id in hidden:
             values[question_id], notes[question_id] = None, "hidden"
-        elif question_id not in answers:
+        elif answer is None:
             values[question_id], notes[question_id] = None, "unanswered"
-        elif answers[question_id] == NOT_APPLICABLE:
+        elif answer == NOT_APPLICABLE:
             values[question_id], notes[question_id] = None, "not applicable"
-        elif question.type != "text" and (question.type == "ladder" or question.scale):
-            values[question_id] = answer_value(questionnaire, question, answers[question_id])
-    question_values = {question_id: values[question_id] for question_id in answers if question_id in values}
+        else:
+            values[question_id] = value_of(answer)
+    question_values = {question_id: values.get(question_id) for question_id in answers if question_id not in hidden}
     results: dict[str, NodeResult] = {}
-    for node_id in questionnaire.node_order:
-        node = questionnaire.nodes[node_id]
+    for node, rule, bands, sources in plan.nodes[profile]:
         inputs = []
-        for source in node.inputs:
-            if source.ref in results:
-                child = results[source.ref]
-                inputs.append((source, child.score, "" if child.score is not None else "not applicable"))
-            else:
-                inputs.append((source, values.get(source.ref), notes.get(source.ref, "")))
-        node_score, trace = RULES[node.rule](node, inputs, profile)
-        results[node_id] = NodeResult(
-            node_id, node.kind, node.rule, node_score, level_for(questionnaire.bands(node), node_score), trace
-        )
+        for ref, weight, level in sources:
+            value = values.get(ref)
+            note = notes.get(ref, "") if value is None else ""
+            inputs.append((ref, weight, level, value, note))
+        node_score, trace = rule(node, inputs)
+        values[node.id] = node_score
+        if node_score is None:
+            notes[node.id] = "not applicable"
+        level = None
+        if node_score is not None and bands[0]:
+            level = bands[1][max(0, bisect_right(bands[0], node_score) - 1)]
+        results[node.id] = NodeResult(node.id, node.kind, node.rule, node_score, level, trace)
     return Result(questionnaire.id, questionnaire.version, profile, results, dict(answers), question_values)
 
 
-Inputs = list[tuple[NodeInput, float | None, str]]
+# One input of a node as the rules see it: (ref, weight for the profile, gating level, value or None, note)
+Inputs = list[tuple[str, float, int | None, float | None, str]]
 
 
 def _weight(source: NodeInput, profile: str | None) -> float:
     return source.weight[profile] if isinstance(source.weight, dict) else source.weight
 
 
-def _weighted_mean(node: Node, inputs: Inputs, profile: str | None) -> tuple[float | None, tuple]:
-    available = sum(_weight(s, profile) for s, value, _ in inputs if value is not None)
+def _dropped(inputs: Inputs) -> tuple:
+    return tuple(Contribution(ref, value, 0.0, 0.0, note) for ref, _, _, value, note in inputs)
+
+
+def _weighted_mean(node: Node, inputs: Inputs) -> tuple[float | None, tuple]:
+    available = 0.0
+    for _, weight, _, value, _ in inputs:
+        if value is not None:
+            available += weight
     if available <= 0:
-        return None, tuple(Contribution(s.ref, v, 0.0, 0.0, note) for s, v, note in inputs)
+        return None, _dropped(inputs)
     trace = []
     total = 0.0
-    for source, value, note in inputs:
+    for ref, weight, _, value, note in inputs:
         if value is None:
-            trace.append(Contribution(source.ref, None, 0.0, 0.0, note))
+            trace.append(Contribution(ref, None, 0.0, 0.0, note))
             continue
-        weight = _weight(source, profile) / available
-        total += weight * value
-        trace.append(Contribution(source.ref, value, weight, weight * value, note))
+        share = weight / available
+        total += share * value
+        trace.append(Contribution(ref, value, share, share * value, note))
     return total, tuple(trace)
 
 
-def _sum(node: Node, inputs: Inputs, profile: str | None) -> tuple[float | None, tuple]:
-    declared = sum(_weight(s, profile) for s, _, _ in inputs)
-    available = sum(_weight(s, profile) for s, value, _ in inputs if value is not None)
+def _sum(node: Node, inputs: Inputs) -> tuple[float | None, tuple]:
+    declared = sum(weight for _, weight, _, _, _ in inputs)
+    available = sum(weight for _, weight, _, value, _ in inputs if value is not None)
     if available <= 0:
-        return None, tuple(Contribution(s.ref, v, 0.0, 0.0, note) for s, v, note in inputs)
+        return None, _dropped(inputs)
     factor = declared / available  # not-applicable inputs drop out; the rest stand for the whole
     trace = []
     total = 0.0
-    for source, value, note in inputs:
+    for ref, weight, _, value, note in inputs:
         if value is None:
-            trace.append(Contribution(source.ref, None, 0.0, 0.0, note))
+            trace.append(Contribution(ref, None, 0.0, 0.0, note))
             continue
-        weight = _weight(source, profile) * factor
-        total += weight * value
-        trace.append(Contribution(source.ref, value, weight, weight * value, note))
+        total += weight * factor * value
+        trace.append(Contribution(ref, value, weight * factor, weight * factor * value, note))
     if node.cap is not None and total > node.cap:
         trace = [
             Contribution(c.ref, c.value, c.weight, c.contribution * node.cap / total, c.note or "capped")
@@ -189,27 +254,28 @@ def _sum(node: Node, inputs: Inputs, profile: str | None) -> tuple[float | None,
     return total, tuple(trace)
 
 
-def _minimum(node: Node, inputs: Inputs, profile: str | None) -> tuple[float | None, tuple]:
-    present = [(source, value) for source, value, _ in inputs if value is not None]
+def _minimum(node: Node, inputs: Inputs) -> tuple[float | None, tuple]:
+    present = [(value, ref) for ref, _, _, value, _ in inputs if value is not None]
     if not present:
-        return None, tuple(Contribution(s.ref, v, 0.0, 0.0, note) for s, v, note in inputs)
-    lowest_ref = min(present, key=lambda pair: pair[1])[0].ref
-    lowest = min(value for _, value in present)
+        return None, _dropped(inputs)
+    lowest, lowest_ref = min(present, key=lambda pair: pair[0])
     trace = tuple(
-        Contribution(s.ref, v, 1.0, v, "lowest") if s.ref == lowest_ref else Contribution(s.ref, v, 0.0, 0.0, note)
-        for s, v, note in inputs
+        Contribution(ref, value, 1.0, value, "lowest")
+        if ref == lowest_ref
+        else Contribution(ref, value, 0.0, 0.0, note)
+        for ref, _, _, value, note in inputs
     )
     return lowest, trace
 
 
-def _gating(node: Node, inputs: Inputs, profile: str | None) -> tuple[float | None, tuple]:
+def _gating(node: Node, inputs: Inputs) -> tuple[float | None, tuple]:
     by_level: dict[int, list[tuple[float, float]]] = {}
-    for source, value, _ in inputs:
-        if value is not None and _weight(source, profile) > 0:
-            by_level.setdefault(source.level, []).append((_weight(source, profile), value))
-    trace_notes = {}
+    for _, weight, level, value, _ in inputs:
+        if value is not None and weight > 0:
+            by_level.setdefault(level, []).append((weight, value))
     if not by_level:
-        return None, tuple(Contribution(s.ref, v, 0.0, 0.0, note) for s, v, note in inputs)
+        return None, _dropped(inputs)
+    trace_notes = {}
     achieved, next_mean, failed_level = 0, 0.0, None
     for level in sorted(by_level):
         requirements = by_level[level]
@@ -223,25 +289,24 @@ def _gating(node: Node, inputs: Inputs, profile: str | None) -> tuple[float | No
             break
     result = min(5.0, achieved + next_mean)
     trace = []
-    for source, value, note in inputs:
+    for ref, weight, level, value, note in inputs:
         if value is None:
-            trace.append(Contribution(source.ref, None, 0.0, 0.0, note))
+            trace.append(Contribution(ref, None, 0.0, 0.0, note))
         else:
-            counted = failed_level is None or source.level <= failed_level
-            trace.append(
-                Contribution(source.ref, value, _weight(source, profile) if counted else 0.0, 0.0,
-                             trace_notes.get(source.level, f"level {source.level} not reached"))
-            )
+            counted = failed_level is None or level <= failed_level
+            trace.append(Contribution(ref, value, weight if counted else 0.0, 0.0,
+                                      trace_notes.get(level, f"level {level} not reached")))
     return result, tuple(trace)
 
 
-def _progress(node: Node, inputs: Inputs, profile: str | None) -> tuple[float | None, tuple]:
+def _progress(node: Node, inputs: Inputs) -> tuple[float | None, tuple]:
     low, high = node.range
+    span = high - low
     mapped = [
-        (source, None if value is None else 100.0 * min(1.0, max(0.0, (value - low) / (high - low))), note)
-        for source, value, note in inputs
+        (ref, weight, level, None if value is None else 100.0 * min(1.0, max(0.0, (value - low) / span)), note)
+        for ref, weight, level, value, note in inputs
     ]
-    return _weighted_mean(node, mapped, profile)
+    return _weighted_mean(node, mapped)
 
 
 RULES = {

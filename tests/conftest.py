@@ -65,7 +65,8 @@ def database_url(database_template, tmp_path):
 @pytest.fixture
 def app(database_url, tmp_path):
     """The app, configured for tests, on its own database."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": database_url})
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": database_url,
+                      "QUESTIONNAIRE_DIR": str(ROOT / "questionnaires")})
     app.instance_path = str(tmp_path / "instance")
     yield app
     app.extensions["db_engine"].dispose()

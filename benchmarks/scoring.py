@@ -1,0 +1,104 @@
+"""Print how fast assessments are scored and how fast survey pages render and save.
+
+    .venv/bin/python benchmarks/scoring.py [--assessments 5000] [--requests 300]
+
+Targets (issue: the assessment foundation): at least 5,000 full assessments scored per second on one core; median
+and 95th-percentile time to render a questionnaire page and to save a page of answers through the app's test client
+under 30 ms. Timings are medians over repeated rounds; the page timings come with a baseline in the same process
+(a static file through the same client) so the machine's own noise can be read off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app import create_app  # noqa: E402
+from assessment.db import upgrade  # noqa: E402
+from assessment.scoring import score  # noqa: E402
+from assessment.synthetic import draw_maturity, synthetic_answers  # noqa: E402
+from questionnaires.catalog import Catalog  # noqa: E402
+from tests.factories import SurveyActions, form_values  # noqa: E402
+
+
+def scoring_rate(questionnaire, count: int, rounds: int = 5) -> float:
+    """Median assessments scored per second, over `rounds` rounds of `count` different answer sets."""
+    rng = random.Random(7)
+    answer_sets = [synthetic_answers(questionnaire, draw_maturity(rng), rng) for _ in range(count)]
+    rates = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for answers in answer_sets:
+            score(questionnaire, answers, profile="discrete")
+        rates.append(count / (time.perf_counter() - started))
+    return statistics.median(rates)
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which `share` of the values fall (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def request_times(requests: int) -> dict[str, list[float]]:
+    """Milliseconds per request: page render, page save, and a static file as the baseline."""
+    folder = tempfile.mkdtemp(prefix="imready-bench-")
+    url = f"sqlite:///{folder}/bench.db"
+    upgrade(url)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+    client = app.test_client()
+    actions = SurveyActions(client, app)
+    questionnaire = actions.questionnaire("imready_full")
+    rng = random.Random(11)
+    answers = synthetic_answers(questionnaire, 2.5, rng)
+    token = actions.start("imready_full")
+    times: dict[str, list[float]] = {"baseline: static file": [], "render a page": [], "save a page": []}
+    page_html = client.get(f"/a/{token}/page/1").text
+    csrf = page_html.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    for round_number in range(requests):
+        number = round_number % len(questionnaire.dimensions) + 1
+        dimension = questionnaire.dimensions[number - 1]
+        data = {"csrf_token": csrf, "action": "next"}
+        for question in dimension.questions:
+            if question.id in answers:
+                data.update(form_values(question, answers[question.id]))
+        for name, call in (
+            ("baseline: static file", lambda: client.get("/static/css/app.css")),
+            ("render a page", lambda n=number: client.get(f"/a/{token}/page/{n}")),
+            ("save a page", lambda n=number, d=data: client.post(f"/a/{token}/page/{n}", data=d)),
+        ):
+            started = time.perf_counter()
+            response = call()
+            times[name].append(1000 * (time.perf_counter() - started))
+            assert response.status_code in (200, 302), (name, response.status_code)
+    app.extensions["db_engine"].dispose()
+    return times
+
+
+def main() -> None:
+    """Run the measurements and print them."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assessments", type=int, default=5000)
+    parser.add_argument("--requests", type=int, default=300)
+    arguments = parser.parse_args()
+    catalog = Catalog.load()
+    print("Scoring (one core, median of 5 rounds):")
+    for questionnaire in catalog.latest():
+        rate = scoring_rate(questionnaire, arguments.assessments)
+        print(f"  {questionnaire.id:<14} {len(questionnaire.questions):>3} questions  {rate:>9,.0f} assessments/s"
+              f"  (target >= 5,000)")
+    print(f"Requests through the test client ({arguments.requests} each, SQLite, CSRF on):")
+    for name, values in request_times(arguments.requests).items():
+        print(f"  {name:<22} median {statistics.median(values):6.2f} ms   p95 {percentile(values, 0.95):6.2f} ms")
+    print("  target: render and save median and p95 under 30 ms")
+
+
+if __name__ == "__main__":
+    main()
