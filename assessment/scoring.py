@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import NamedTuple
 
 from assessment.answers import Answer, answer_to_json, answer_value, condition_met
@@ -151,9 +152,17 @@ def _value_function(questionnaire: Questionnaire, question) -> Callable[[Answer]
     scale = questionnaire.definition.scales.get(question.scale) if question.scale else None
     if question.type == "ladder" and scale is None:
         return float
-    if question.type in ("single", "ladder") and isinstance(scale, MapScale):
+    if isinstance(scale, MapScale):
         table = scale.values
-        return lambda answer: table[str(answer)]
+        if question.type in ("single", "ladder"):
+            return lambda answer: table[str(answer)]
+        if question.type == "yesno":
+            yes, no = table["yes"], table["no"]
+            return lambda answer: yes if answer else no
+        if scale.cap is None:
+            return lambda answer: sum([table[option] for option in answer])
+        cap = scale.cap
+        return lambda answer: min(cap, sum([table[option] for option in answer]))
     return lambda answer: answer_value(questionnaire, question, answer)
 
 
@@ -208,26 +217,28 @@ def _weight(source: NodeInput, profile: str | None) -> float:
     return source.weight[profile] if isinstance(source.weight, dict) else source.weight
 
 
+# Contributions are made by the hundred per assessment: build the tuple directly, without the Python-level __new__.
+_contribution = partial(tuple.__new__, Contribution)
+
+
 def _dropped(inputs: Inputs) -> tuple:
     return tuple(Contribution(ref, value, 0.0, 0.0, note) for ref, _, _, value, note in inputs)
 
 
 def _weighted_mean(node: Node, inputs: Inputs) -> tuple[float | None, tuple]:
-    available = 0.0
-    for _, weight, _, value, _ in inputs:
-        if value is not None:
-            available += weight
+    available = sum([weight for _, weight, _, value, _ in inputs if value is not None])
     if available <= 0:
         return None, _dropped(inputs)
     trace = []
     total = 0.0
     for ref, weight, _, value, note in inputs:
         if value is None:
-            trace.append(Contribution(ref, None, 0.0, 0.0, note))
+            trace.append(_contribution((ref, None, 0.0, 0.0, note)))
             continue
         share = weight / available
-        total += share * value
-        trace.append(Contribution(ref, value, share, share * value, note))
+        part = share * value
+        total += part
+        trace.append(_contribution((ref, value, share, part, note)))
     return total, tuple(trace)
 
 

@@ -3,6 +3,23 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+MINI = Path(__file__).resolve().parent / "data" / "mini.yaml"
+# Answers to mini.yaml worked by hand in tests/assessment/test_scoring.py: data 2.5, security 2.5,
+# integration 1.65, overall (2·2.5 + 2.5 + 1.65)/4 = 2.2875 with the discrete profile.
+MINI_ANSWERS = {
+    "data_ladder": 2,
+    "data_tools": ["cad", "mes"],
+    "sec_ladder": 3,
+    "sec_platform": True,
+    "sec_share": 30,
+    "int_l1": "met",
+    "int_l2a": "largely",
+    "int_l2b": "partly",
+    "int_l3": "met",
+    "int_size": "one",
+}
 
 
 def csrf_token(html: str) -> str:

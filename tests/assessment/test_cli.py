@@ -9,22 +9,11 @@ import yaml
 from flask import Flask
 
 from assessment.cli import init_app
+from factories import MINI, MINI_ANSWERS
 from questionnaires.catalog import Catalog
 
-MINI = Path(__file__).resolve().parents[1] / "data" / "mini.yaml"
 # The answers worked by hand in test_scoring.py: overall (2·2.5 + 2.5 + 1.65)/4 = 2.2875 (discrete).
-GOOD_ANSWERS = {
-    "data_ladder": 2,
-    "data_tools": ["cad", "mes"],
-    "sec_ladder": 3,
-    "sec_platform": True,
-    "sec_share": 30,
-    "int_l1": "met",
-    "int_l2a": "largely",
-    "int_l2b": "partly",
-    "int_l3": "met",
-    "int_size": "one",
-}
+GOOD_ANSWERS = MINI_ANSWERS
 
 
 def make_app(directory: Path, *, with_catalog: bool = True) -> Flask:

@@ -1,31 +1,18 @@
 """Scoring rules on tests/data/mini.yaml, each row worked by hand; answer checks reported by question id."""
 
 import json
-from pathlib import Path
 
 import pytest
 import yaml
 
 from assessment.answers import parse_answers
 from assessment.scoring import level_for, score
+from factories import MINI, MINI_ANSWERS
 from questionnaires.loader import load_questionnaire
-
-MINI = Path(__file__).resolve().parents[1] / "data" / "mini.yaml"
 
 # The example of the brief. Scales: tools cad/mes/erp = 2 each (cap 5); yes = 5, no = 0; share ≥0 → 0, ≥25 → 2.5,
 # ≥75 → 5; requirement not_met 0, partly 0.5, largely 0.8, met 1.
-BASE = {
-    "data_ladder": 2,
-    "data_tools": ["cad", "mes"],
-    "sec_ladder": 3,
-    "sec_platform": True,
-    "sec_share": 30,
-    "int_l1": "met",
-    "int_l2a": "largely",
-    "int_l2b": "partly",
-    "int_l3": "met",
-    "int_size": "one",
-}
+BASE = MINI_ANSWERS
 ALL_MET = {"int_l1": "met", "int_l2a": "met", "int_l2b": "met", "int_l3": "met"}
 
 
