@@ -192,12 +192,13 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, Answer], profile: 
             values[question_id] = value_of(answer)
     question_values = {question_id: values.get(question_id) for question_id in answers if question_id not in hidden}
     results: dict[str, NodeResult] = {}
+    value_of = values.get
     for node, rule, bands, sources in plan.nodes[profile]:
-        inputs = []
-        for ref, weight, level in sources:
-            value = values.get(ref)
-            note = notes.get(ref, "") if value is None else ""
-            inputs.append((ref, weight, level, value, note))
+        inputs = [
+            (ref, weight, level, value, "" if value is not None else notes.get(ref, ""))
+            for ref, weight, level in sources
+            for value in (value_of(ref),)
+        ]
         node_score, trace = rule(node, inputs)
         values[node.id] = node_score
         if node_score is None:
