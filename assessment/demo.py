@@ -75,7 +75,7 @@ def load_command(count: int, seed: int, questionnaire_id: str, force: bool) -> N
             questionnaire_id=questionnaire_id,
         )
     click.echo(f"Loaded {len(tokens)} synthetic enterprises with submitted '{questionnaire_id}' assessments.")
-    click.echo(f"See one: /a/{tokens[0]}/results")
+    click.echo(f"Open /a/{tokens[0]}/results on the running app to see one.")
 
 
 def init_app(app: Flask) -> None:
