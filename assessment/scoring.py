@@ -206,7 +206,7 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, Answer], profile: 
         level = None
         if node_score is not None and bands[0]:
             level = bands[1][max(0, bisect_right(bands[0], node_score) - 1)]
-        results[node.id] = NodeResult(node.id, node.kind, node.rule, node_score, level, trace)
+        results[node.id] = _node_result((node.id, node.kind, node.rule, node_score, level, trace))
     return Result(questionnaire.id, questionnaire.version, profile, results, dict(answers), question_values)
 
 
@@ -220,6 +220,7 @@ def _weight(source: NodeInput, profile: str | None) -> float:
 
 # Contributions are made by the hundred per assessment: build the tuple directly, without the Python-level __new__.
 _contribution = partial(tuple.__new__, Contribution)
+_node_result = partial(tuple.__new__, NodeResult)
 
 
 def _dropped(inputs: Inputs) -> tuple:
@@ -313,9 +314,10 @@ def _gating(node: Node, inputs: Inputs) -> tuple[float | None, tuple]:
 
 def _progress(node: Node, inputs: Inputs) -> tuple[float | None, tuple]:
     low, high = node.range
-    span = high - low
+    scale = 100.0 / (high - low)
     mapped = [
-        (ref, weight, level, None if value is None else 100.0 * min(1.0, max(0.0, (value - low) / span)), note)
+        (ref, weight, level, value if value is None else (0.0 if value <= low else 100.0 if value >= high
+                                                          else (value - low) * scale), note)
         for ref, weight, level, value, note in inputs
     ]
     return _weighted_mean(node, mapped)
