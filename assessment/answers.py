@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from bisect import bisect_right
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from questionnaires.loader import Questionnaire
@@ -112,16 +113,28 @@ def condition_met(condition: Condition | None, answers: Mapping[str, Answer]) ->
     return isinstance(answer, int | float) and not isinstance(answer, bool) and answer >= condition.at_least
 
 
+def hidden_questions(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> set[str]:
+    """Ids of the questions these answers hide; a question behind a hidden one is hidden too."""
+    hidden: set[str] = set()
+    for question_id, condition in questionnaire.conditional:  # file order: a condition looks only backwards
+        if condition.question in hidden or not condition_met(condition, answers):
+            hidden.add(question_id)
+    return hidden
+
+
 def visible_questions(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> set[str]:
-    """Ids of the questions shown for these answers; a question behind a hidden one is hidden too."""
-    visible: set[str] = set()
-    shown_answers: dict[str, Answer] = {}
-    for question_id, question in questionnaire.questions.items():
-        if condition_met(question.show_if, shown_answers):
-            visible.add(question_id)
-            if question_id in answers:
-                shown_answers[question_id] = answers[question_id]
-    return visible
+    """Ids of the questions shown for these answers."""
+    return set(questionnaire.questions) - hidden_questions(questionnaire, answers)
+
+
+def unanswered(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> list[str]:
+    """Ids of the shown questions that still need an answer (free text never does), in file order."""
+    hidden = hidden_questions(questionnaire, answers)
+    return [
+        question_id
+        for question_id, question in questionnaire.questions.items()
+        if question_id not in answers and question_id not in hidden and not isinstance(question, TextQuestion)
+    ]
 
 
 def parse_answers(
@@ -143,34 +156,35 @@ def parse_answers(
     answers = {question_id: answer for question_id, answer in answers.items() if question_id in visible}
     if complete:
         invalid = {problem.question_id for problem in problems}
-        for question_id in questionnaire.questions:
-            question = questionnaire.questions[question_id]
-            if question_id in visible and question_id not in answers and question_id not in invalid:
-                if not isinstance(question, TextQuestion):
-                    problems.append(AnswerProblem(question_id, "no answer given"))
+        missing = [question_id for question_id in unanswered(questionnaire, answers) if question_id not in invalid]
+        problems += [AnswerProblem(question_id, "no answer given") for question_id in missing]
     return answers, problems
+
+
+def value_function(questionnaire: Questionnaire, question) -> Callable[[Answer], float]:
+    """answer -> the number it stands for, for one scored question (not-applicable answers excluded)."""
+    scale = questionnaire.definition.scales.get(question.scale) if question.scale else None
+    if isinstance(question, LadderQuestion) and scale is None:
+        return float
+    if isinstance(scale, ThresholdScale):
+        mins = [step.min for step in scale.steps]
+        values = [step.value for step in scale.steps]
+        # the highest step whose min is not above the answer; below the first step, the first step's value
+        return lambda answer: values[max(0, bisect_right(mins, answer) - 1)]
+    assert isinstance(scale, MapScale), f"question {question.id} is not scored"
+    table = scale.values
+    if isinstance(question, YesNoQuestion):
+        yes, no = table["yes"], table["no"]
+        return lambda answer: yes if answer else no
+    if isinstance(question, MultipleQuestion):
+        cap = math.inf if scale.cap is None else scale.cap
+        return lambda answer: min(cap, sum([table[option] for option in answer]))
+    return lambda answer: table[str(answer)]
 
 
 def answer_value(questionnaire: Questionnaire, question, answer: Answer) -> float | None:
     """The number a scored answer stands for, None when not applicable."""
-    if answer == NOT_APPLICABLE:
-        return None
-    scale = questionnaire.definition.scales.get(question.scale) if question.scale else None
-    if isinstance(question, LadderQuestion):
-        return float(answer) if scale is None else scale.values[str(answer)]
-    if isinstance(scale, ThresholdScale):
-        value = scale.steps[0].value
-        for step in scale.steps:
-            if answer >= step.min:
-                value = step.value
-        return value
-    assert isinstance(scale, MapScale), f"question {question.id} is not scored"
-    if isinstance(question, MultipleQuestion):
-        total = sum(scale.values[option] for option in answer)
-        return min(total, scale.cap) if scale.cap is not None else total
-    if isinstance(question, YesNoQuestion):
-        return scale.values["yes" if answer else "no"]
-    return scale.values[answer]
+    return None if answer == NOT_APPLICABLE else value_function(questionnaire, question)(answer)
 
 
 def answer_to_json(answer: Answer) -> object:

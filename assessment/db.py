@@ -10,6 +10,7 @@ from alembic.config import Config
 from flask import Flask, current_app, g
 from flask.cli import AppGroup
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -77,8 +78,6 @@ def revision_command(message: str) -> None:
 
 def _safe_url(url: str) -> str:
     """The URL without its password, for messages."""
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)
 
 

@@ -51,9 +51,7 @@ def load_demo(*, session: Session, catalog, count: int, seed: int, questionnaire
         answers = synthetic_answers(questionnaire, draw_maturity(rng), rng)
         save_answers(session=session, assessment=assessment, answers=answers)
         result = score(questionnaire, answers, profile=industry.type)
-        submit_assessment(
-            session=session, assessment=assessment, result=result, result_json=result.to_dict(questionnaire)
-        )
+        submit_assessment(session=session, assessment=assessment, questionnaire=questionnaire, result=result)
         tokens.append(assessment.token)
     return tokens
 

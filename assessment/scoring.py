@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import NamedTuple
 
-from assessment.answers import Answer, answer_to_json, answer_value, condition_met
+from assessment.answers import Answer, answer_to_json, hidden_questions, value_function
 from questionnaires.loader import Questionnaire
-from questionnaires.schema import NOT_APPLICABLE, Band, MapScale, Node, NodeInput
+from questionnaires.schema import NOT_APPLICABLE, Band, Node, NodeInput
 
 
 class Contribution(NamedTuple):
@@ -95,15 +95,25 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def level_for(bands: list[Band], score: float | None) -> int | None:
-    """The level of the band with the highest `min` not above the score."""
-    if score is None or not bands:
+BandTable = tuple[tuple[float, ...], tuple[int, ...]]  # (band minimums, their levels), ascending
+
+
+def band_table(bands: list[Band]) -> BandTable:
+    """Bands as parallel tuples for a binary search (a score a hair below a minimum still reaches it)."""
+    return tuple(band.min - 1e-9 for band in bands), tuple(band.level for band in bands)
+
+
+def level_in(table: BandTable, score: float | None) -> int | None:
+    """The level of the band with the highest minimum not above the score; None without score or bands."""
+    minimums, levels = table
+    if score is None or not levels:
         return None
-    level = bands[0].level
-    for band in bands:
-        if score >= band.min - 1e-9:
-            level = band.level
-    return level
+    return levels[max(0, bisect_right(minimums, score) - 1)]
+
+
+def level_for(bands: list[Band], score: float | None) -> int | None:
+    """The level a score reaches in a list of bands."""
+    return level_in(band_table(bands), score)
 
 
 @dataclass(frozen=True)
@@ -112,8 +122,7 @@ class _Plan:
 
     questionnaire: Questionnaire
     scored: tuple[tuple[str, Callable[[Answer], float]], ...]  # (question id, answer -> number) when scored
-    nodes: dict[str | None, tuple]  # profile -> ((node, rule, bands, ((ref, weight, level), ...)), ...)
-    conditional: tuple[tuple[str, object], ...]  # (question id, condition) of questions shown only sometimes
+    nodes: dict[str | None, tuple]  # profile -> ((node, rule, band table, ((ref, weight, level), ...)), ...)
 
 
 _plans: dict[int, _Plan] = {}
@@ -127,9 +136,9 @@ def _plan(questionnaire: Questionnaire) -> _Plan:
     profiles = questionnaire.definition.scoring.profiles
     names = list(profiles.values) if profiles else [None]
     scored = tuple(
-        (question_id, _value_function(questionnaire, question))
+        (question_id, value_function(questionnaire, question))
         for question_id, question in questionnaire.questions.items()
-        if question.type == "ladder" or (question.type != "text" and question.scale)
+        if question.scored
     )
     nodes = {}
     for profile in names:
@@ -137,33 +146,11 @@ def _plan(questionnaire: Questionnaire) -> _Plan:
         for node_id in questionnaire.node_order:
             node = questionnaire.nodes[node_id]
             inputs = tuple((source.ref, _weight(source, profile), source.level) for source in node.inputs)
-            bands = questionnaire.bands(node)
-            band_table = (tuple(band.min - 1e-9 for band in bands), tuple(band.level for band in bands))
-            steps.append((node, RULES[node.rule], band_table, inputs))
+            steps.append((node, RULES[node.rule], band_table(questionnaire.bands(node)), inputs))
         nodes[profile] = tuple(steps)
-    conditional = tuple((qid, q.show_if) for qid, q in questionnaire.questions.items() if q.show_if is not None)
-    plan = _Plan(questionnaire, scored, nodes, conditional)
+    plan = _Plan(questionnaire, scored, nodes)
     _plans[id(questionnaire)] = plan
     return plan
-
-
-def _value_function(questionnaire: Questionnaire, question) -> Callable[[Answer], float]:
-    """answer -> number for one scored question; map scales become a dictionary lookup."""
-    scale = questionnaire.definition.scales.get(question.scale) if question.scale else None
-    if question.type == "ladder" and scale is None:
-        return float
-    if isinstance(scale, MapScale):
-        table = scale.values
-        if question.type in ("single", "ladder"):
-            return lambda answer: table[str(answer)]
-        if question.type == "yesno":
-            yes, no = table["yes"], table["no"]
-            return lambda answer: yes if answer else no
-        if scale.cap is None:
-            return lambda answer: sum([table[option] for option in answer])
-        cap = scale.cap
-        return lambda answer: min(cap, sum([table[option] for option in answer]))
-    return lambda answer: answer_value(questionnaire, question, answer)
 
 
 def score(questionnaire: Questionnaire, answers: Mapping[str, Answer], profile: str | None = None) -> Result:
@@ -174,10 +161,7 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, Answer], profile: 
     else:
         profile = None
     plan = _plan(questionnaire)
-    hidden: set[str] = set()
-    for question_id, condition in plan.conditional:  # in file order, so a question behind a hidden one hides too
-        if condition.question in hidden or not condition_met(condition, answers):
-            hidden.add(question_id)
+    hidden = hidden_questions(questionnaire, answers)
     values: dict[str, float | None] = {}
     notes: dict[str, str] = {}
     for question_id, value_of in plan.scored:
@@ -203,10 +187,7 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, Answer], profile: 
         values[node.id] = node_score
         if node_score is None:
             notes[node.id] = "not applicable"
-        level = None
-        if node_score is not None and bands[0]:
-            level = bands[1][max(0, bisect_right(bands[0], node_score) - 1)]
-        results[node.id] = _node_result((node.id, node.kind, node.rule, node_score, level, trace))
+        results[node.id] = _node_result((node.id, node.kind, node.rule, node_score, level_in(bands, node_score), trace))
     return Result(questionnaire.id, questionnaire.version, profile, results, dict(answers), question_values)
 
 

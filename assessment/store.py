@@ -80,9 +80,11 @@ def save_answers(*, session: Session, assessment: Assessment, answers: Mapping[s
     session.commit()
 
 
-def submit_assessment(*, session: Session, assessment: Assessment, result: Result, result_json: dict) -> bool:
+def submit_assessment(
+    *, session: Session, assessment: Assessment, questionnaire: Questionnaire, result: Result
+) -> bool:
     """Pin the result to the assessment; False when it had already been submitted (exactly one submission wins)."""
-    overall = next(node for node in result.nodes.values() if node.kind == "overall")
+    overall = result.overall(questionnaire)
     changed = session.execute(
         update(Assessment)
         .where(Assessment.id == assessment.id, Assessment.status == "draft")
@@ -91,7 +93,7 @@ def submit_assessment(*, session: Session, assessment: Assessment, result: Resul
             submitted_at=utcnow(),
             overall_score=overall.score,
             overall_level=overall.level,
-            result=result_json,
+            result=result.to_dict(questionnaire),
         )
     ).rowcount
     if changed != 1:

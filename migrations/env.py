@@ -18,15 +18,10 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    """Run migrations on a live connection (given by the caller, or made from the URL)."""
-    connection = config.attributes.get("connection")
-    if connection is not None:
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
-        return
+    """Run migrations on a connection to the configured URL."""
     engine = create_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:
+        # batch mode, so that SQLite can alter tables in later migrations
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()

@@ -119,7 +119,7 @@ def _question(q: Questionnaire, question) -> dict:
         "integer": question.integer if is_number else None,
         "max_length": question.max_length if isinstance(question, TextQuestion) else None,
         "scale": None if scale is None else _scale(scale_name, scale),
-        "scored": isinstance(question, LadderQuestion) or scale is not None,  # text questions have no scale
+        "scored": question.scored,
     }
 
 

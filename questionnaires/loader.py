@@ -84,6 +84,11 @@ class Questionnaire:
         return {paradigm: by_paradigm[paradigm] for paradigm in PARADIGMS}
 
     @cached_property
+    def conditional(self) -> tuple:
+        """(question id, condition) of every question shown only sometimes, in file order."""
+        return tuple((qid, question.show_if) for qid, question in self.questions.items() if question.show_if)
+
+    @cached_property
     def overall_node(self) -> Node:
         """The single overall node."""
         return next(node for node in self.nodes.values() if node.kind == "overall")
@@ -332,9 +337,7 @@ def _check_node(q: QuestionnaireFile, node: Node, key: str, questions: dict) -> 
             yield Problem(f"{where}.weight", "weights cannot be negative")
         if source.ref in questions:
             question = questions[source.ref][1]
-            if isinstance(question, TextQuestion) or (
-                not isinstance(question, LadderQuestion) and getattr(question, "scale", None) is None
-            ):
+            if not question.scored:
                 yield Problem(f"{where}.ref", f"question '{source.ref}' is not scored (free text or no scale)")
     if profiles and profiles.default not in profiles.values:
         yield Problem("scoring.profiles.default", f"'{profiles.default}' is not one of the profile values")

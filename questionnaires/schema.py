@@ -109,6 +109,11 @@ class QuestionBase(Strict):
     paradigm: Literal["digital", "networked", "intelligent"] | None = None  # documentation and trace only
     anchors: dict[str, str] = Field(default_factory=dict)  # framework name -> where it maps
 
+    @property
+    def scored(self) -> bool:
+        """Whether answers turn into a number: through a scale (a ladder also without one; free text never)."""
+        return getattr(self, "scale", None) is not None
+
 
 class LadderQuestion(QuestionBase):
     """Levels 0-5, one concrete, observable descriptor per level; the answer is the level."""
@@ -116,6 +121,11 @@ class LadderQuestion(QuestionBase):
     type: Literal["ladder"]
     levels: list[Text] = Field(min_length=6, max_length=6)
     scale: Identifier | None = None  # default: the level itself
+
+    @property
+    def scored(self) -> bool:
+        """Ladders always score: their level, or its value in the scale."""
+        return True
 
 
 class SingleQuestion(QuestionBase):

@@ -1,4 +1,6 @@
-"""Forms: the enterprise profile, and one form class per questionnaire version, page and language."""
+"""Forms: the enterprise profile, and one form class per questionnaire version, page and language.
+
+Page forms only carry and render the answers; `assessment.answers.parse_answer` is the one check of an answer."""
 
 from __future__ import annotations
 
@@ -96,7 +98,7 @@ def _build_page_form(questionnaire: Questionnaire, page: int, lang: str) -> type
         elif question.type == "number":
             attributes[question.id] = StringField(label)
         else:
-            attributes[question.id] = TextAreaField(label, validators=[Length(max=question.max_length)])
+            attributes[question.id] = TextAreaField(label)
         if question.not_applicable and question.type in ("multiple", "number"):
             attributes[question.id + NA_SUFFIX] = BooleanField(na_label)
     return type(f"Page{page}Form", (FlaskForm,), attributes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from assessment.answers import Answer, parse_answer, parse_answers, visible_questions
+from assessment.answers import Answer, parse_answer, unanswered, visible_questions
 from assessment.classifications import load_industries, size_class
 from assessment.db import get_session
 from assessment.i18n import current_language
@@ -61,11 +61,12 @@ def resume(token: str):
     if assessment.status == "submitted":
         return redirect(url_for("results.show", token=token))
     answers = load_answers(session=get_session(), assessment=assessment, questionnaire=questionnaire)
-    visible = visible_questions(questionnaire, answers)
-    for number, dimension in enumerate(questionnaire.dimensions, start=1):
-        if any(q.id in visible and q.id not in answers and q.type != "text" for q in dimension.questions):
-            return redirect(url_for("survey.page", token=token, number=number))
-    return redirect(url_for("survey.review", token=token))
+    missing = unanswered(questionnaire, answers)
+    if not missing:
+        return redirect(url_for("survey.review", token=token))
+    first = questionnaire.dimension_of[missing[0]]
+    number = next(n for n, dimension in enumerate(questionnaire.dimensions, start=1) if dimension.id == first)
+    return redirect(url_for("survey.page", token=token, number=number))
 
 
 @bp.route("/a/<token>/page/<int:number>", methods=["GET", "POST"])
@@ -83,14 +84,10 @@ def page(token: str, number: int):
     saved = load_answers(session=session, assessment=assessment, questionnaire=questionnaire)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        form = form_class()
-        if not form.validate_on_submit():
-            errors.update({name.removesuffix(NA_SUFFIX): " ".join(messages) for name, messages in form.errors.items()})
+        form = form_class()  # CSRFProtect has checked the token; parse_answer checks every answer below
         action = request.form.get("action", "next")
         merged, changes = dict(saved), {}
         for question in dimension.questions:
-            if question.id in errors:
-                continue
             raw = _raw_from_form(question, form)
             if raw is None:
                 merged.pop(question.id, None)
@@ -100,14 +97,13 @@ def page(token: str, number: int):
                 merged[question.id] = changes[question.id] = parse_answer(question, raw)
             except ValueError:
                 errors[question.id] = _error_message(question)
-        if "csrf_token" not in errors:
-            save_answers(session=session, assessment=assessment, answers=changes)
+        save_answers(session=session, assessment=assessment, answers=changes)
         visible = visible_questions(questionnaire, merged)
         if action == "next":
-            for question in dimension.questions:
-                missing = question.id in visible and question.id not in merged and question.type != "text"
-                if missing and question.id not in errors:
-                    errors[question.id] = _("Please answer this question.")
+            on_page = {question.id for question in dimension.questions}
+            for question_id in unanswered(questionnaire, merged):
+                if question_id in on_page and question_id not in errors:
+                    errors[question_id] = _("Please answer this question.")
         if not errors or action in ("back", "exit"):
             if errors:
                 flash(_("Some answers on this page were not valid and were not saved."), "warning")
@@ -186,9 +182,10 @@ def _error_message(question) -> str:
 
 
 def _progress(questionnaire: Questionnaire, answers: dict[str, Answer]) -> int:
-    """Percent of the shown questions answered."""
-    visible = [qid for qid in visible_questions(questionnaire, answers) if questionnaire.questions[qid].type != "text"]
-    return round(100 * sum(qid in answers for qid in visible) / len(visible)) if visible else 100
+    """Percent of the shown questions answered (free text does not count either way)."""
+    shown = [qid for qid in visible_questions(questionnaire, answers) if questionnaire.questions[qid].type != "text"]
+    missing = len(unanswered(questionnaire, answers))
+    return round(100 * (len(shown) - missing) / len(shown)) if shown else 100
 
 
 @bp.get("/a/<token>/saved")
@@ -206,6 +203,7 @@ def review(token: str):
         return redirect(url_for("results.show", token=token))
     answers = load_answers(session=get_session(), assessment=assessment, questionnaire=questionnaire)
     visible = visible_questions(questionnaire, answers)
+    missing_ids = set(unanswered(questionnaire, answers))
     lang = current_language()
     pages = []
     for number, dimension in enumerate(questionnaire.dimensions, start=1):
@@ -213,17 +211,16 @@ def review(token: str):
             {
                 "question": question,
                 "answer": describe_answer(question, answers.get(question.id), lang),
-                "missing": question.id not in answers and question.type != "text",
+                "missing": question.id in missing_ids,
             }
             for question in dimension.questions
             if question.id in visible
         ]
         pages.append({"number": number, "dimension": dimension, "rows": rows})
-    missing = sum(row["missing"] for page_rows in pages for row in page_rows["rows"])
     enterprise = get_session().get(Enterprise, assessment.enterprise_id)
     return render_template(
         "survey/review.html", q=questionnaire, assessment=assessment, enterprise=enterprise, pages=pages,
-        missing=missing, form=SubmitForm(),
+        missing=len(missing_ids), form=SubmitForm(),
     )
 
 
@@ -237,16 +234,12 @@ def submit(token: str):
     if assessment.status == "submitted":
         return redirect(url_for("results.show", token=token))
     session = get_session()
-    stored = load_answers(session=session, assessment=assessment, questionnaire=questionnaire)
-    answers, problems = parse_answers(questionnaire, {k: _json(v) for k, v in stored.items()}, complete=True)
-    if problems:
-        flash(_("%(count)s questions still need an answer.", count=len(problems)), "error")
+    answers = load_answers(session=session, assessment=assessment, questionnaire=questionnaire)
+    missing = unanswered(questionnaire, answers)
+    if missing:
+        flash(_("%(count)s questions still need an answer.", count=len(missing)), "error")
         return redirect(url_for("survey.review", token=token))
     enterprise = session.get(Enterprise, assessment.enterprise_id)
     result = score(questionnaire, answers, profile=enterprise.industry_type)
-    submit_assessment(session=session, assessment=assessment, result=result, result_json=result.to_dict(questionnaire))
+    submit_assessment(session=session, assessment=assessment, questionnaire=questionnaire, result=result)
     return redirect(url_for("results.show", token=token))
-
-
-def _json(answer: Answer) -> object:
-    return list(answer) if isinstance(answer, tuple) else answer
