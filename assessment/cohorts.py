@@ -1,0 +1,317 @@
+"""Cohorts and their statistics, as plain functions over arrays: no Flask, no database.
+
+A cohort is the enterprises of one region (the country, a province or a city), one industry scope (all, discrete or
+process, or one manufacturing division) and one size scope (all, or a size class) that took one questionnaire in
+one period. Each enterprise counts once per period, with its latest submission. Quantiles interpolate linearly
+between the sorted scores (the "type 7" rule of R and numpy, Excel's PERCENTILE.INC).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from questionnaires.loader import Questionnaire
+
+ALL = "all"
+QUANTILES = {"q1": 0.25, "median": 0.5, "q3": 0.75, "p90": 0.9}  # p90 is "best in class"
+LEVELS = range(6)
+# Cohort kinds, from the finest to the whole country: which level of each classification a cohort fixes.
+REGION_LEVELS = ("city", "province", "country")
+INDUSTRY_LEVELS = ("division", "type", ALL)
+SIZE_LEVELS = ("class", ALL)
+
+
+@dataclass(frozen=True, order=True)
+class Cohort:
+    """The enterprises of a region, industry scope and size scope in a period (or, with `base_period`, the change
+    since then of those assessed in both periods)."""
+
+    questionnaire_id: str
+    period: int
+    region_code: str
+    industry: str = ALL  # "all", "discrete", "process" or a GB/T 4754 division code
+    size: str = ALL  # "all" or a size class
+    base_period: int = 0
+
+
+@dataclass(frozen=True)
+class NodeStats:
+    """Statistics of one score (overall, a paradigm or a dimension) over a cohort."""
+
+    count: int  # enterprises with this score
+    mean: float
+    q1: float
+    median: float
+    q3: float
+    p90: float
+    levels: dict[int, int]  # enterprises per level, levels with none left out
+
+
+@dataclass(frozen=True)
+class CohortStats:
+    """A published cohort: its size and statistics of every benchmarked score."""
+
+    cohort: Cohort
+    count: int
+    synthetic: int  # how many of `count` are synthetic demo enterprises
+    nodes: dict[str, NodeStats]
+    # lagging[level][j]: enterprises with exactly j dimensions below `level` (dimensions without a level not counted)
+    lagging: dict[int, tuple[int, ...]] = field(default_factory=dict)
+
+    def lagging_count(self, level: int, at_least: int) -> int:
+        """Enterprises below `level` in at least `at_least` dimensions."""
+        return sum(self.lagging.get(level, ())[at_least:])
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """A cohort whose statistics are withheld: "small" (fewer than k enterprises) or "complementary" (shown, it
+    would let a small group be worked out by difference). It carries no figure on purpose."""
+
+    cohort: Cohort
+    reason: str
+
+
+class EntryRow(NamedTuple):
+    """One enterprise's latest submission in a period, as the statistics need it."""
+
+    enterprise_id: int
+    version: str
+    province_code: str
+    city_code: str | None
+    industry_code: str
+    industry_type: str
+    size_class: str
+    synthetic: bool
+    scores: bytes
+    levels: bytes
+
+
+def benchmark_nodes(questionnaire: Questionnaire) -> tuple[str, ...]:
+    """The scores that are benchmarked, in their stored order: overall, the paradigms, then the dimensions."""
+    return (
+        questionnaire.overall_node.id,
+        *(node.id for node in questionnaire.paradigm_nodes.values()),
+        *(dimension.id for dimension in questionnaire.dimensions),
+    )
+
+
+def pack_scores(scores: Sequence[float | None], levels: Sequence[int | None]) -> tuple[bytes, bytes]:
+    """Scores and levels as the two blobs a benchmark entry stores (NaN and -1 stand for none)."""
+    values = np.array([np.nan if s is None else s for s in scores], dtype="<f8")
+    steps = np.array([-1 if v is None else v for v in levels], dtype="i1")
+    return values.tobytes(), steps.tobytes()
+
+
+def unpack_scores(scores: bytes, levels: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """The arrays behind a benchmark entry's blobs."""
+    return np.frombuffer(scores, dtype="<f8"), np.frombuffer(levels, dtype="i1")
+
+
+def quantile(sorted_values: Sequence[float], p: float) -> float:
+    """The p-quantile of ascending values, interpolating linearly between neighbours."""
+    position = p * (len(sorted_values) - 1)
+    low = int(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+
+
+def percentile_rank(sorted_values: Sequence[float], value: float) -> float:
+    """The p (0-100) at which the cohort's p-th percentile equals `value`: the inverse of `quantile`.
+
+    The lowest score ranks 0, the highest 100, the median 50; tied scores share the middle of their span."""
+    values = np.asarray(sorted_values, dtype=float)
+    n = len(values)
+    if n == 1:
+        return 50.0
+    first = int(np.searchsorted(values, value, side="left"))
+    last = int(np.searchsorted(values, value, side="right")) - 1
+    if first <= last:  # ties: the middle of the span the value occupies
+        position = (first + last) / 2
+    elif first == 0:
+        position = 0.0
+    elif first == n:
+        position = n - 1.0
+    else:
+        low, high = values[first - 1], values[first]
+        position = first - 1 + (value - low) / (high - low)
+    return 100 * position / (n - 1)
+
+
+class Population:
+    """The entries of one questionnaire in one period (or its change since a base period), as arrays."""
+
+    def __init__(self, node_ids: Sequence[str], dimension_ids: Iterable[str], rows: Iterable[EntryRow],
+                 layouts: dict[str, Sequence[str]]) -> None:
+        self.node_ids = tuple(node_ids)
+        column = {node_id: c for c, node_id in enumerate(self.node_ids)}
+        self.dimension_columns = [column[d] for d in dimension_ids if d in column]
+        moves = {version: (np.array([column[n] for n in nodes if n in column]),
+                           np.array([i for i, n in enumerate(nodes) if n in column]))
+                 for version, nodes in layouts.items()}
+        rows = list(rows)
+        n, m = len(rows), len(self.node_ids)
+        self.scores = np.full((n, m), np.nan)
+        self.levels = np.full((n, m), -1, dtype=np.int8)
+        for r, row in enumerate(rows):
+            to, source = moves[row.version]
+            scores, levels = unpack_scores(row.scores, row.levels)
+            self.scores[r, to], self.levels[r, to] = scores[source], levels[source]
+        self.enterprise_ids = np.array([row.enterprise_id for row in rows], dtype=np.int64)
+        self.synthetic = np.array([row.synthetic for row in rows], dtype=bool)
+        # Classifications as small integers (an index into `labels`), so that grouping is integer arithmetic.
+        self.labels: dict[str, list[str | None]] = {}
+        self.codes: dict[str, np.ndarray] = {}
+        for name, values in (("province", [row.province_code for row in rows]),
+                             ("city", [row.city_code for row in rows]),
+                             ("division", [row.industry_code for row in rows]),
+                             ("type", [row.industry_type for row in rows]),
+                             ("size", [row.size_class for row in rows])):
+            labels = sorted(set(values), key=lambda v: (v is None, v or ""))
+            index = {label: i for i, label in enumerate(labels)}
+            self.labels[name], self.codes[name] = labels, np.array([index[v] for v in values], dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.enterprise_ids)
+
+    def change_since(self, base: Population) -> Population:
+        """Enterprises in both populations, classified as now, with their score changes (no levels)."""
+        changed = object.__new__(Population)
+        changed.node_ids, changed.dimension_columns = self.node_ids, self.dimension_columns
+        common, here, there = np.intersect1d(self.enterprise_ids, base.enterprise_ids, return_indices=True)
+        base_scores = np.full((len(there), len(self.node_ids)), np.nan)
+        base_columns = {node_id: c for c, node_id in enumerate(base.node_ids)}
+        for c, node_id in enumerate(self.node_ids):
+            if node_id in base_columns:
+                base_scores[:, c] = base.scores[there, base_columns[node_id]]
+        changed.scores = self.scores[here] - base_scores
+        changed.levels = np.full(changed.scores.shape, -1, dtype=np.int8)
+        changed.enterprise_ids, changed.synthetic = common, self.synthetic[here]
+        changed.labels = self.labels
+        changed.codes = {name: codes[here] for name, codes in self.codes.items()}
+        return changed
+
+
+# A cohort's place in the tables: (region code, industry scope, size scope).
+CellKey = tuple[str, str, str]
+
+
+def cohort_kinds() -> list[tuple[str, str, str]]:
+    """Every combination of region, industry and size level that statistics are kept for."""
+    return [(r, i, s) for r in REGION_LEVELS for i in INDUSTRY_LEVELS for s in SIZE_LEVELS]
+
+
+def group_codes(population: Population, kind: tuple[str, str, str], country_code: str
+                ) -> tuple[np.ndarray, np.ndarray, list[CellKey]]:
+    """For one kind of cohort: which entries belong to one (a mask), each one's cohort number, and the cells."""
+    region_level, industry_level, size_level = kind
+    n = len(population)
+    zeros, codes, labels = np.zeros(n, dtype=np.int64), population.codes, population.labels
+    region, region_labels = {"country": (zeros, [country_code]), "province": (codes["province"], labels["province"]),
+                             "city": (codes["city"], labels["city"])}[region_level]
+    industry, industry_labels = {"division": (codes["division"], labels["division"]),
+                                 "type": (codes["type"], labels["type"]), ALL: (zeros, [ALL])}[industry_level]
+    size, size_labels = {"class": (codes["size"], labels["size"]), ALL: (zeros, [ALL])}[size_level]
+    rows = np.array([region_labels[r] is not None for r in range(len(region_labels))])[region]
+    combined = (region * len(industry_labels) + industry) * len(size_labels) + size
+    unique, groups = np.unique(combined[rows], return_inverse=True)
+    cells = []
+    for value in unique.tolist():
+        rest, s = divmod(value, len(size_labels))
+        r, i = divmod(rest, len(industry_labels))
+        cells.append((region_labels[r], industry_labels[i], size_labels[s]))
+    return rows, groups.reshape(-1), cells
+
+
+def compute_stats(population: Population, country_code: str) -> dict[CellKey, dict]:
+    """Statistics of every non-empty cohort of the population, keyed by cell, as stored (JSON-ready).
+
+    Each value holds "count", "synthetic", "nodes" ({node: {count, mean, q1, median, q3, p90, levels}}) and
+    "lagging" ({level: [enterprises with 0, 1, ... dimensions below it]})."""
+    cells: dict[CellKey, dict] = {}
+    if not len(population):
+        return cells
+    # Ranks of each score within its node: sorting (cohort, node, rank) integers is one fast sort per kind.
+    order = np.argsort(population.scores, axis=0, kind="stable")
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(len(population))[:, None], axis=0)
+    by_rank = np.take_along_axis(population.scores, order, axis=0)
+    below = _dimensions_below(population) if (population.levels >= 0).any() else {}
+    for kind in cohort_kinds():
+        rows, groups, labels = group_codes(population, kind, country_code)
+        if rows.any():
+            _add_kind(cells, labels, groups, population, rows, ranks, by_rank, below)
+    return cells
+
+
+def _dimensions_below(population: Population) -> dict[int, np.ndarray]:
+    levels = population.levels[:, population.dimension_columns]
+    known = levels >= 0
+    return {level: ((levels < level) & known).sum(axis=1) for level in LEVELS if level > 0}
+
+
+def _add_kind(cells, labels, groups, population, rows, ranks, by_rank, below) -> None:
+    n_groups, n, m = len(labels), len(population), len(population.node_ids)
+    counts = np.bincount(groups, minlength=n_groups)
+    synthetic = np.bincount(groups, weights=population.synthetic[rows], minlength=n_groups)
+    scores, levels, rank = population.scores[rows], population.levels[rows], ranks[rows]
+    present = ~np.isnan(scores)
+    group_node = groups[:, None] * m + np.arange(m)[None, :]
+    flat_key = group_node[present]
+    node_counts = np.bincount(flat_key, minlength=n_groups * m)
+    sums = np.bincount(flat_key, weights=scores[present], minlength=n_groups * m)
+    # One sort puts every (cohort, node)'s scores in order; quantiles are then positions in that order.
+    ordered = np.sort(flat_key.astype(np.int64) * n + rank[present])
+    node_of = ordered // n % m
+    ordered_values = by_rank[ordered % n, node_of]
+    starts = np.concatenate(([0], np.cumsum(node_counts)[:-1]))
+    quantiles = {}
+    for name, p in QUANTILES.items():
+        position = starts + p * np.maximum(node_counts - 1, 0)
+        low = np.floor(position).astype(np.int64)
+        high = np.minimum(low + 1, starts + np.maximum(node_counts - 1, 0))
+        valid = node_counts > 0
+        low, high = np.where(valid, low, 0), np.where(valid, high, 0)
+        values_low, values_high = ordered_values[low], ordered_values[high]
+        quantiles[name] = values_low + (values_high - values_low) * (position - np.floor(position))
+    level_counts = np.bincount((group_node * 6 + levels)[levels >= 0], minlength=n_groups * m * 6)
+    width = len(population.dimension_columns) + 1
+    lag_counts = {level: np.bincount(groups * width + b[rows], minlength=n_groups * width)
+                  for level, b in below.items()}
+    for g, label in enumerate(labels):
+        nodes = {}
+        for c, node_id in enumerate(population.node_ids):
+            i = g * m + c
+            if node_counts[i] == 0:
+                continue
+            nodes[node_id] = {
+                "count": int(node_counts[i]),
+                "mean": float(sums[i] / node_counts[i]),
+                **{name: float(values[i]) for name, values in quantiles.items()},
+                "levels": {str(level): int(level_counts[i * 6 + level]) for level in LEVELS
+                           if level_counts[i * 6 + level]},
+            }
+        cells[label] = {
+            "count": int(counts[g]),
+            "synthetic": int(synthetic[g]),
+            "nodes": nodes,
+            "lagging": {str(level): [int(x) for x in lag[g * width:(g + 1) * width]]
+                        for level, lag in lag_counts.items()},
+        }
+
+
+def stats_from_json(cohort: Cohort, count: int, synthetic: int, data: dict) -> CohortStats:
+    """A stored cohort's statistics as domain objects."""
+    nodes = {
+        node_id: NodeStats(
+            count=entry["count"], mean=entry["mean"], q1=entry["q1"], median=entry["median"], q3=entry["q3"],
+            p90=entry["p90"], levels={int(level): n for level, n in entry["levels"].items()},
+        )
+        for node_id, entry in data["nodes"].items()
+    }
+    lagging = {int(level): tuple(counts) for level, counts in data.get("lagging", {}).items()}
+    return CohortStats(cohort=cohort, count=count, synthetic=synthetic, nodes=nodes, lagging=lagging)
