@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         QUESTIONNAIRE_DIR=str(ROOT / "questionnaires"),
         LANGUAGES=("en", "zh"),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        BENCHMARK_MIN_GROUP=5,  # k: no statistic of fewer enterprises is ever shown
     )
     app.config.from_prefixed_env("IMREADY")
     if os.environ.get("DATABASE_URL"):

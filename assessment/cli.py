@@ -1,4 +1,5 @@
-"""Command-line tools: `flask questionnaires check|export` for questionnaire files, `flask score` for answers."""
+"""Command-line tools: `flask questionnaires check|export` for questionnaire files, `flask score` for answers,
+`flask benchmarks rebuild` for cohort statistics."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import get_args
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlmodel import Session
 
 from assessment.answers import parse_answers
+from assessment.benchmarks import rebuild
 from assessment.classifications import IndustryType
 from assessment.scoring import score
 from questionnaires.catalog import Catalog
@@ -34,6 +37,7 @@ def init_app(app: Flask) -> None:
     """Register the `questionnaires` command group and the `score` command."""
     app.cli.add_command(questionnaires_cli)
     app.cli.add_command(score_command)
+    app.cli.add_command(benchmarks_cli)
 
 
 @questionnaires_cli.command("check")
@@ -127,3 +131,17 @@ def _find(questionnaire_id: str, version: str | None) -> Questionnaire:
         raise click.ClickException(f"no questionnaire '{questionnaire_id}'; available: {available}")
     versions = ", ".join(catalog.versions(questionnaire_id))
     raise click.ClickException(f"questionnaire '{questionnaire_id}' has no version '{version}'; available: {versions}")
+
+
+benchmarks_cli = AppGroup("benchmarks", help="Cohort statistics of the submitted assessments.")
+
+
+@benchmarks_cli.command("rebuild")
+def rebuild_command() -> None:
+    """Recompute every cohort statistic from the submitted assessments."""
+    k = current_app.config["BENCHMARK_MIN_GROUP"]
+    with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:
+        built = rebuild(session=session, catalog=current_app.extensions["questionnaires"], k=k)
+    for (questionnaire_id, period), cohorts in sorted(built.items()):
+        click.echo(f"{questionnaire_id} {period}: {cohorts} cohorts")
+    click.echo(f"Rebuilt {sum(built.values())} cohort statistics (groups of fewer than {k} are withheld).")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from datetime import datetime
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, select
@@ -81,16 +82,19 @@ def save_answers(*, session: Session, assessment: Assessment, answers: Mapping[s
 
 
 def submit_assessment(
-    *, session: Session, assessment: Assessment, questionnaire: Questionnaire, result: Result
+    *, session: Session, assessment: Assessment, questionnaire: Questionnaire, result: Result,
+    submitted_at: datetime | None = None,
 ) -> bool:
-    """Pin the result to the assessment; False when it had already been submitted (exactly one submission wins)."""
+    """Pin the result to the assessment; False when it had already been submitted (exactly one submission wins).
+
+    `submitted_at` (default now) lets imported and demonstration assessments keep the date they were made."""
     overall = result.overall(questionnaire)
     changed = session.execute(
         update(Assessment)
         .where(Assessment.id == assessment.id, Assessment.status == "draft")
         .values(
             status="submitted",
-            submitted_at=utcnow(),
+            submitted_at=submitted_at or utcnow(),
             overall_score=overall.score,
             overall_level=overall.level,
             result=result.to_dict(questionnaire),

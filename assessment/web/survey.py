@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from assessment.answers import Answer, parse_answer, unanswered, visible_questions
+from assessment.benchmarks import record_submission, refresh
 from assessment.classifications import load_industries, size_class
 from assessment.db import get_session
 from assessment.i18n import current_language
@@ -241,5 +242,10 @@ def submit(token: str):
         return redirect(url_for("survey.review", token=token))
     enterprise = session.get(Enterprise, assessment.enterprise_id)
     result = score(questionnaire, answers, profile=enterprise.industry_type)
-    submit_assessment(session=session, assessment=assessment, questionnaire=questionnaire, result=result)
+    if submit_assessment(session=session, assessment=assessment, questionnaire=questionnaire, result=result):
+        period = record_submission(session=session, assessment=assessment, questionnaire=questionnaire,
+                                   result=result, enterprise=enterprise)
+        if period is not None:
+            refresh(session=session, catalog=get_catalog(), questionnaire_id=questionnaire.id, period=period,
+                    k=current_app.config["BENCHMARK_MIN_GROUP"])
     return redirect(url_for("results.show", token=token))

@@ -1,0 +1,273 @@
+"""Benchmarks in the database: entries kept as assessments are submitted, cohort statistics rebuilt from them, and
+what a page may read (published cohorts only). Every function takes the session as a keyword argument."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy import delete, insert, tuple_
+from sqlmodel import Session, select
+
+from assessment.classifications import load_industries, load_regions
+from assessment.cohorts import (
+    ALL,
+    Cohort,
+    CohortStats,
+    EntryRow,
+    Hidden,
+    Population,
+    benchmark_nodes,
+    compute_stats,
+    pack_scores,
+    percentile_rank,
+    stats_from_json,
+)
+from assessment.models import Assessment, BenchmarkEntry, CohortStat, Enterprise, utcnow
+from assessment.scoring import Result
+from assessment.suppression import suppress
+from questionnaires.catalog import Catalog
+from questionnaires.loader import Questionnaire
+
+# The order in which an enterprise's comparison widens until a cohort of at least k enterprises is found:
+# same city, division and size first; the whole country's manufacturing last.
+FALLBACK_PATH = (
+    ("city", "division", "class"),
+    ("city", "division", ALL),
+    ("city", "type", ALL),
+    ("province", "division", "class"),
+    ("province", "division", ALL),
+    ("province", "type", ALL),
+    ("country", "division", "class"),
+    ("country", "division", ALL),
+    ("country", "type", ALL),
+    ("country", ALL, ALL),
+)
+
+
+def period_of(submitted_at: datetime) -> int:
+    """The period an assessment counts in: the calendar year it was submitted (UTC)."""
+    return submitted_at.year
+
+
+def record_submission(*, session: Session, assessment: Assessment, questionnaire: Questionnaire, result: Result,
+                      enterprise: Enterprise) -> int | None:
+    """Make a submitted assessment its enterprise's entry for the period, unless a later one already is.
+
+    Returns the period when the entry changed (its statistics then need a refresh), else None."""
+    period = period_of(assessment.submitted_at)
+    key = (questionnaire.id, period, enterprise.id)
+    entry = session.get(BenchmarkEntry, key)
+    if entry is not None and entry.assessment_id != assessment.id:
+        current = session.get(Assessment, entry.assessment_id)
+        if current is not None and _as_utc(current.submitted_at) > _as_utc(assessment.submitted_at):
+            return None
+    nodes = [result.nodes[node_id] for node_id in benchmark_nodes(questionnaire)]
+    scores, levels = pack_scores([n.score for n in nodes], [n.level for n in nodes])
+    regions = [region.code for region in load_regions().path(enterprise.region_code)]
+    values = dict(
+        assessment_id=assessment.id, questionnaire_version=questionnaire.version, province_code=regions[1],
+        city_code=regions[2] if len(regions) > 2 else None, industry_code=enterprise.industry_code,
+        industry_type=enterprise.industry_type, size_class=enterprise.size_class, synthetic=enterprise.synthetic,
+        scores=scores, levels=levels,
+    )
+    if entry is None:
+        entry = BenchmarkEntry(questionnaire_id=questionnaire.id, period=period, enterprise_id=enterprise.id, **values)
+    else:
+        for name, value in values.items():
+            setattr(entry, name, value)
+    session.add(entry)
+    session.commit()
+    return period
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they are stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def load_population(*, session: Session, catalog: Catalog, questionnaire_id: str, period: int,
+                    where: Iterable = ()) -> Population:
+    """The entries of a questionnaire in a period (optionally filtered) as arrays."""
+    rows = session.execute(
+        select(BenchmarkEntry.enterprise_id, BenchmarkEntry.questionnaire_version, BenchmarkEntry.province_code,
+               BenchmarkEntry.city_code, BenchmarkEntry.industry_code, BenchmarkEntry.industry_type,
+               BenchmarkEntry.size_class, BenchmarkEntry.synthetic, BenchmarkEntry.scores, BenchmarkEntry.levels)
+        .where(BenchmarkEntry.questionnaire_id == questionnaire_id, BenchmarkEntry.period == period, *where)
+    ).all()
+    versions = {row[1] for row in rows}
+    latest = catalog.get(questionnaire_id)
+    layouts = {version: benchmark_nodes(catalog.get(questionnaire_id, version) or latest) for version in versions}
+    node_ids = list(benchmark_nodes(latest))
+    node_ids += sorted({n for nodes in layouts.values() for n in nodes} - set(node_ids))
+    dimensions = [d.id for d in latest.dimensions]
+    return Population(node_ids, dimensions, (EntryRow(*row) for row in rows), layouts)
+
+
+def entry_periods(*, session: Session, questionnaire_id: str) -> list[int]:
+    """The periods with at least one entry, oldest first."""
+    return list(session.exec(select(BenchmarkEntry.period).where(BenchmarkEntry.questionnaire_id == questionnaire_id)
+                             .distinct().order_by(BenchmarkEntry.period)))
+
+
+def refresh(*, session: Session, catalog: Catalog, questionnaire_id: str, period: int, k: int) -> None:
+    """Recompute the statistics of a period, and the changes into and out of it, from the entries."""
+    periods = entry_periods(session=session, questionnaire_id=questionnaire_id)
+    populations = {p: load_population(session=session, catalog=catalog, questionnaire_id=questionnaire_id, period=p)
+                   for p in periods if abs(periods.index(p) - periods.index(period)) <= 1} if period in periods else {}
+    _store(session, questionnaire_id, period, 0, populations.get(period), k)
+    for before, after in zip(periods, periods[1:], strict=False):
+        if period in (before, after):
+            _store(session, questionnaire_id, after, before, populations[after].change_since(populations[before]), k)
+    session.commit()
+
+
+def rebuild(*, session: Session, catalog: Catalog, k: int) -> dict[tuple[str, int], int]:
+    """Recompute every cohort statistic from the entries; returns the number of cohorts per questionnaire and period."""
+    session.execute(delete(CohortStat))
+    built = {}
+    for questionnaire_id in session.exec(select(BenchmarkEntry.questionnaire_id).distinct()).all():
+        periods = entry_periods(session=session, questionnaire_id=questionnaire_id)
+        previous = None
+        for period in periods:
+            population = load_population(session=session, catalog=catalog, questionnaire_id=questionnaire_id,
+                                         period=period)
+            built[questionnaire_id, period] = _store(session, questionnaire_id, period, 0, population, k)
+            if previous is not None:
+                _store(session, questionnaire_id, period, previous[0], population.change_since(previous[1]), k)
+            previous = (period, population)
+    session.commit()
+    return built
+
+
+def _store(session: Session, questionnaire_id: str, period: int, base_period: int, population: Population | None,
+           k: int) -> int:
+    """Replace the stored statistics of one period (or change) with those of `population`."""
+    session.execute(delete(CohortStat).where(CohortStat.questionnaire_id == questionnaire_id,
+                                             CohortStat.period == period, CohortStat.base_period == base_period))
+    if population is None or not len(population):
+        return 0
+    regions, industries = load_regions(), load_industries()
+    cells = compute_stats(population, regions.country.code)
+    hidden = suppress({cell: data["count"] for cell, data in cells.items()}, k, regions.country.code,
+                      lambda code: regions.get(code).parent_code, lambda code: industries[code].type)
+    now = utcnow()
+    session.execute(insert(CohortStat), [
+        dict(questionnaire_id=questionnaire_id, period=period, base_period=base_period, region_code=cell[0],
+             industry=cell[1], size=cell[2], count=data["count"], synthetic=data["synthetic"],
+             suppressed=hidden.get(cell), stats={"nodes": data["nodes"], "lagging": data["lagging"]}, updated_at=now)
+        for cell, data in cells.items()
+    ])
+    return len(cells)
+
+
+def cohort_stats(*, session: Session, cohorts: Iterable[Cohort]) -> dict[Cohort, CohortStats | Hidden | None]:
+    """What may be shown of each cohort: its statistics, Hidden (no figures at all), or None when it is empty."""
+    wanted = list(dict.fromkeys(cohorts))
+    found: dict[Cohort, CohortStats | Hidden | None] = dict.fromkeys(wanted)
+    groups: dict[tuple[str, int, int], list[Cohort]] = {}
+    for cohort in wanted:
+        groups.setdefault((cohort.questionnaire_id, cohort.period, cohort.base_period), []).append(cohort)
+    for (questionnaire_id, period, base_period), members in groups.items():
+        keys = [(c.region_code, c.industry, c.size) for c in members]
+        for start in range(0, len(keys), 500):
+            rows = session.exec(select(CohortStat).where(
+                CohortStat.questionnaire_id == questionnaire_id, CohortStat.period == period,
+                CohortStat.base_period == base_period,
+                tuple_(CohortStat.region_code, CohortStat.industry, CohortStat.size).in_(keys[start:start + 500]),
+            )).all()
+            for row in rows:
+                cohort = Cohort(questionnaire_id, period, row.region_code, row.industry, row.size, base_period)
+                found[cohort] = (Hidden(cohort, row.suppressed) if row.suppressed else
+                                 stats_from_json(cohort, row.count, row.synthetic, row.stats))
+    return found
+
+
+def stats_periods(*, session: Session, questionnaire_id: str) -> list[int]:
+    """The periods that have statistics, oldest first."""
+    return list(session.exec(select(CohortStat.period).where(CohortStat.questionnaire_id == questionnaire_id,
+                                                             CohortStat.base_period == 0)
+                             .distinct().order_by(CohortStat.period)))
+
+
+@dataclass(frozen=True)
+class NodeComparison:
+    """An enterprise's score against its cohort: its percentile rank, the quartiles and the best in class (p90)."""
+
+    score: float
+    rank: float
+    q1: float
+    median: float
+    q3: float
+    p90: float
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """An enterprise against the closest published cohort; `passed` lists the closer cohorts that could not be used
+    (too small, or withheld to protect a small group)."""
+
+    cohort: Cohort
+    kind: tuple[str, str, str]
+    count: int
+    synthetic: int
+    nodes: dict[str, NodeComparison]
+    passed: tuple[Cohort, ...]
+
+
+def fallback_cohorts(entry: BenchmarkEntry, country_code: str) -> list[tuple[tuple[str, str, str], Cohort]]:
+    """The cohorts an entry is compared with, closest first, along FALLBACK_PATH (city steps need a city)."""
+    region = {"city": entry.city_code, "province": entry.province_code, "country": country_code}
+    industry = {"division": entry.industry_code, "type": entry.industry_type, ALL: ALL}
+    size = {"class": entry.size_class, ALL: ALL}
+    return [(kind, Cohort(entry.questionnaire_id, entry.period, region[kind[0]], industry[kind[1]], size[kind[2]]))
+            for kind in FALLBACK_PATH if region[kind[0]] is not None]
+
+
+def comparison(*, session: Session, catalog: Catalog, assessment: Assessment, result: Result,
+               questionnaire: Questionnaire) -> Comparison | None:
+    """The assessment against the closest published cohort of its period, or None if there is none yet."""
+    entry = session.get(BenchmarkEntry, (questionnaire.id, period_of(assessment.submitted_at),
+                                         assessment.enterprise_id))
+    if entry is None:
+        return None
+    path = fallback_cohorts(entry, load_regions().country.code)
+    stats = cohort_stats(session=session, cohorts=[cohort for _, cohort in path])
+    usable = [step for step, (_, cohort) in enumerate(path) if isinstance(stats[cohort], CohortStats)]
+    if not usable:
+        return None
+    kind, cohort = path[usable[0]]
+    found = stats[cohort]
+    passed = [closer for _, closer in path[:usable[0]]]
+    population = load_population(session=session, catalog=catalog, questionnaire_id=questionnaire.id,
+                                 period=entry.period, where=_filters(kind, cohort))
+    nodes = {}
+    for column, node_id in enumerate(population.node_ids):
+        mine, node_stats = result.nodes.get(node_id), found.nodes.get(node_id)
+        values = population.scores[:, column]
+        values = np.sort(values[~np.isnan(values)])
+        if mine is None or mine.score is None or node_stats is None or not len(values):
+            continue
+        nodes[node_id] = NodeComparison(score=mine.score, rank=percentile_rank(values, mine.score), q1=node_stats.q1,
+                                        median=node_stats.median, q3=node_stats.q3, p90=node_stats.p90)
+    return Comparison(cohort=cohort, kind=kind, count=found.count, synthetic=found.synthetic, nodes=nodes,
+                      passed=tuple(passed))
+
+
+def _filters(kind: tuple[str, str, str], cohort: Cohort) -> list:
+    """SQL conditions selecting the entries of a cohort."""
+    region_level, industry_level, size_level = kind
+    conditions = []
+    if region_level == "city":
+        conditions.append(BenchmarkEntry.city_code == cohort.region_code)
+    elif region_level == "province":
+        conditions.append(BenchmarkEntry.province_code == cohort.region_code)
+    if industry_level == "division":
+        conditions.append(BenchmarkEntry.industry_code == cohort.industry)
+    elif industry_level == "type":
+        conditions.append(BenchmarkEntry.industry_type == cohort.industry)
+    if size_level == "class":
+        conditions.append(BenchmarkEntry.size_class == cohort.size)
+    return conditions
