@@ -25,6 +25,11 @@ def start_assessment(*, session: Session, profile: EnterpriseBase, questionnaire
     enterprise = Enterprise.model_validate(profile)
     session.add(enterprise)
     session.flush()
+    return start_reassessment(session=session, enterprise=enterprise, questionnaire=questionnaire)
+
+
+def start_reassessment(*, session: Session, enterprise: Enterprise, questionnaire: Questionnaire) -> Assessment:
+    """A new draft assessment for an enterprise that has been assessed before (a later period)."""
     assessment = Assessment(
         enterprise_id=enterprise.id,
         questionnaire_id=questionnaire.id,
