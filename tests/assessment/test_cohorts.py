@@ -1,0 +1,142 @@
+"""Cohort statistics against hand-computed tables: quantiles, percentile ranks, every cohort kind, changes."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assessment.cohorts import ALL, EntryRow, Population, compute_stats, pack_scores, percentile_rank, quantile
+
+COUNTRY = "100000"
+NODES = ("overall", "digital", "d1", "d2")
+
+
+@pytest.mark.parametrize(
+    ("values", "p", "expected"),
+    [
+        ([1, 2, 3, 4, 5], 0.25, 2.0),
+        ([1, 2, 3, 4, 5], 0.9, 4.6),  # position 3.6: 4 + 0.6 * (5 - 4)
+        ([1, 2, 4, 8], 0.5, 3.0),  # position 1.5: halfway between 2 and 4
+        ([1, 2, 4, 8], 0.75, 5.0),  # position 2.25: 4 + 0.25 * 4
+        ([1, 2, 4, 8], 0.9, 6.8),  # position 2.7: 4 + 0.7 * 4
+        ([7], 0.9, 7.0),
+    ],
+)
+def test_quantile_interpolates_between_sorted_neighbours(values, p, expected):
+    assert quantile(values, p) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("values", "score", "expected"),
+    [
+        ([1, 2, 3, 4, 5], 3, 50.0),
+        ([1, 2, 3, 4, 5], 1, 0.0),
+        ([1, 2, 3, 4, 5], 5, 100.0),
+        ([1, 2, 3, 4, 5], 3.5, 62.5),  # position 2.5 of 4
+        ([1, 2, 3, 4, 5], 0.2, 0.0),  # below everyone
+        ([1, 2, 3, 4, 5], 9, 100.0),  # above everyone
+        ([1, 2, 2, 2, 5], 2, 50.0),  # ties at positions 1..3: the middle, 2 of 4
+        ([1, 3], 2.5, 75.0),
+    ],
+)
+def test_percentile_rank_is_the_inverse_of_the_quantile(values, score, expected):
+    assert percentile_rank(values, score) == pytest.approx(expected)
+
+
+@given(st.lists(st.floats(0, 5), min_size=2, max_size=30, unique=True), st.floats(0, 1))
+def test_percentile_rank_of_a_quantile_gives_back_its_p(values, p):
+    values = sorted(values)
+    assert percentile_rank(values, quantile(values, p)) == pytest.approx(100 * p, abs=1e-6)
+
+
+@given(st.lists(st.floats(0, 5), min_size=2, max_size=30), st.floats(0, 5), st.floats(0, 5))
+def test_a_higher_score_never_ranks_lower(values, a, b):
+    values = sorted(values)
+    low, high = sorted((a, b))
+    assert percentile_rank(values, low) <= percentile_rank(values, high)
+
+
+@given(st.lists(st.floats(0, 5), min_size=1, max_size=30))
+def test_quantiles_are_ordered(values):
+    values = sorted(values)
+    q1, median, q3, p90 = (quantile(values, p) for p in (0.25, 0.5, 0.75, 0.9))
+    assert values[0] <= q1 <= median <= q3 <= p90 <= values[-1]
+
+
+def entry(enterprise_id, province, city, division, kind, size, scores, levels, synthetic=False) -> EntryRow:
+    packed = pack_scores(scores, levels)
+    return EntryRow(enterprise_id, "1", province, city, division, kind, size, synthetic, *packed)
+
+
+# Five enterprises: four in Shandong (two in Jinan, one in Qingdao, one that named no city), one in Beijing.
+ENTRIES = [
+    entry(1, "370000", "370100", "13", "process", "small", [1.0, 10, 1, None], [1, 0, 1, None]),
+    entry(2, "370000", "370100", "13", "process", "small", [2.0, 20, 2, 3], [2, 1, 2, 3]),
+    entry(3, "370000", None, "34", "discrete", "large", [3.0, 30, 3, 3], [3, 1, 3, 3]),
+    entry(4, "110000", None, "34", "discrete", "large", [4.0, 40, 4, 5], [4, 2, 4, 5]),
+    entry(5, "370000", "370200", "34", "discrete", "small", [5.0, 50, 5, 1], [5, 3, 5, 1], synthetic=True),
+]
+
+
+@pytest.fixture
+def stats():
+    return compute_stats(Population(NODES, ["d1", "d2"], ENTRIES, {"1": NODES}), COUNTRY)
+
+
+def test_country_statistics_of_every_score(stats):
+    country = stats[(COUNTRY, ALL, ALL)]
+    assert (country["count"], country["synthetic"]) == (5, 1)
+    overall = country["nodes"]["overall"]
+    assert (overall["count"], overall["mean"], overall["q1"], overall["median"], overall["q3"]) == (5, 3, 2, 3, 4)
+    assert overall["p90"] == pytest.approx(4.6)
+    assert overall["levels"] == {"1": 1, "2": 1, "3": 1, "4": 1, "5": 1}
+    d2 = country["nodes"]["d2"]  # enterprise 1 has no d2 score: 3, 3, 5, 1
+    assert (d2["count"], d2["mean"], d2["q1"], d2["median"], d2["q3"]) == (4, 3, 2.5, 3, 3.5)
+    assert d2["p90"] == pytest.approx(4.4)  # position 2.7 of [1, 3, 3, 5]: 3 + 0.7 * 2
+
+
+def test_province_counts_enterprises_without_a_city_but_cities_do_not(stats):
+    province = stats[("370000", ALL, ALL)]["nodes"]["overall"]  # 1, 2, 3, 5
+    assert (province["count"], province["mean"], province["median"]) == (4, 2.75, 2.5)
+    assert province["q1"] == pytest.approx(1.75) and province["p90"] == pytest.approx(4.4)
+    assert stats[("370100", ALL, ALL)]["count"] == 2
+    assert stats[("370200", ALL, ALL)]["count"] == 1
+    assert not any(cell[0] is None for cell in stats)
+
+
+@pytest.mark.parametrize(
+    ("cell", "count", "mean"),
+    [
+        ((COUNTRY, "discrete", ALL), 3, 4.0),  # 3, 4, 5
+        ((COUNTRY, "process", ALL), 2, 1.5),
+        ((COUNTRY, "34", "large"), 2, 3.5),
+        ((COUNTRY, ALL, "small"), 3, 8 / 3),  # 1, 2, 5
+        (("370000", "discrete", "small"), 1, 5.0),
+        (("370100", "13", "small"), 2, 1.5),
+        (("110000", "34", ALL), 1, 4.0),
+    ],
+)
+def test_every_kind_of_cohort(stats, cell, count, mean):
+    assert stats[cell]["count"] == count
+    assert stats[cell]["nodes"]["overall"]["mean"] == pytest.approx(mean)
+
+
+def test_lagging_counts_dimensions_below_a_level(stats):
+    # dimensions below level 2: e1 d1=1 (one), e2 none, e3 none, e4 none, e5 d2=1 (one); e1 has no d2 level
+    assert stats[(COUNTRY, ALL, ALL)]["lagging"]["2"] == [3, 2, 0]
+    # below level 4: e1 one (d1), e2 two, e3 two, e4 none, e5 one (d2)
+    assert stats[(COUNTRY, ALL, ALL)]["lagging"]["4"] == [1, 2, 2]
+
+
+def test_change_counts_only_enterprises_in_both_periods():
+    before = Population(NODES, ["d1", "d2"], ENTRIES[:3], {"1": NODES})
+    later = [entry(2, "370000", "370100", "13", "process", "small", [2.5, 30, 2, 4], [2, 1, 2, 4]),
+             entry(3, "370000", None, "34", "discrete", "large", [2.0, 30, 3, 3], [2, 1, 3, 3]),
+             entry(9, "370000", "370100", "13", "process", "small", [5.0, 50, 5, 5], [5, 3, 5, 5])]
+    now = Population(NODES, ["d1", "d2"], later, {"1": NODES})
+    change = compute_stats(now.change_since(before), COUNTRY)
+    overall = change[(COUNTRY, ALL, ALL)]["nodes"]["overall"]  # +0.5 and -1.0
+    assert (change[(COUNTRY, ALL, ALL)]["count"], overall["mean"], overall["median"]) == (2, -0.25, -0.25)
+    assert change[("370100", ALL, ALL)]["nodes"]["d2"]["mean"] == 1.0
+    assert overall["levels"] == {}
