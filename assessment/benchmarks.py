@@ -4,7 +4,6 @@ what a page may read (published cohorts only). Every function takes the session 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -16,8 +15,10 @@ from assessment.cohorts import (
     ALL,
     Cohort,
     CohortStats,
+    Comparison,
     EntryRow,
     Hidden,
+    NodeComparison,
     Population,
     benchmark_nodes,
     compute_stats,
@@ -190,31 +191,6 @@ def stats_periods(*, session: Session, questionnaire_id: str) -> list[int]:
     return list(session.exec(select(CohortStat.period).where(CohortStat.questionnaire_id == questionnaire_id,
                                                              CohortStat.base_period == 0)
                              .distinct().order_by(CohortStat.period)))
-
-
-@dataclass(frozen=True)
-class NodeComparison:
-    """An enterprise's score against its cohort: its percentile rank, the quartiles and the best in class (p90)."""
-
-    score: float
-    rank: float
-    q1: float
-    median: float
-    q3: float
-    p90: float
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """An enterprise against the closest published cohort; `passed` lists the closer cohorts that could not be used
-    (too small, or withheld to protect a small group)."""
-
-    cohort: Cohort
-    kind: tuple[str, str, str]
-    count: int
-    synthetic: int
-    nodes: dict[str, NodeComparison]
-    passed: tuple[Cohort, ...]
 
 
 def fallback_cohorts(entry: BenchmarkEntry, country_code: str) -> list[tuple[tuple[str, str, str], Cohort]]:

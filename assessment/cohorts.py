@@ -76,6 +76,31 @@ class Hidden:
     reason: str
 
 
+@dataclass(frozen=True)
+class NodeComparison:
+    """An enterprise's score against its cohort: its percentile rank, the quartiles and the best in class (p90)."""
+
+    score: float
+    rank: float
+    q1: float
+    median: float
+    q3: float
+    p90: float
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """An enterprise against the closest published cohort; `passed` lists the closer cohorts that could not be used
+    (too small, or withheld to protect a small group)."""
+
+    cohort: Cohort
+    kind: tuple[str, str, str]
+    count: int
+    synthetic: int
+    nodes: dict[str, NodeComparison]
+    passed: tuple[Cohort, ...]
+
+
 class EntryRow(NamedTuple):
     """One enterprise's latest submission in a period, as the statistics need it."""
 

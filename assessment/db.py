@@ -28,7 +28,8 @@ def make_engine(url: str) -> Engine:
             cursor = connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL: a power cut may lose the last commits, never corrupts
+            # with WAL, a power cut may lose the last commits but never corrupts the file
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
         return engine

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from assessment.cohorts import NodeComparison
 from assessment.scoring import Result
 from questionnaires.loader import Questionnaire
 from questionnaires.schema import PARADIGMS
@@ -61,4 +62,29 @@ def paradigm_bars(questionnaire: Questionnaire, result: Result, lang: str) -> go
     )
     figure.update_layout(**_layout(xaxis=dict(range=[0, 100], ticksuffix=" %"), yaxis=dict(autorange="reversed"),
                                    height=260))
+    return figure
+
+
+def comparison_chart(rows: list[tuple[str, NodeComparison]], axis_max: float, suffix: str, labels: dict[str, str]
+                     ) -> go.Figure:
+    """The enterprise's scores against its cohort: the middle half (Q1 to Q3), the median and the best in class."""
+    names = [name for name, _ in rows]
+    middle = [c.q3 - c.q1 for _, c in rows]
+    figure = go.Figure([
+        go.Bar(y=names, x=middle, base=[c.q1 for _, c in rows], orientation="h", name=labels["middle"],
+               marker_color="#d8e4ee", hovertemplate="%{y}: %{base:.2f}–%{x:.2f}<extra></extra>"),
+        go.Scatter(y=names, x=[c.median for _, c in rows], mode="markers", name=labels["median"],
+                   marker=dict(symbol="line-ns-open", size=18, color="#555", line=dict(width=3))),
+        go.Scatter(y=names, x=[c.p90 for _, c in rows], mode="markers", name=labels["best"],
+                   marker=dict(symbol="star", size=12, color="#c98a00")),
+        go.Scatter(y=names, x=[c.score for _, c in rows], mode="markers", name=labels["you"],
+                   marker=dict(symbol="diamond", size=13, color="#2f6f9f")),
+    ])
+    for trace in figure.data[1:]:
+        trace.hovertemplate = f"%{{y}}: %{{x:.2f}}{suffix}<extra>{trace.name}</extra>"
+    figure.update_layout(**_layout(
+        xaxis=dict(range=[-0.02 * axis_max, 1.04 * axis_max], ticksuffix=suffix), yaxis=dict(autorange="reversed"),
+        barmode="overlay",
+        height=120 + 38 * len(rows), legend=dict(orientation="h", y=-0.15), margin=dict(l=260, r=30, t=20, b=60),
+    ))
     return figure

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from assessment.answers import Answer
+from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, load_industries, load_regions
+from assessment.cohorts import ALL, Cohort
 from questionnaires.schema import NOT_APPLICABLE
 
 
@@ -36,3 +38,17 @@ def format_number(value: float) -> str:
 def format_score(value: float | None, digits: int = 2) -> str:
     """A score for display; a dash when not applicable."""
     return "—" if value is None else f"{value:.{digits}f}"
+
+
+def describe_cohort(cohort: Cohort, lang: str) -> str:
+    """A cohort as a reader would name it: region, industry scope, size scope and period."""
+    regions = load_regions()
+    region = " / ".join(r.name(lang) for r in regions.path(cohort.region_code)[1:]) or regions.country.name(lang)
+    if cohort.industry == ALL:
+        industry = _("all manufacturing")
+    elif cohort.industry in INDUSTRY_TYPE_LABELS:
+        industry = _("%(type)s industries", type=INDUSTRY_TYPE_LABELS[cohort.industry][lang].lower())
+    else:
+        industry = f"{cohort.industry} {load_industries()[cohort.industry].name(lang)}"
+    size = _("all sizes") if cohort.size == ALL else SIZE_LABELS[cohort.size][lang].lower()
+    return f"{region} · {industry} · {size} · {cohort.period}"

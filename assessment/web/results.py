@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from assessment.answers import parse_answer
+from assessment.benchmarks import comparison
 from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, load_industries, load_regions
+from assessment.cohorts import Comparison
 from assessment.db import get_session
 from assessment.i18n import current_language
 from assessment.models import Enterprise
 from assessment.scoring import Contribution, NodeResult, Result
-from assessment.web.display import describe_answer, format_score
+from assessment.web.catalog import get_catalog
+from assessment.web.display import describe_answer, describe_cohort, format_score
 from assessment.web.survey import open_assessment
 from questionnaires.loader import Questionnaire
-from reports.figures import dimension_radar, paradigm_bars, paradigm_name
+from reports.figures import comparison_chart, dimension_radar, paradigm_bars, paradigm_name
 
 bp = Blueprint("results", __name__)
 
@@ -29,7 +32,10 @@ def show(token: str):
         return redirect(url_for("survey.review", token=token))
     lang = current_language()
     result = result_from_json(questionnaire, assessment.result)
-    enterprise = get_session().get(Enterprise, assessment.enterprise_id)
+    session = get_session()
+    enterprise = session.get(Enterprise, assessment.enterprise_id)
+    compared = comparison(session=session, catalog=get_catalog(), assessment=assessment, result=result,
+                          questionnaire=questionnaire)
     region_path = " / ".join(r.name(lang) for r in load_regions().path(enterprise.region_code)[1:])
     industry = load_industries()[enterprise.industry_code]
     return render_template(
@@ -50,7 +56,32 @@ def show(token: str):
         level_name=lambda node: level_name(questionnaire, node, lang),
         explain=lambda node: explain(questionnaire, result, node, lang),
         format_score=format_score,
+        **comparison_view(questionnaire, compared, lang),
     )
+
+
+def comparison_view(questionnaire: Questionnaire, compared: Comparison | None, lang: str) -> dict:
+    """What the results page shows of the enterprise's comparison with its cohort: rows, charts and wording."""
+    if compared is None:
+        return {"compared": None, "k": current_app.config["BENCHMARK_MIN_GROUP"]}
+    labels = {"middle": _("Middle half of the group (Q1–Q3)"), "median": _("Median"),
+              "best": _("Best in class (90th percentile)"), "you": _("Your enterprise")}
+    paradigm_rows = [(paradigm_name(p, lang), compared.nodes[node.id])
+                     for p, node in questionnaire.paradigm_nodes.items() if node.id in compared.nodes]
+    dimension_rows = [(d.name.get(lang), compared.nodes[d.id]) for d in questionnaire.dimensions
+                      if d.id in compared.nodes]
+    overall = compared.nodes.get(questionnaire.overall_node.id)
+    return {
+        "compared": compared,
+        "k": current_app.config["BENCHMARK_MIN_GROUP"],
+        "cohort_name": describe_cohort(compared.cohort, lang),
+        "passed_names": [describe_cohort(cohort, lang) for cohort in compared.passed],
+        # (name, figures, decimals, unit): paradigms are percentages, the rest scores on 0-5
+        "comparison_rows": ([(_("Overall"), overall, 2, "")] if overall else [])
+        + [(name, row, 0, " %") for name, row in paradigm_rows] + [(name, row, 2, "") for name, row in dimension_rows],
+        "paradigm_comparison": comparison_chart(paradigm_rows, 100, " %", labels).to_json(),
+        "dimension_comparison": comparison_chart(dimension_rows, 5, "", labels).to_json(),
+    }
 
 
 def result_from_json(questionnaire: Questionnaire, data: dict) -> Result:

@@ -1,0 +1,38 @@
+"""The results page compares an enterprise with the closest group of at least k enterprises, and says so when
+there is none."""
+
+from __future__ import annotations
+
+import re
+
+
+def submit_quick_check(survey, answers, **profile) -> str:
+    token = survey.start(**profile)
+    survey.answer_all(token, answers)
+    assert survey.submit(token).status_code == 302
+    return token
+
+
+def test_results_compare_with_the_closest_group_of_k(client, survey, example_answers):
+    tokens = [submit_quick_check(survey, example_answers) for _ in range(4)]
+    page = client.get(f"/a/{tokens[0]}/results").text
+    assert 'id="comparison-none"' in page and "at least 5 assessments" in page
+
+    changed = {**example_answers, "sp_strategy": 5}  # a fifth enterprise, ahead in strategy
+    tokens.append(submit_quick_check(survey, changed))
+    page = client.get(f"/a/{tokens[0]}/results").text
+    cohort = re.search(r'id="comparison-cohort">([^<]*)', page)[1]
+    # Every profile is the same (Qingdao, division 34, small), so the closest group is the first on the path.
+    assert cohort.startswith("Compared with the 5 enterprises of this group: Shandong / Qingdao · 34 ")
+    assert "small · " in cohort
+    assert 'id="comparison-passed"' not in page and 'id="comparison-synthetic"' not in page
+    assert 'id="dimension-comparison-chart"' in page
+
+
+def test_results_name_the_groups_passed_over(client, survey, example_answers):
+    for _ in range(5):
+        submit_quick_check(survey, example_answers, region="370100")
+    token = submit_quick_check(survey, example_answers, region="370100", employees="600", revenue="300")
+    page = client.get(f"/a/{token}/results").text
+    assert "Compared with the 6 enterprises of this group: Shandong / Jinan · 34 " in page
+    assert re.search(r'id="comparison-passed">[^<]*Shandong / Jinan · 34 [^<]* · medium · ', page)
