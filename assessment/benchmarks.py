@@ -3,16 +3,18 @@ what a page may read (published cohorts only). Every function takes the session 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
+from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import delete, insert, tuple_
+from sqlalchemy import delete, insert, tuple_, update
 from sqlmodel import Session, select
 
 from assessment.classifications import load_industries, load_regions
 from assessment.cohorts import (
     ALL,
+    CellKey,
     Cohort,
     CohortStats,
     Comparison,
@@ -53,11 +55,25 @@ def period_of(submitted_at: datetime) -> int:
     return submitted_at.year
 
 
+class Recorded(NamedTuple):
+    """A period whose entries changed, and the cells that changed with them."""
+
+    period: int
+    cells: frozenset[CellKey]
+
+
+def entry_cells(entry: BenchmarkEntry, country_code: str) -> set[CellKey]:
+    """Every cohort cell an entry counts in."""
+    regions = [country_code, entry.province_code] + ([entry.city_code] if entry.city_code else [])
+    return {(region, industry, size) for region in regions
+            for industry in (ALL, entry.industry_type, entry.industry_code) for size in (ALL, entry.size_class)}
+
+
 def record_submission(*, session: Session, assessment: Assessment, questionnaire: Questionnaire, result: Result,
-                      enterprise: Enterprise) -> int | None:
+                      enterprise: Enterprise) -> Recorded | None:
     """Make a submitted assessment its enterprise's entry for the period, unless a later one already is.
 
-    Returns the period when the entry changed (its statistics then need a refresh), else None."""
+    Returns what changed (the statistics to refresh), or None."""
     period = period_of(assessment.submitted_at)
     key = (questionnaire.id, period, enterprise.id)
     entry = session.get(BenchmarkEntry, key)
@@ -67,6 +83,8 @@ def record_submission(*, session: Session, assessment: Assessment, questionnaire
             return None
     nodes = [result.nodes[node_id] for node_id in benchmark_nodes(questionnaire)]
     scores, levels = pack_scores([n.score for n in nodes], [n.level for n in nodes])
+    country = load_regions().country.code
+    cells = entry_cells(entry, country) if entry is not None else set()
     regions = [region.code for region in load_regions().path(enterprise.region_code)]
     values = dict(
         assessment_id=assessment.id, questionnaire_version=questionnaire.version, province_code=regions[1],
@@ -81,7 +99,7 @@ def record_submission(*, session: Session, assessment: Assessment, questionnaire
             setattr(entry, name, value)
     session.add(entry)
     session.commit()
-    return period
+    return Recorded(period, frozenset(cells | entry_cells(entry, country)))
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -113,15 +131,29 @@ def entry_periods(*, session: Session, questionnaire_id: str) -> list[int]:
                              .distinct().order_by(BenchmarkEntry.period)))
 
 
-def refresh(*, session: Session, catalog: Catalog, questionnaire_id: str, period: int, k: int) -> None:
-    """Recompute the statistics of a period, and the changes into and out of it, from the entries."""
+def refresh(*, session: Session, catalog: Catalog, questionnaire_id: str, period: int, k: int,
+            cells: Collection[CellKey] | None = None) -> None:
+    """Recompute the statistics of a period, and the changes into and out of it, from the entries: every cohort,
+    or only the given cells (those one submission touched) with the withheld cells checked anew."""
     periods = entry_periods(session=session, questionnaire_id=questionnaire_id)
+    if period not in periods:
+        return
+    at = periods.index(period)
     populations = {p: load_population(session=session, catalog=catalog, questionnaire_id=questionnaire_id, period=p)
-                   for p in periods if abs(periods.index(p) - periods.index(period)) <= 1} if period in periods else {}
-    _store(session, questionnaire_id, period, 0, populations.get(period), k)
-    for before, after in zip(periods, periods[1:], strict=False):
-        if period in (before, after):
-            _store(session, questionnaire_id, after, before, populations[after].change_since(populations[before]), k)
+                   for p in periods[max(at - 1, 0):at + 2]}
+    before, after = periods[at - 1] if at else None, periods[at + 1] if at + 1 < len(periods) else None
+    if cells is None:
+        _store(session, questionnaire_id, period, 0, populations[period], k)
+    else:
+        _update(session, questionnaire_id, period, 0, populations[period], cells, k)
+    if before is not None:
+        change = populations[period].change_since(populations[before])
+        if cells is None:
+            _store(session, questionnaire_id, period, before, change, k)
+        else:
+            _update(session, questionnaire_id, period, before, change, cells, k)
+    if after is not None:  # an entry for an earlier period changes the later period's changes: rare, done in full
+        _store(session, questionnaire_id, after, period, populations[after].change_since(populations[period]), k)
     session.commit()
 
 
@@ -143,25 +175,66 @@ def rebuild(*, session: Session, catalog: Catalog, k: int) -> dict[tuple[str, in
     return built
 
 
-def _store(session: Session, questionnaire_id: str, period: int, base_period: int, population: Population | None,
+def _store(session: Session, questionnaire_id: str, period: int, base_period: int, population: Population,
            k: int) -> int:
     """Replace the stored statistics of one period (or change) with those of `population`."""
-    session.execute(delete(CohortStat).where(CohortStat.questionnaire_id == questionnaire_id,
-                                             CohortStat.period == period, CohortStat.base_period == base_period))
-    if population is None or not len(population):
+    session.execute(delete(CohortStat).where(*_scope(questionnaire_id, period, base_period)))
+    if not len(population):
         return 0
-    regions, industries = load_regions(), load_industries()
-    cells = compute_stats(population, regions.country.code)
-    hidden = suppress({cell: data["count"] for cell, data in cells.items()}, k, regions.country.code,
-                      lambda code: regions.get(code).parent_code, lambda code: industries[code].type)
-    now = utcnow()
-    session.execute(insert(CohortStat), [
-        dict(questionnaire_id=questionnaire_id, period=period, base_period=base_period, region_code=cell[0],
-             industry=cell[1], size=cell[2], count=data["count"], synthetic=data["synthetic"],
-             suppressed=hidden.get(cell), stats={"nodes": data["nodes"], "lagging": data["lagging"]}, updated_at=now)
-        for cell, data in cells.items()
-    ])
+    country = load_regions().country.code
+    cells = compute_stats(population, country)
+    hidden = _suppress({cell: data["count"] for cell, data in cells.items()}, k)
+    session.execute(insert(CohortStat), _rows(questionnaire_id, period, base_period, cells, hidden))
     return len(cells)
+
+
+def _update(session: Session, questionnaire_id: str, period: int, base_period: int, population: Population,
+            cells: Collection[CellKey], k: int) -> None:
+    """Recompute some cells of a period (or change), then check which cells must be withheld, starting from the
+    stored answer."""
+    fresh = compute_stats(population, load_regions().country.code, only=cells)
+    stored = session.execute(select(CohortStat.region_code, CohortStat.industry, CohortStat.size, CohortStat.count,
+                                    CohortStat.suppressed).where(*_scope(questionnaire_id, period, base_period))).all()
+    counts = {(r, i, s): n for r, i, s, n, _ in stored}
+    before = {(r, i, s): reason for r, i, s, _, reason in stored if reason}
+    counts.update({cell: fresh[cell]["count"] if cell in fresh else 0 for cell in cells})
+    hidden = _suppress(counts, k, start=before)
+    keys = list(cells)
+    for start in range(0, len(keys), 500):
+        session.execute(delete(CohortStat).where(
+            *_scope(questionnaire_id, period, base_period),
+            tuple_(CohortStat.region_code, CohortStat.industry, CohortStat.size).in_(keys[start:start + 500])))
+    if fresh:
+        session.execute(insert(CohortStat), _rows(questionnaire_id, period, base_period, fresh, hidden))
+    changed = [dict(questionnaire_id=questionnaire_id, period=period, base_period=base_period, region_code=cell[0],
+                    industry=cell[1], size=cell[2], suppressed=hidden.get(cell))
+               for cell, n in counts.items() if n and cell not in fresh and hidden.get(cell) != before.get(cell)]
+    if changed:
+        session.execute(update(CohortStat), changed)
+
+
+def _scope(questionnaire_id: str, period: int, base_period: int) -> tuple:
+    """SQL conditions selecting the statistics of one questionnaire, period and base period."""
+    return (CohortStat.questionnaire_id == questionnaire_id, CohortStat.period == period,
+            CohortStat.base_period == base_period)
+
+
+def _suppress(counts: dict[CellKey, int], k: int, start: dict[CellKey, str] | None = None) -> dict[CellKey, str]:
+    """The withheld cells among our regions and industries."""
+    regions, industries = load_regions(), load_industries()
+    return suppress(counts, k, regions.country.code, lambda code: regions.get(code).parent_code,
+                    lambda code: industries[code].type, start=start)
+
+
+def _rows(questionnaire_id: str, period: int, base_period: int, cells: dict[CellKey, dict],
+          hidden: dict[CellKey, str]) -> list[dict]:
+    """Cohort statistics as rows of the table."""
+    now = utcnow()
+    return [dict(questionnaire_id=questionnaire_id, period=period, base_period=base_period, region_code=cell[0],
+                 industry=cell[1], size=cell[2], count=data["count"], synthetic=data["synthetic"],
+                 suppressed=hidden.get(cell), stats={"nodes": data["nodes"], "lagging": data["lagging"]},
+                 updated_at=now)
+            for cell, data in cells.items()]
 
 
 def cohort_stats(*, session: Session, cohorts: Iterable[Cohort]) -> dict[Cohort, CohortStats | Hidden | None]:

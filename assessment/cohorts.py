@@ -203,21 +203,40 @@ class Population:
     def __len__(self) -> int:
         return len(self.enterprise_ids)
 
+    def subset(self, rows: np.ndarray) -> Population:
+        """The entries at the given positions (or where a mask is true)."""
+        part = object.__new__(Population)
+        part.node_ids, part.dimension_columns, part.labels = self.node_ids, self.dimension_columns, self.labels
+        part.scores, part.levels = self.scores[rows], self.levels[rows]
+        part.enterprise_ids, part.synthetic = self.enterprise_ids[rows], self.synthetic[rows]
+        part.codes = {name: codes[rows] for name, codes in self.codes.items()}
+        return part
+
+    def in_cell(self, cell: CellKey, country_code: str) -> np.ndarray:
+        """A mask of the entries that belong to a cohort's cell."""
+        region, industry, size = cell
+        mask = np.ones(len(self), dtype=bool)
+        if region != country_code:
+            mask &= self._matches("province", region) | self._matches("city", region)
+        if industry != ALL:
+            mask &= self._matches("type" if industry in ("discrete", "process") else "division", industry)
+        if size != ALL:
+            mask &= self._matches("size", size)
+        return mask
+
+    def _matches(self, name: str, label: str) -> np.ndarray:
+        labels = self.labels[name]
+        return self.codes[name] == labels.index(label) if label in labels else np.zeros(len(self), dtype=bool)
+
     def change_since(self, base: Population) -> Population:
         """Enterprises in both populations, classified as now, with their score changes (no levels)."""
-        changed = object.__new__(Population)
-        changed.node_ids, changed.dimension_columns = self.node_ids, self.dimension_columns
         common, here, there = np.intersect1d(self.enterprise_ids, base.enterprise_ids, return_indices=True)
-        base_scores = np.full((len(there), len(self.node_ids)), np.nan)
+        changed = self.subset(here)
         base_columns = {node_id: c for c, node_id in enumerate(base.node_ids)}
         for c, node_id in enumerate(self.node_ids):
-            if node_id in base_columns:
-                base_scores[:, c] = base.scores[there, base_columns[node_id]]
-        changed.scores = self.scores[here] - base_scores
+            base_scores = base.scores[there, base_columns[node_id]] if node_id in base_columns else np.nan
+            changed.scores[:, c] -= base_scores
         changed.levels = np.full(changed.scores.shape, -1, dtype=np.int8)
-        changed.enterprise_ids, changed.synthetic = common, self.synthetic[here]
-        changed.labels = self.labels
-        changed.codes = {name: codes[here] for name, codes in self.codes.items()}
         return changed
 
 
@@ -252,25 +271,40 @@ def group_codes(population: Population, kind: tuple[str, str, str], country_code
     return rows, groups.reshape(-1), cells
 
 
-def compute_stats(population: Population, country_code: str) -> dict[CellKey, dict]:
-    """Statistics of every non-empty cohort of the population, keyed by cell, as stored (JSON-ready).
+def compute_stats(population: Population, country_code: str, only: Iterable[CellKey] | None = None
+                  ) -> dict[CellKey, dict]:
+    """Statistics of every non-empty cohort of the population (or of the `only` ones), keyed by cell, as stored.
 
     Each value holds "count", "synthetic", "nodes" ({node: {count, mean, q1, median, q3, p90, levels}}) and
     "lagging" ({level: [enterprises with 0, 1, ... dimensions below it]})."""
     cells: dict[CellKey, dict] = {}
+    if only is not None:
+        for cell in only:
+            mask = population.in_cell(cell, country_code)
+            if mask.any():
+                part = population.subset(mask)
+                _add_kind(cells, [cell], np.zeros(len(part), dtype=np.int64), part, np.ones(len(part), dtype=bool),
+                          *_ranked(part))
+        return cells
     if not len(population):
         return cells
-    # Ranks of each score within its node: sorting (cohort, node, rank) integers is one fast sort per kind.
+    ranked = _ranked(population)
+    for kind in cohort_kinds():
+        rows, groups, labels = group_codes(population, kind, country_code)
+        if rows.any():
+            _add_kind(cells, labels, groups, population, rows, *ranked)
+    return cells
+
+
+def _ranked(population: Population) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+    """Each score's rank within its node, the scores in rank order, and the dimensions below each level."""
+    # Sorting (cohort, node, rank) integers is then one fast sort per kind of cohort.
     order = np.argsort(population.scores, axis=0, kind="stable")
     ranks = np.empty_like(order)
     np.put_along_axis(ranks, order, np.arange(len(population))[:, None], axis=0)
     by_rank = np.take_along_axis(population.scores, order, axis=0)
     below = _dimensions_below(population) if (population.levels >= 0).any() else {}
-    for kind in cohort_kinds():
-        rows, groups, labels = group_codes(population, kind, country_code)
-        if rows.any():
-            _add_kind(cells, labels, groups, population, rows, ranks, by_rank, below)
-    return cells
+    return ranks, by_rank, below
 
 
 def _dimensions_below(population: Population) -> dict[int, np.ndarray]:

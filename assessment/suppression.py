@@ -62,8 +62,11 @@ def relations(counts: Mapping[CellKey, int], country_code: str, province_of: Cal
 
 
 def suppress(counts: Mapping[CellKey, int], k: int, country_code: str, province_of: Callable[[str], str],
-             type_of: Callable[[str], str]) -> dict[CellKey, str]:
-    """The cells to withhold, each with its reason ("small" or "complementary")."""
+             type_of: Callable[[str], str], start: Mapping[CellKey, str] | None = None) -> dict[CellKey, str]:
+    """The cells to withhold, each with its reason ("small" or "complementary").
+
+    `start` is an earlier answer for nearly the same counts: its complementary cells stay withheld, which keeps
+    the pattern stable between rebuilds and makes the search short."""
     cells, links = relations(counts, country_code, province_of, type_of)
     # A total with a single part is the same group under two names (a municipality and its only slice, say):
     # such cells are decided together, as one.
@@ -73,9 +76,12 @@ def suppress(counts: Mapping[CellKey, int], k: int, country_code: str, province_
         classes[same(cell)].append(cell)
     links = list({(same(total), tuple(sorted({same(c) for c in children})))
                   for total, children in links if len({same(c) for c in children} | {same(total)}) > 1})
-    cells = {cell: cells[cell] for cell in classes}
+    members_of, cells = cells, {cell: cells[cell] for cell in classes}
     unnamed = {cell for cell, members in classes.items() if all(_unnamed(m) for m in members)}
     hidden = {cell: SMALL for cell, n in cells.items() if n < k and cell not in unnamed}
+    for cell, reason in (start or {}).items():
+        if reason == COMPLEMENTARY and cell in members_of and same(cell) not in hidden:
+            hidden[same(cell)] = COMPLEMENTARY
     member_of: dict[CellKey, list[int]] = defaultdict(list)
     for number, (total, children) in enumerate(links):
         for cell in (total, *children):

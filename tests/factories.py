@@ -81,6 +81,7 @@ class SurveyActions:
             assert response.status_code == 302, f"page {number} was refused"
 
     def submit(self, token: str):
-        """Press the submit button on the review page."""
+        """Press the submit button on the review page (the response is read to the end and closed, as a server does,
+        which runs what the app does after responding)."""
         review = self.client.get(f"/a/{token}/review")
-        return self.client.post(f"/a/{token}/submit", data={"csrf_token": csrf_token(review.text)})
+        return self.client.post(f"/a/{token}/submit", data={"csrf_token": csrf_token(review.text)}, buffered=True)

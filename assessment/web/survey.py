@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from functools import partial
+
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlmodel import Session
 
 from assessment.answers import Answer, parse_answer, unanswered, visible_questions
-from assessment.benchmarks import record_submission, refresh
+from assessment.benchmarks import Recorded, record_submission, refresh
 from assessment.classifications import load_industries, size_class
 from assessment.db import get_session
 from assessment.i18n import current_language
@@ -242,10 +245,23 @@ def submit(token: str):
         return redirect(url_for("survey.review", token=token))
     enterprise = session.get(Enterprise, assessment.enterprise_id)
     result = score(questionnaire, answers, profile=enterprise.industry_type)
+    response = redirect(url_for("results.show", token=token))
     if submit_assessment(session=session, assessment=assessment, questionnaire=questionnaire, result=result):
-        period = record_submission(session=session, assessment=assessment, questionnaire=questionnaire,
-                                   result=result, enterprise=enterprise)
-        if period is not None:
-            refresh(session=session, catalog=get_catalog(), questionnaire_id=questionnaire.id, period=period,
-                    k=current_app.config["BENCHMARK_MIN_GROUP"])
-    return redirect(url_for("results.show", token=token))
+        recorded = record_submission(session=session, assessment=assessment, questionnaire=questionnaire,
+                                     result=result, enterprise=enterprise)
+        if recorded is not None:
+            # The statistics are brought up to date once the response has gone out, so nobody waits for them; the
+            # enterprise's own percentile ranks are read from the entries and are current at once.
+            response.call_on_close(partial(
+                refresh_statistics, current_app._get_current_object(), questionnaire.id, recorded))
+    return response
+
+
+def refresh_statistics(app: Flask, questionnaire_id: str, recorded: Recorded) -> None:
+    """Refresh the cohort statistics a submission touched, in a session of its own."""
+    try:
+        with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+            refresh(session=session, catalog=app.extensions["questionnaires"], questionnaire_id=questionnaire_id,
+                    period=recorded.period, cells=recorded.cells, k=app.config["BENCHMARK_MIN_GROUP"])
+    except Exception:  # the submission itself is safe; `flask benchmarks rebuild` repairs the statistics
+        app.logger.exception("refreshing the statistics of %s %s failed", questionnaire_id, recorded.period)

@@ -108,3 +108,15 @@ def test_no_small_group_can_be_derived_in_random_populations(seed):
     assert all(reason == SMALL for cell, reason in hidden.items() if counts[cell] < 5)
     assert all(cell in hidden for cell, n in counts.items() if n < 5)
     assert disclosed_groups(enterprises, hidden, 5) == []
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_starting_from_an_earlier_answer_still_hides_every_small_group(seed):
+    rng = random.Random(seed)
+    places = [("370000", "370100"), ("370000", "370200"), ("370000", None), ("320000", "320100")]
+    enterprises = [(*rng.choice(places), rng.choice(list(TYPE)), rng.choice(SIZES)) for _ in range(40)]
+    earlier = run(enterprises)
+    enterprises.append(("320000", "320200", "13", "micro"))  # one more submission
+    hidden = suppress(counts_of(enterprises), 5, COUNTRY, PARENT.__getitem__, TYPE.__getitem__, start=earlier)
+    assert disclosed_groups(enterprises, hidden, 5) == []
+    assert all(hidden.get(cell) == reason for cell, reason in earlier.items() if reason == COMPLEMENTARY)
