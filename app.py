@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from assessment import cli, db, demo, i18n
+from assessment import cli, db, demo, i18n, reference_data
 from assessment.web import catalog, errors, results, site, survey
 
 ROOT = Path(__file__).resolve().parent
@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     catalog.init_app(app)
     cli.init_app(app)
     demo.init_app(app)
+    reference_data.init_app(app)
     errors.init_app(app)
     for blueprint in (site.bp, survey.bp, results.bp):
         app.register_blueprint(blueprint)
