@@ -184,7 +184,7 @@ def _store(session: Session, questionnaire_id: str, period: int, base_period: in
     country = load_regions().country.code
     cells = compute_stats(population, country)
     hidden = _suppress({cell: data["count"] for cell, data in cells.items()}, k)
-    session.execute(insert(CohortStat), _rows(questionnaire_id, period, base_period, cells, hidden))
+    session.execute(insert(CohortStat.__table__), _rows(questionnaire_id, period, base_period, cells, hidden))
     return len(cells)
 
 
@@ -205,7 +205,7 @@ def _update(session: Session, questionnaire_id: str, period: int, base_period: i
             *_scope(questionnaire_id, period, base_period),
             tuple_(CohortStat.region_code, CohortStat.industry, CohortStat.size).in_(keys[start:start + 500])))
     if fresh:
-        session.execute(insert(CohortStat), _rows(questionnaire_id, period, base_period, fresh, hidden))
+        session.execute(insert(CohortStat.__table__), _rows(questionnaire_id, period, base_period, fresh, hidden))
     changed = [dict(questionnaire_id=questionnaire_id, period=period, base_period=base_period, region_code=cell[0],
                     industry=cell[1], size=cell[2], suppressed=hidden.get(cell))
                for cell, n in counts.items() if n and cell not in fresh and hidden.get(cell) != before.get(cell)]

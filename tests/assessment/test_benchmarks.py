@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from assessment.benchmarks import cohort_stats, comparison, rebuild, record_submission
-from assessment.cohorts import ALL, Cohort, CohortStats, Hidden, benchmark_nodes
+from assessment.cohorts import ALL, Cohort, CohortStats, Hidden, benchmark_nodes, decode_node
 from assessment.models import Assessment, BenchmarkEntry, CohortStat, Enterprise
 from assessment.scoring import NodeResult, Result
 from assessment.store import start_assessment, start_reassessment, submit_assessment
@@ -152,7 +152,7 @@ def test_submitting_in_the_app_keeps_statistics_current(app, survey, example_ans
         period = datetime.now(UTC).year
         row = db.get(CohortStat, ("quick_check", period, 0, "370200", ALL, ALL))
         assert (row.count, row.suppressed) == (5, None)
-        assert row.stats["nodes"]["overall"]["mean"] == pytest.approx(2.0909, abs=1e-4)
+        assert decode_node(row.stats["nodes"]["overall"]).mean == pytest.approx(2.0909, abs=1e-4)
 
 
 def test_statistics_kept_current_match_a_rebuild_and_withhold_at_least_as_much(app, db, survey, example_answers):
