@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from assessment.classifications import DATA_DIR, load_industries, load_regions
-from assessment.regional import CsvProblem, Number, Year, csv_file_error, validate_csv_rows
+from assessment.reference_csv import CsvProblem, Number, Year, csv_file_error, validate_csv_rows
 
 PUBLISHED_PATH = DATA_DIR / "published_benchmarks.csv"
 SHARE_TOLERANCE = 0.01  # a publication's level shares must sum to 1 within this (published percentages are rounded)

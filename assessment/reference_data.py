@@ -1,8 +1,8 @@
 """Reference data in the database: regional indicators, the regional index computed from them, and published
 benchmarks; `flask reference import-indicators|import-published` load them from CSV files.
 
-Every function takes the session as a keyword argument; the parsing and the arithmetic live in
-`assessment/regional.py` and `assessment/published.py`.
+Every function takes the session as a keyword argument; the parsing lives in `assessment/regional.py` and
+`assessment/published.py`, the arithmetic in `assessment/regional_index.py`.
 """
 
 from __future__ import annotations
@@ -20,15 +20,9 @@ from sqlmodel import Session, col, select
 from assessment.classifications import load_regions
 from assessment.models import PublishedBenchmark, RegionalIndicator, utcnow
 from assessment.published import PublishedRow, parse_published_csv
-from assessment.regional import (
-    IndexDefinition,
-    IndicatorRow,
-    ReferenceFileError,
-    RegionalIndex,
-    composite_index,
-    parse_indicator_csv,
-    read_csv_text,
-)
+from assessment.reference_csv import ReferenceFileError, read_csv_text
+from assessment.regional import IndicatorRow, parse_indicator_csv
+from assessment.regional_index import IndexDefinition, RegionalIndex, composite_index
 
 reference_cli = AppGroup("reference", help="Import regional indicators and published benchmarks from CSV files.")
 

@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
 from app import create_app
+from assessment import reference_data
 from assessment.db import upgrade
 from factories import SurveyActions
 
@@ -94,3 +96,18 @@ def survey(client, app):
 def example_answers():
     """The documented example answers of the quick check."""
     return json.loads((EXAMPLES / "quick_check_answers.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def session(app):
+    """A database session on the test's database, whose objects stay readable after a commit."""
+    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def reference_runner(app, runner):
+    """The CLI runner, with `flask reference` registered."""
+    if "reference" not in app.cli.commands:
+        reference_data.init_app(app)
+    return runner

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from assessment import reference_data
 from assessment.models import PublishedBenchmark
 from assessment.published import PUBLISHED_PATH, parse_published_csv
-from assessment.regional import ReferenceFileError, read_csv_text
+from assessment.reference_csv import ReferenceFileError, read_csv_text
 
 HEADER = "source,year,framework,scope,region_code,industry_code,measure,level,value\n"
 CMMM_2021 = "CESI index report (2021),2021,CMMM,China,100000,,level_share"
@@ -103,19 +103,6 @@ def test_means_need_no_level_and_may_stand_alone():
 
 
 # --- the database and the command line -----------------------------------------------------------------------
-
-
-@pytest.fixture
-def session(app):
-    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
-        yield session
-
-
-@pytest.fixture
-def reference_runner(app, runner):
-    if "reference" not in app.cli.commands:
-        reference_data.init_app(app)
-    return runner
 
 
 def stored(session):
