@@ -1,4 +1,4 @@
-"""The regional enabling-conditions index (seed 003): its declared definition, the composite and its formula.
+"""The regional enabling-conditions index: its declared definition, the composite and its formula.
 
 The definition is `assessment/data/regional_index.yaml`; regions' indicator values come from CSV files read by
 `assessment/regional.py`. No Flask and no database here.

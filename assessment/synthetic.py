@@ -7,7 +7,7 @@ import random
 from assessment.answers import Answer, answer_value, visible_questions
 from questionnaires.loader import Questionnaire
 
-# Share of enterprises by CMMM level in the national self-diagnosis, 2022 (domain brief section 5):
+# Share of enterprises by CMMM level in the national self-diagnosis, 2022 (assessment/data/published_benchmarks.csv):
 # <= L1 63 %, L2 21 %, L3 12 %, L4+ 4 %. Demo enterprises draw their maturity from these shares.
 CMMM_2022_SHARES = ((0.63, (0.3, 1.8)), (0.21, (1.8, 2.8)), (0.12, (2.8, 3.8)), (0.04, (3.8, 5.0)))
 

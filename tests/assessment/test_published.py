@@ -18,7 +18,7 @@ def bundled_rows():
 
 
 def test_bundled_figures_are_as_published():
-    # domain.md section 5: CMMM 2021 69/15/7/9 %, 2022 63/21/12/4 %; IMPULS 2015 38.9/37.6/17.9/4.6/1.0/0.0 %
+    # as published: CMMM 2021 69/15/7/9 %, 2022 63/21/12/4 %; IMPULS 2015 38.9/37.6/17.9/4.6/1.0/0.0 %
     shares = {}
     for row in bundled_rows():
         assert row.measure == "level_share"

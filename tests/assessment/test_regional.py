@@ -23,7 +23,7 @@ def demo_values():
     return by_period
 
 
-# Shandong as seed 003 gives it
+# Shandong as the Shandong study gives it
 PAPER_FIGURES = {
     "base_stations_5g": 162_000, "gigabit_cities": 12, "identification_nodes": 38,
     "identification_resolutions": 36_000_000_000, "data_centre_racks": 240_000, "iot_terminals": 164_000_000,
