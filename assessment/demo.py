@@ -14,6 +14,9 @@ from sqlmodel import Session, func, select
 from assessment.benchmarks import rebuild, record_submission
 from assessment.classifications import load_industries, load_regions, size_class
 from assessment.models import Enterprise, EnterpriseBase
+from assessment.reference_csv import read_csv_text
+from assessment.reference_data import import_indicators
+from assessment.regional import DEMO_INDICATORS_PATH, parse_indicator_csv
 from assessment.scoring import score
 from assessment.store import save_answers, start_assessment, start_reassessment, submit_assessment
 from assessment.synthetic import draw_maturity, synthetic_answers
@@ -38,8 +41,8 @@ REASSESSED_SHARE = 0.7  # of those, assessed again in the second period
 
 def load_demo(*, session: Session, catalog: Catalog, count: int, seed: int, questionnaire_id: str,
               k: int) -> list[str]:
-    """Create `count` synthetic enterprises with submitted assessments in two periods, then rebuild the benchmark
-    statistics; return the resume tokens of the assessments."""
+    """Create `count` synthetic enterprises with submitted assessments in two periods, rebuild the benchmark
+    statistics and import the synthetic regional indicators; return the resume tokens of the assessments."""
     rng = random.Random(seed)
     questionnaire = catalog.get(questionnaire_id)
     if questionnaire is None:
@@ -84,6 +87,8 @@ def load_demo(*, session: Session, catalog: Catalog, count: int, seed: int, ques
             again = start_reassessment(session=session, enterprise=enterprise, questionnaire=questionnaire)
             submit(again, enterprise, min(5.0, max(0.0, maturity + progress)), PERIODS[1])
     rebuild(session=session, catalog=catalog, k=k)
+    rows = parse_indicator_csv(read_csv_text(DEMO_INDICATORS_PATH), file_name=str(DEMO_INDICATORS_PATH))
+    import_indicators(session=session, rows=rows)
     return tokens
 
 
@@ -104,7 +109,8 @@ def load_command(count: int, seed: int, questionnaire_id: str, force: bool) -> N
             questionnaire_id=questionnaire_id, k=current_app.config["BENCHMARK_MIN_GROUP"],
         )
     click.echo(f"Loaded {count} synthetic enterprises with {len(tokens)} submitted '{questionnaire_id}' assessments "
-               f"in {PERIODS[0]} and {PERIODS[1]}, and rebuilt the benchmark statistics.")
+               f"in {PERIODS[0]} and {PERIODS[1]}, rebuilt the benchmark statistics and imported synthetic regional "
+               "indicators.")
     click.echo(f"Open /a/{tokens[0]}/results on the running app to see one.")
 
 
