@@ -7,6 +7,8 @@ The bundled file is `assessment/data/published_benchmarks.csv`; no Flask and no 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -109,3 +111,28 @@ def parse_published_csv(text: str, *, file_name: str) -> list[PublishedRow]:
     if problems:
         raise csv_file_error(file_name, problems)
     return [row for _, row in rows]
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One publication's level distribution (and averages), as it is shown: source, year, scope, figures."""
+
+    source: str
+    year: int
+    framework: str
+    scope: str
+    shares: tuple[tuple[str, float], ...]  # (level as published, share 0-1)
+    means: tuple[float, ...]
+
+
+def publications(figures: Iterable) -> list[Publication]:
+    """Published figures (rows with source, year, framework, scope, measure, level, value) grouped by publication,
+    newest first within a framework."""
+    grouped: dict[tuple, list] = defaultdict(list)
+    for figure in figures:
+        grouped[(figure.framework, figure.year, figure.source, figure.scope)].append(figure)
+    ordered = sorted(grouped.items(), key=lambda item: (item[0][0], -item[0][1]))
+    return [Publication(source=source, year=year, framework=framework, scope=scope,
+                        shares=tuple((f.level, f.value) for f in rows if f.measure == "level_share"),
+                        means=tuple(f.value for f in rows if f.measure == "mean"))
+            for (framework, year, source, scope), rows in ordered]

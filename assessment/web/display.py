@@ -52,3 +52,8 @@ def describe_cohort(cohort: Cohort, lang: str) -> str:
         industry = f"{cohort.industry} {load_industries()[cohort.industry].name(lang)}"
     size = _("all sizes") if cohort.size == ALL else SIZE_LABELS[cohort.size][lang].lower()
     return f"{region} · {industry} · {size} · {cohort.period}"
+
+
+def format_share(share: float) -> str:
+    """A share (0-1) as a percentage with at most one decimal: 0.63 → '63 %', 0.389 → '38.9 %'."""
+    return f"{share * 100:.1f}".removesuffix(".0") + " %"

@@ -14,9 +14,11 @@ from assessment.cohorts import Comparison
 from assessment.db import get_session
 from assessment.i18n import current_language
 from assessment.models import Enterprise
+from assessment.published import publications
+from assessment.reference_data import published_benchmarks
 from assessment.scoring import Contribution, NodeResult, Result
 from assessment.web.catalog import get_catalog
-from assessment.web.display import describe_answer, describe_cohort, format_score
+from assessment.web.display import describe_answer, describe_cohort, format_score, format_share
 from assessment.web.survey import open_assessment
 from questionnaires.loader import Questionnaire
 from reports.figures import comparison_chart, dimension_radar, paradigm_bars, paradigm_name
@@ -56,7 +58,9 @@ def show(token: str):
         level_name=lambda node: level_name(questionnaire, node, lang),
         explain=lambda node: explain(questionnaire, result, node, lang),
         format_score=format_score,
+        format_share=format_share,
         **comparison_view(questionnaire, compared, lang),
+        published=publications(published_benchmarks(session=session)),
     )
 
 
