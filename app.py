@@ -9,7 +9,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from assessment import cli, db, demo, i18n, reference_data
-from assessment.web import catalog, errors, results, site, survey
+from assessment.web import agencies, catalog, errors, results, site, survey
 
 ROOT = Path(__file__).resolve().parent
 
@@ -40,6 +40,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     demo.init_app(app)
     reference_data.init_app(app)
     errors.init_app(app)
-    for blueprint in (site.bp, survey.bp, results.bp):
+    for blueprint in (site.bp, survey.bp, results.bp, agencies.bp):
         app.register_blueprint(blueprint)
     return app

@@ -1,0 +1,248 @@
+"""The agencies' view: regions compared on one page, and the same table as CSV and XLSX.
+
+The query string is the whole selection, so a page can be bookmarked, shared and exported as it is. The page, its
+charts and both exports are drawn from one `ComparisonTable`, built from one `cohort_stats` call.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SelectMultipleField
+
+from assessment.benchmarks import cohort_stats, stats_periods
+from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, load_industries, load_regions
+from assessment.cohorts import ALL
+from assessment.db import get_session
+from assessment.i18n import current_language
+from assessment.region_comparison import (
+    ComparisonTable,
+    Selection,
+    Wording,
+    build_table,
+    reached_level,
+    table_csv,
+    table_xlsx,
+)
+from assessment.web.catalog import get_catalog
+from questionnaires.loader import Questionnaire
+from reports import agency_figures
+from reports.figures import paradigm_name
+
+bp = Blueprint("agencies", __name__, url_prefix="/agencies")
+
+DEFAULT_LAGGING = ("2", "2")  # below level 2 (standardised) in at least 2 dimensions
+MAX_LISTED = 40  # a message lists the offered values when there are no more than this (not the 370 regions)
+
+
+class ComparisonForm(FlaskForm):
+    """The selection of a comparison; read from the query string, so no CSRF token (it changes nothing)."""
+
+    q = SelectField(_l("Questionnaire"))
+    period = SelectField(_l("Period"))
+    base = SelectField(_l("Change since"))
+    within = SelectField(_l("Regions"))
+    region = SelectMultipleField(_l("Or choose regions"))
+    industry = SelectField(_l("Industry"))
+    size = SelectField(_l("Size"))
+    lag_level = SelectField(_l("Lagging: below level"))
+    lag_dimensions = SelectField(_l("in at least … dimensions"))
+
+
+def selection_form() -> tuple[ComparisonForm, Questionnaire | None]:
+    """The form read from the query string with its choices, and the chosen questionnaire (None: no statistics)."""
+    lang, catalog, session = current_language(), get_catalog(), get_session()
+    periods_of = {q.id: stats_periods(session=session, questionnaire_id=q.id) for q in catalog.latest()}
+    with_stats = [q for q in catalog.latest() if periods_of[q.id]]
+    chosen = catalog.get(request.args.get("q", "")) or (with_stats[0] if with_stats else None)
+    periods = periods_of.get(chosen.id, []) if chosen else []
+    period = request.args.get("period") or (str(periods[-1]) if periods else "")
+    form = ComparisonForm(request.args, meta={"csrf": False}, q=chosen.id if chosen else "", period=period, base="",
+                          within="", industry=ALL, size=ALL, lag_level=DEFAULT_LAGGING[0],
+                          lag_dimensions=DEFAULT_LAGGING[1])
+    form.q.choices = [(q.id, q.definition.title.get(lang)) for q in with_stats]
+    form.period.choices = [(str(p), str(p)) for p in reversed(periods)]
+    form.base.choices = [("", _("No comparison"))] + [(str(p), str(p)) for p in reversed(periods[:-1])]
+    regions = load_regions()
+    form.within.choices = [("", _("All provinces with data"))] + [
+        (p.code, _("%(province)s and its cities", province=p.name(lang))) for p in regions.provinces()
+        if regions.children(p.code)]
+    form.region.choices = [(regions.country.code, regions.country.name(lang)), *regions.choices(lang)]
+    form.industry.choices = [(ALL, _("All manufacturing"))] + [
+        (kind, _("%(type)s industries", type=labels[lang])) for kind, labels in INDUSTRY_TYPE_LABELS.items()] + [
+        (i.code, f"{i.code} {i.name(lang)}") for i in sorted(load_industries().values(), key=lambda i: i.code)]
+    form.size.choices = [(ALL, _("All sizes"))] + [(size, labels[lang]) for size, labels in SIZE_LABELS.items()]
+    bands = chosen.bands(chosen.nodes[chosen.dimensions[0].id]) if chosen else []
+    form.lag_level.choices = [(str(b.level), f"{b.level} {b.name.get(lang)}") for b in bands if b.level > 0]
+    form.lag_dimensions.choices = [(str(n), str(n)) for n in range(1, len(chosen.dimensions) + 1)] if chosen else []
+    return form, chosen
+
+
+def form_problems(form: ComparisonForm) -> list[str]:
+    """What is wrong with the query, one sentence per field, naming the field and the value it got."""
+    form.validate()
+    problems = []
+    for name, errors in form.errors.items():
+        if not errors:
+            continue
+        field = form[name]
+        offered = [str(value) for value, _label in field.choices or () if value]
+        wrong = [value for value in field.raw_data or [] if value not in offered] or field.raw_data or []
+        listed = ", ".join(offered) if len(offered) <= MAX_LISTED else _("see the form")
+        problems.append(_("%(field)s: “%(value)s” is not one of the offered values (%(offered)s).",
+                          field=field.label.text, value=", ".join(wrong) or _("empty"), offered=listed or _("none")))
+    if not problems and form.base.data:
+        # change statistics are kept between consecutive periods only
+        periods = [value for value, _label in form.period.choices][::-1]
+        position = periods.index(form.period.data)
+        if not position or periods[position - 1] != form.base.data:
+            problems.append(_("%(field)s: change is measured from the period just before %(period)s; "
+                              "“%(value)s” is not.", field=form.base.label.text, period=form.period.data,
+                              value=form.base.data))
+    return problems
+
+
+def selection_of(form: ComparisonForm, questionnaire: Questionnaire) -> Selection:
+    """The validated form as a Selection; the default regions are the provinces (with data) and the country."""
+    regions = load_regions()
+    if form.region.data:
+        codes, only_with_data = tuple(dict.fromkeys(form.region.data)), False
+    elif form.within.data:
+        codes = (form.within.data, *(city.code for city in regions.children(form.within.data)))
+        only_with_data = False
+    else:
+        codes = (*(p.code for p in regions.provinces()), regions.country.code)
+        only_with_data = True
+    return Selection(questionnaire_id=questionnaire.id, period=int(form.period.data), region_codes=codes,
+                     base_period=int(form.base.data or 0), industry=form.industry.data, size=form.size.data,
+                     lagging_level=int(form.lag_level.data), lagging_dimensions=int(form.lag_dimensions.data),
+                     only_with_data=only_with_data)
+
+
+def wording(questionnaire: Questionnaire, selection: Selection, lang: str) -> Wording:
+    """The table's words in the reader's language."""
+    reached = reached_level(questionnaire)
+    band = next(b for b in questionnaire.bands(next(iter(questionnaire.paradigm_nodes.values())))
+                if b.level == reached)
+    return Wording(
+        region_code=_("Region code"), region=_("Region"), enterprises=_("Enterprises"),
+        synthetic=_("Synthetic enterprises"), levels=_("Overall level: share of enterprises (%)"),
+        reached=_("Reaching the paradigm (%(band)s or above): share of enterprises (%%)", band=band.name.get(lang)),
+        means=_("Mean score (0–5)"), gaps=_("Gap to best in class (p90 − mean)"),
+        lagging=_("Lagging: share of enterprises (%)"),
+        lagging_label=_("Below level %(level)s in at least %(count)s dimensions", level=selection.lagging_level,
+                        count=selection.lagging_dimensions),
+        change=_("Mean change since %(base)s (enterprises assessed in both periods)", base=selection.base_period),
+        both_periods=_("Assessed in both periods"), overall=_("Overall (0–5)"),
+        withheld_small=_("withheld: small group"),
+        withheld_complementary=_("withheld so that a small group cannot be derived"),
+        paradigm_names={p: paradigm_name(p, lang) for p in questionnaire.paradigm_nodes},
+    )
+
+
+def comparison_table(form: ComparisonForm, questionnaire: Questionnaire) -> ComparisonTable:
+    """The table of a valid selection: one `cohort_stats` call for every region (and its change)."""
+    lang, selection = current_language(), selection_of(form, questionnaire)
+    stats = cohort_stats(session=get_session(), cohorts=selection.cohorts())
+    return build_table(questionnaire=questionnaire, selection=selection, stats=stats, regions=load_regions(),
+                       wording=wording(questionnaire, selection, lang), lang=lang)
+
+
+def about(form: ComparisonForm, questionnaire: Questionnaire, table: ComparisonTable) -> list[tuple[str, str]]:
+    """The selection and the rules behind the figures, as (label, text) lines for the page and the XLSX."""
+    selection, k = table.selection, current_app.config["BENCHMARK_MIN_GROUP"]
+    lines = [(_("Questionnaire"), f"{dict(form.q.choices)[questionnaire.id]} ({questionnaire.id})"),
+             (_("Period"), str(selection.period)),
+             (_("Change since"), dict(form.base.choices)[form.base.data]),
+             (_("Regions"), ", ".join(f"{row.region_name} ({row.region_code})" for row in table.rows) or "–"),
+             (_("Industry"), dict(form.industry.choices)[selection.industry]),
+             (_("Size"), dict(form.size.choices)[selection.size]),
+             (_("Lagging"), table.columns_of("lagging")[0].label),
+             (_("Smallest group shown (k)"), str(k)),
+             (_("Created"), datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
+             (_("Withheld cells"), _("Figures of a group of fewer than %(k)s enterprises are withheld, and so are "
+                                     "those that would let such a group be worked out from the others. Withheld "
+                                     "cells are empty; their row says why.", k=k))]
+    if table.synthetic_rows:
+        lines.append((_("Synthetic data"), _("%(rows)s of the %(total)s regions include synthetic demonstration "
+                                             "enterprises, which do not exist (see the column “Synthetic "
+                                             "enterprises”).", rows=table.synthetic_rows, total=len(table.rows))))
+    return lines
+
+
+@bp.get("/")
+def index():
+    """Regions side by side: the table, its charts and links to the same table as files."""
+    form, questionnaire = selection_form()
+    if questionnaire is None:
+        return render_template("agencies/index.html", form=form, problems=[], table=None, empty=True)
+    problems = form_problems(form)
+    if problems:
+        return render_template("agencies/index.html", form=form, problems=problems, table=None), 400
+    table = comparison_table(form, questionnaire)
+    regions = load_regions()
+    return render_template(
+        "agencies/index.html", form=form, problems=[], table=table, about=about(form, questionnaire, table),
+        figures=figures(table), query=request.query_string.decode(),
+        link=lambda **changes: url_for("agencies.index", **selection_args(table.selection), **changes),
+        drillable={row.region_code for row in table.rows if row.region_level == "province"
+                   and regions.children(row.region_code)},
+    )
+
+
+def selection_args(selection: Selection) -> dict[str, str | int]:
+    """The query-string arguments of a selection, but for its regions (links add `within` or `region`)."""
+    return dict(q=selection.questionnaire_id, period=selection.period, base=selection.base_period or "",
+                industry=selection.industry, size=selection.size, lag_level=selection.lagging_level,
+                lag_dimensions=selection.lagging_dimensions)
+
+
+def figures(table: ComparisonTable) -> list[tuple[str, str]]:
+    """(id, JSON) of each chart of the page; charts with no figure to show (all withheld) are left out."""
+    base = table.selection.base_period
+    charts = [
+        ("chart-levels", "levels", lambda: agency_figures.level_distribution(table, _("Overall level by region"))),
+        ("chart-reached", "reached", lambda: agency_figures.paradigm_reach(
+            table, _("Share of enterprises reaching each paradigm"))),
+        ("chart-means", "means", lambda: agency_figures.dimension_heatmap(
+            table, "means", _("Mean score per dimension (0–5)"))),
+        ("chart-gaps", "gaps", lambda: agency_figures.dimension_heatmap(
+            table, "gaps", _("Gap to best in class per dimension"), colorscale="Oranges")),
+        ("chart-change", "change", lambda: agency_figures.paradigm_change(
+            table, _("Mean change of paradigm progress since %(base)s (percentage points)", base=base))),
+        ("chart-change-dimensions", "change", lambda: agency_figures.dimension_heatmap(
+            table, "change", _("Mean change per dimension since %(base)s", base=base), colorscale="RdBu",
+            midpoint=0.0)),
+    ]
+    return [(chart_id, draw().to_json()) for chart_id, group, draw in charts if table.has_figures(group)]
+
+
+def _export(kind: str):
+    form, questionnaire = selection_form()
+    problems = form_problems(form) if questionnaire is not None else [_("There are no statistics to export yet.")]
+    if problems:
+        return render_template("agencies/index.html", form=form, problems=problems, table=None), 400
+    table = comparison_table(form, questionnaire)
+    name = f"imready-regions-{table.selection.questionnaire_id}-{table.selection.period}"
+    if kind == "csv":
+        return Response(table_csv(table), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    content = table_xlsx(table, about(form, questionnaire, table), (_("Regions"), _("About")))
+    return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+
+
+@bp.get("/export.csv")
+def export_csv():
+    """The page's table as CSV (UTF-8 with BOM), for the same query string."""
+    return _export("csv")
+
+
+@bp.get("/export.xlsx")
+def export_xlsx():
+    """The page's table as an XLSX workbook with a sheet about the selection, for the same query string."""
+    return _export("xlsx")

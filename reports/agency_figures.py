@@ -1,0 +1,136 @@
+"""Plotly figures of a region comparison, built from its table so that charts, page and exports agree.
+
+Withheld regions keep their place on every chart, with no figure: bars are left out and marked "withheld", heatmap
+cells stay blank and say so on hover. Shared by the agencies' page and printed reports.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from assessment.region_comparison import Column, ComparisonTable, Row
+from reports.figures import PARADIGM_COLOURS, _layout
+
+LEVEL_COLOURS = ("#c8553d", "#e59a4c", "#f2d06b", "#9fc98d", "#4f9d69", "#2f6f5e")  # level 0 (red) to 5 (green)
+ROW_HEIGHT = 24  # pixels per region on charts with one line per region
+
+
+def region_labels(table: ComparisonTable) -> list[str]:
+    """Each row's region as an axis label, with its code added where two regions share a name."""
+    names = [row.region_name for row in table.rows]
+    return [f"{name} ({row.region_code})" if names.count(name) > 1 else name for name, row in zip(names, table.rows,
+                                                                                                 strict=True)]
+
+
+def _values(table: ComparisonTable, column: Column) -> list:
+    index = table.columns.index(column)
+    return [row.cells[index].value for row in table.rows]
+
+
+def _reason(table: ComparisonTable, row: Row, group: str) -> str:
+    """What a row's withheld cells say (the reason in its count cell), or "" when its figures are shown."""
+    key = "both_periods" if group == "change" else "count"
+    cell = row.cells[[column.key for column in table.columns].index(key)]
+    return cell.text if cell.withheld else ""
+
+
+def _withheld_marks(table: ComparisonTable, group: str, labels: list[str], horizontal: bool) -> list[dict]:
+    """Annotations saying "withheld" where a region's bars are missing on purpose."""
+    marks = []
+    for row, label in zip(table.rows, labels, strict=True):
+        if reason := _reason(table, row, group):
+            position = dict(x=0, y=label, xanchor="left") if horizontal else dict(x=label, y=0, yanchor="bottom",
+                                                                                 textangle=-90)
+            marks.append(dict(text=reason, showarrow=False, font=dict(size=11, color="#6b7785"), **position))
+    return marks
+
+
+def _height(table: ComparisonTable) -> int:
+    return max(260, 120 + ROW_HEIGHT * len(table.rows))
+
+
+def _title(text: str) -> dict:
+    return dict(text=text, font=dict(size=15), x=0, xanchor="left", y=0.98, yanchor="top")
+
+
+def _wrapped(label: str, width: int = 18) -> str:
+    """A long axis label on several lines (Plotly breaks lines only at <br>)."""
+    lines, line = [], ""
+    for word in label.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join([*lines, line])
+
+
+def _figure(traces: list[dict], **layout) -> go.Figure:
+    """A figure from plain trace dicts, validated once (much faster than building it up step by step)."""
+    return go.Figure(dict(data=traces, layout=_layout(**layout)))
+
+
+def _bars(table: ComparisonTable, columns: list[Column], prefix: str, orientation: str, hover: str) -> list[dict]:
+    """One bar trace per column, regions along the category axis."""
+    labels = region_labels(table)
+    category, value = ("y", "x") if orientation == "h" else ("x", "y")
+    return [{"type": "bar", category: labels, value: _values(table, column), "name": column.label,
+             "orientation": orientation, "marker": {"color": _colour(column, prefix)},
+             "hovertemplate": f"%{{{category}}}: {hover}<extra>{column.label}</extra>"} for column in columns]
+
+
+def _colour(column: Column, prefix: str) -> str:
+    if column.level is not None:
+        return LEVEL_COLOURS[column.level % len(LEVEL_COLOURS)]
+    return PARADIGM_COLOURS.get(column.key.removeprefix(prefix), "#2f6f9f")
+
+
+def level_distribution(table: ComparisonTable, title: str) -> go.Figure:
+    """Stacked horizontal bars: the share of each region's enterprises at each overall level."""
+    return _figure(
+        _bars(table, table.columns_of("levels"), "level_", "h", "%{x:.1f} %"),
+        barmode="stack", height=_height(table), title=_title(title),
+        xaxis=dict(range=[0, 100], ticksuffix=" %"), yaxis=dict(autorange="reversed", automargin=True),
+        legend=dict(orientation="h", y=1.0, yanchor="bottom", traceorder="normal"),
+        margin=dict(l=50, r=30, t=80, b=40),
+        annotations=_withheld_marks(table, "levels", region_labels(table), horizontal=True))
+
+
+def paradigm_reach(table: ComparisonTable, title: str) -> go.Figure:
+    """Grouped bars: per region, the share of enterprises that have reached each paradigm."""
+    return _figure(
+        _bars(table, table.columns_of("reached"), "reached_", "v", "%{y:.1f} %"),
+        barmode="group", height=420, title=_title(title),
+        yaxis=dict(range=[0, 100], ticksuffix=" %"), xaxis=dict(tickangle=-45, automargin=True),
+        legend=dict(orientation="h", y=1.0, yanchor="bottom"), margin=dict(l=50, r=30, t=90, b=40),
+        annotations=_withheld_marks(table, "reached", region_labels(table), horizontal=False))
+
+
+def dimension_heatmap(table: ComparisonTable, group: str, title: str, colorscale: str = "Blues",
+                      midpoint: float | None = None) -> go.Figure:
+    """A region x dimension heatmap of one group of columns (means, gaps or change); withheld cells blank."""
+    labels = region_labels(table)
+    columns = [c for c in table.columns_of(group) if c.unit == "score" and c.key != "change_overall"]
+    indexes = [table.columns.index(column) for column in columns]
+    names = [_wrapped(column.label) for column in columns]
+    heat = dict(type="heatmap", z=[[row.cells[i].value for i in indexes] for row in table.rows], x=names, y=labels,
+                text=[[row.cells[i].text or _reason(table, row, group) or "–" for i in indexes] for row in table.rows],
+                colorscale=colorscale, zmid=midpoint, hoverongaps=True, xgap=1, ygap=1,
+                hovertemplate="%{y} · %{x}: %{text}<extra></extra>")
+    return _figure(
+        [heat], height=_height(table) + 100, title=_title(title), plot_bgcolor="#eef1f4",
+        # the categories are given, so that rows or columns with every cell blank keep their place
+        yaxis=dict(autorange="reversed", automargin=True, type="category", categoryorder="array",
+                   categoryarray=labels),
+        xaxis=dict(automargin=True, type="category", categoryorder="array", categoryarray=names))
+
+
+def paradigm_change(table: ComparisonTable, title: str) -> go.Figure:
+    """Grouped bars: per region, the mean change of each paradigm's progress for enterprises assessed twice."""
+    columns = [column for column in table.columns_of("change") if column.unit == "points"]
+    return _figure(
+        _bars(table, columns, "change_", "v", "%{y:+.1f}"),
+        barmode="group", height=420, title=_title(title),
+        xaxis=dict(tickangle=-45, automargin=True), yaxis=dict(zeroline=True, zerolinecolor="#6b7785"),
+        legend=dict(orientation="h", y=1.0, yanchor="bottom"), margin=dict(l=50, r=30, t=90, b=40),
+        annotations=_withheld_marks(table, "change", region_labels(table), horizontal=False))

@@ -1,0 +1,80 @@
+"""An agency compares regions in a real Chromium: the charts draw, a province opens into its cities, another
+industry and period can be chosen, and the CSV downloaded holds the rows on the page; nothing comes from outside."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Page, expect
+from sqlmodel import Session
+
+from assessment.demo import load_demo
+
+SHANDONG = "370000"
+
+
+def load_demo_enterprises(app, count: int = 250) -> None:
+    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        load_demo(session=session, catalog=app.extensions["questionnaires"], count=count, seed=3,
+                  questionnaire_id="quick_check", k=app.config["BENCHMARK_MIN_GROUP"])
+
+
+def expect_charts_drawn(page: Page, names: list[str]) -> None:
+    """Each chart has its Plotly SVG with something plotted in it."""
+    for name in names:
+        expect(page.locator(f"#chart-{name} svg.main-svg").first).to_be_visible()
+        expect(page.locator(f"#chart-{name} g.trace, #chart-{name} g.hm").first).to_be_attached()
+
+
+def test_agency_compares_regions_drills_down_and_downloads(app, live_server, page):
+    load_demo_enterprises(app)
+    host = urlsplit(live_server).netloc
+    outside = []
+    page.on("request", lambda request: outside.append(request.url)
+            if urlsplit(request.url).netloc not in (host, "") else None)
+
+    page.goto(f"{live_server}/")
+    page.click("#footer-agencies")
+    expect(page.locator("h1")).to_have_text("Regions compared")
+    expect(page.locator("#region-100000")).to_be_visible()  # the country, below the provinces
+    expect(page.locator(f"#region-{SHANDONG}")).to_be_visible()
+    expect_charts_drawn(page, ["levels", "reached", "means", "gaps"])
+    expect(page.locator("#synthetic-notice")).to_be_visible()
+
+    # Shandong opens into its cities, the province itself first
+    page.locator(f"#region-{SHANDONG} a.drill").click()
+    expect(page).to_have_url(re.compile(f"within={SHANDONG}"))
+    rows = page.locator("#comparison tbody tr")
+    expect(rows.first).to_have_id(f"region-{SHANDONG}")
+    expect(page.locator("#region-370200")).to_be_visible()  # Qingdao
+    expect(page.locator("#comparison td.withheld.reason").first).to_contain_text("withheld")
+    expect(page.locator("#within")).to_have_value(SHANDONG)
+
+    # another industry scope and the earlier period, through the form
+    page.select_option("#industry", "process")
+    page.select_option("#period", "2025")
+    page.click("#selection button[type=submit]")
+    expect(page).to_have_url(re.compile("industry=process"))
+    expect(page).to_have_url(re.compile("period=2025"))
+    expect(page.locator("#industry")).to_have_value("process")
+    expect(page.locator(f"#region-{SHANDONG}")).to_be_visible()
+
+    # back to all provinces, with the change since 2025
+    page.click("#all-provinces")
+    page.select_option("#period", "2026")
+    page.select_option("#base", "2025")
+    page.click("#selection button[type=submit]")
+    expect(page.locator("#comparison thead")).to_contain_text("Assessed in both periods")
+    expect_charts_drawn(page, ["change", "change-dimensions"])
+
+    names = [name.strip() for name in page.locator("#comparison tbody th.region-name").all_inner_texts()]
+    with page.expect_download() as download:
+        page.click("#export-csv")
+    content = download.value.path().read_bytes()
+    assert content.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert [row[1] for row in table[1:]] == [re.sub(r"\s*cities ›$", "", name) for name in names]
+    assert outside == []
