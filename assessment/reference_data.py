@@ -7,9 +7,8 @@ Every function takes the session as a keyword argument; the parsing lives in `as
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import NoReturn
 
 import click
 from flask import Flask, current_app
@@ -91,36 +90,31 @@ def indicator_periods(*, session: Session) -> list[int]:
     return list(session.exec(query))
 
 
-def _fail_with(error: ReferenceFileError) -> NoReturn:
-    for line in str(error).splitlines():
-        click.echo(line, err=True)
-    raise click.exceptions.Exit(1)
+def _import_file(path: Path, parse: Callable, store: Callable, what: str) -> None:
+    """Parse a whole file (every bad row listed on standard error, exit 1, nothing written), then store it."""
+    try:
+        rows = parse(read_csv_text(path), file_name=str(path))
+    except ReferenceFileError as error:
+        for line in str(error).splitlines():
+            click.echo(line, err=True)
+        raise click.exceptions.Exit(1) from None
+    with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:
+        count = store(session=session, rows=rows)
+    click.echo(f"Imported {count} {what} from {path}.")
 
 
 @reference_cli.command("import-indicators")
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
 def import_indicators_command(path: Path) -> None:
     """Import regional indicators (region_code,period,indicator,value,source); nothing is written if a row is bad."""
-    try:
-        rows = parse_indicator_csv(read_csv_text(path), file_name=str(path))
-    except ReferenceFileError as error:
-        _fail_with(error)
-    with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:
-        count = import_indicators(session=session, rows=rows)
-    click.echo(f"Imported {count} regional indicator values from {path}.")
+    _import_file(path, parse_indicator_csv, import_indicators, "regional indicator values")
 
 
 @reference_cli.command("import-published")
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
 def import_published_command(path: Path) -> None:
     """Import published benchmarks, replacing earlier imports of the same publications; all rows or none."""
-    try:
-        rows = parse_published_csv(read_csv_text(path), file_name=str(path))
-    except ReferenceFileError as error:
-        _fail_with(error)
-    with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:
-        count = import_published(session=session, rows=rows)
-    click.echo(f"Imported {count} published benchmark figures from {path}.")
+    _import_file(path, parse_published_csv, import_published, "published benchmark figures")
 
 
 def init_app(app: Flask) -> None:
