@@ -3,19 +3,16 @@
 A selection (questionnaire, period, optional earlier period for change, regions, industry and size scope, and
 what counts as lagging) names the cohorts to read; `build_table` turns their published statistics into rows of
 ready-made cells. Every figure is rounded here, once, so the page and the files show the same numbers. Cohorts that
-are withheld carry no figure, and their cells stay empty. Plain functions: no Flask, no database.
+are withheld carry no figure, and their cells stay empty. The regional enabling-conditions index of the same regions
+is `assessment/region_conditions.py`; the CSV and XLSX writers are `reports/region_export.py`. Plain functions: no
+Flask, no database.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from assessment.classifications import RegionTree
 from assessment.cohorts import ALL, Cohort, CohortStats, Hidden
@@ -25,7 +22,9 @@ from questionnaires.loader import Questionnaire
 # A paradigm counts as reached from the band that starts at 80 % progress ("Established"), as CMMM counts a
 # level once its requirements are met to 0.8.
 REACHED_PROGRESS = 80.0
-DECIMALS = {"count": 0, "percent": 1, "score": 2, "points": 1}  # per unit: how many decimals a figure keeps
+# per unit: how many decimals a figure keeps; "raw" figures are kept as imported, "significant" ones to SIGNIFICANT
+DECIMALS = {"count": 0, "percent": 1, "score": 2, "points": 1, "index": 1, "weight": 3}
+SIGNIFICANT = 5  # digits an intensity keeps: enough to work its relative out again to a hundredth
 
 
 @dataclass(frozen=True)
@@ -94,6 +93,7 @@ class Cell:
     value: float | int | str | None
     text: str
     withheld: bool = False
+    synthetic: bool = False  # a source that says its figure is a synthetic demo figure
 
 
 @dataclass(frozen=True)
@@ -253,53 +253,20 @@ def _cell(column: Column, figures, source: CohortStats | Hidden | None, wording:
         reason = wording.withheld_small if source.reason == "small" else wording.withheld_complementary
         text = reason if column.key in ("count", "both_periods") else ""
         return Cell(None, text, withheld=True)
-    value = figures.get(column.key)
+    return number(figures.get(column.key), column.unit)
+
+
+def number(value: float | None, unit: str) -> Cell:
+    """A figure rounded as its unit says: to DECIMALS, to SIGNIFICANT digits, or as imported ("raw")."""
     if value is None:
         return Cell(None, "")
-    decimals = DECIMALS[column.unit]
-    value = round(value, decimals) + 0.0 if decimals else int(value)  # + 0.0: no "-0.0"
+    if unit == "raw":
+        value = int(value) if float(value).is_integer() else value
+        return Cell(value, str(value))
+    if unit == "significant":
+        decimals = max(0, SIGNIFICANT - 1 - math.floor(math.log10(abs(value)))) if value else 0
+    else:
+        decimals = DECIMALS[unit]
+    value = round(value, decimals) + 0.0 if decimals else int(round(value))  # + 0.0: no "-0.0"
     return Cell(value, f"{value:.{decimals}f}" if decimals else str(value))
 
-
-def header(column: Column) -> str:
-    """A column's heading in a one-line header, as the exports write it: "group: label"."""
-    return column.label if column.heading == column.label else f"{column.heading}: {column.label}"
-
-
-def table_csv(table: ComparisonTable) -> bytes:
-    """The table as CSV, UTF-8 with a byte-order mark so that Excel reads Chinese names right."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([header(column) for column in table.columns])
-    writer.writerows([cell.text for cell in row.cells] for row in table.rows)
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def table_xlsx(table: ComparisonTable, about: list[tuple[str, str]], titles: tuple[str, str]) -> bytes:
-    """The table as a workbook: the table on the first sheet, `about` (label, text) pairs on the second."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = titles[0][:31]
-    sheet.append([header(column) for column in table.columns])
-    withheld = PatternFill("solid", start_color="E3E7EB")
-    for r, row in enumerate(table.rows, start=2):
-        sheet.append([cell.value if cell.value is not None else (cell.text or None) for cell in row.cells])
-        for c, (column, cell) in enumerate(zip(table.columns, row.cells, strict=True), start=1):
-            if column.unit:
-                sheet.cell(r, c).number_format = f"0.{'0' * DECIMALS[column.unit]}" if DECIMALS[column.unit] else "0"
-            if cell.withheld:
-                sheet.cell(r, c).fill = withheld
-    for c, column in enumerate(table.columns, start=1):
-        sheet.cell(1, c).font = Font(bold=True)
-        sheet.cell(1, c).alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.column_dimensions[get_column_letter(c)].width = 24 if column.key == "region" else 14
-    sheet.freeze_panes = "C2"
-    notes = workbook.create_sheet(titles[1][:31])
-    for label, text in about:
-        notes.append([label, text])
-        notes.cell(notes.max_row, 1).font = Font(bold=True)
-    notes.column_dimensions["A"].width = 28
-    notes.column_dimensions["B"].width = 100
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

@@ -9,7 +9,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from assessment.region_comparison import Column, ComparisonTable, Row
-from reports.figures import PARADIGM_COLOURS, _layout
+from assessment.region_conditions import Conditions
+from reports.figures import PARADIGM_COLOURS, base_layout
 
 LEVEL_COLOURS = ("#c8553d", "#e59a4c", "#f2d06b", "#9fc98d", "#4f9d69", "#2f6f5e")  # level 0 (red) to 5 (green)
 ROW_HEIGHT = 24  # pixels per region on charts with one line per region
@@ -17,8 +18,12 @@ ROW_HEIGHT = 24  # pixels per region on charts with one line per region
 
 def region_labels(table: ComparisonTable) -> list[str]:
     """Each row's region as an axis label, with its code added where two regions share a name."""
-    names = [row.region_name for row in table.rows]
-    return [f"{name} ({row.region_code})" if names.count(name) > 1 else name for name, row in zip(names, table.rows,
+    return _labels(table.rows)
+
+
+def _labels(rows) -> list[str]:
+    names = [row.region_name for row in rows]
+    return [f"{name} ({row.region_code})" if names.count(name) > 1 else name for name, row in zip(names, rows,
                                                                                                  strict=True)]
 
 
@@ -67,7 +72,7 @@ def _wrapped(label: str, width: int = 18) -> str:
 
 def _figure(traces: list[dict], **layout) -> go.Figure:
     """A figure from plain trace dicts, validated once (much faster than building it up step by step)."""
-    return go.Figure(dict(data=traces, layout=_layout(**layout)))
+    return go.Figure(dict(data=traces, layout=base_layout(**layout)))
 
 
 def _bars(table: ComparisonTable, columns: list[Column], prefix: str, orientation: str, hover: str) -> list[dict]:
@@ -134,3 +139,24 @@ def paradigm_change(table: ComparisonTable, title: str) -> go.Figure:
         xaxis=dict(tickangle=-45, automargin=True), yaxis=dict(zeroline=True, zerolinecolor="#6b7785"),
         legend=dict(orientation="h", y=1.0, yanchor="bottom"), margin=dict(l=50, r=30, t=90, b=40),
         annotations=_withheld_marks(table, "change", region_labels(table), horizontal=False))
+
+
+def regional_index(conditions: Conditions, title: str, reference: str) -> go.Figure:
+    """Horizontal bars: each region's enabling-conditions index, with the country's 100 marked as `reference`."""
+    shown = conditions.with_index()
+    labels = _labels([row for row, _ in shown])
+    parts = [i for i, column in enumerate(conditions.columns) if column.key.startswith("sub_")]  # the sub-indices
+    hover = ["<br>".join(f"{conditions.columns[i].label}: {row.cells[i].text or '–'}" for i in parts)
+             for row, _ in shown]
+    colours = ["#9aa5b1" if row.region_code == conditions.reference_code else "#2f6f9f" for row, _ in shown]
+    bars = {"type": "bar", "orientation": "h", "y": labels, "x": [cell.value for _, cell in shown],
+            "text": [cell.text for _, cell in shown], "textposition": "auto", "customdata": hover,
+            "marker": {"color": colours}, "hovertemplate": "%{y}: %{x:.1f}<br>%{customdata}<extra></extra>"}
+    height = max(260, 120 + ROW_HEIGHT * len(shown))
+    return _figure(
+        [bars], height=height, title=_title(title), showlegend=False, margin=dict(l=50, r=30, t=70, b=40),
+        xaxis=dict(rangemode="tozero", zeroline=True), yaxis=dict(autorange="reversed", automargin=True),
+        shapes=[dict(type="line", x0=100, x1=100, yref="paper", y0=0, y1=1,
+                     line=dict(color="#6b7785", dash="dash", width=1.5))],
+        annotations=[dict(x=100, y=1, yref="paper", yanchor="bottom", text=reference, showarrow=False,
+                          font=dict(size=11, color="#6b7785"))])

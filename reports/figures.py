@@ -22,7 +22,7 @@ def paradigm_name(paradigm: str, lang: str) -> str:
     return PARADIGM_NAMES[paradigm]["zh" if lang == "zh" else "en"]
 
 
-def _layout(**extra) -> dict:
+def base_layout(**extra) -> dict:
     """The common look of every chart, with per-chart settings on top."""
     layout = dict(
         margin=dict(l=40, r=40, t=40, b=40),
@@ -45,8 +45,8 @@ def dimension_radar(questionnaire: Questionnaire, result: Result, lang: str, tit
         go.Scatterpolar(r=scores + scores[:1], theta=names + names[:1], fill="toself", name=title,
                         line=dict(color="#2f6f9f"), hovertemplate="%{theta}: %{r}<extra></extra>")
     )
-    figure.update_layout(**_layout(polar=dict(radialaxis=dict(range=[0, 5], dtick=1)), showlegend=False, height=480,
-                                   margin=dict(l=150, r=150, t=50, b=50)))
+    figure.update_layout(**base_layout(polar=dict(radialaxis=dict(range=[0, 5], dtick=1)), showlegend=False, height=480,
+                                       margin=dict(l=150, r=150, t=50, b=50)))
     return figure
 
 
@@ -60,8 +60,8 @@ def paradigm_bars(questionnaire: Questionnaire, result: Result, lang: str) -> go
                text=[f"{v:.0f} %" for v in values], textposition="auto",
                hovertemplate="%{y}: %{x:.1f} %<extra></extra>")
     )
-    figure.update_layout(**_layout(xaxis=dict(range=[0, 100], ticksuffix=" %"), yaxis=dict(autorange="reversed"),
-                                   height=260))
+    figure.update_layout(**base_layout(xaxis=dict(range=[0, 100], ticksuffix=" %"), yaxis=dict(autorange="reversed"),
+                                       height=260))
     return figure
 
 
@@ -82,7 +82,7 @@ def comparison_chart(rows: list[tuple[str, NodeComparison]], axis_max: float, su
     ])
     for trace in figure.data[1:]:
         trace.hovertemplate = f"%{{y}}: %{{x:.2f}}{suffix}<extra>{trace.name}</extra>"
-    figure.update_layout(**_layout(
+    figure.update_layout(**base_layout(
         xaxis=dict(range=[-0.02 * axis_max, 1.04 * axis_max], ticksuffix=suffix), yaxis=dict(autorange="reversed"),
         barmode="overlay",
         height=120 + 38 * len(rows), legend=dict(orientation="h", y=-0.15), margin=dict(l=260, r=30, t=20, b=60),

@@ -1,17 +1,20 @@
 """The agencies' view: regions compared on one page, and the same table as CSV and XLSX.
 
 The query string is the whole selection, so a page can be bookmarked, shared and exported as it is. The page, its
-charts and both exports are drawn from one `ComparisonTable`, built from one `cohort_stats` call.
+charts and both exports are drawn from one `ComparisonTable` (one `cohort_stats` call) and the `Conditions` of the
+same regions (one query for the regional index, one for its sources); published figures are listed apart.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlmodel import Session, col, select
 from wtforms import SelectField, SelectMultipleField
 
 from assessment.benchmarks import cohort_stats, stats_periods
@@ -19,19 +22,18 @@ from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, load_i
 from assessment.cohorts import ALL
 from assessment.db import get_session
 from assessment.i18n import current_language
-from assessment.region_comparison import (
-    ComparisonTable,
-    Selection,
-    Wording,
-    build_table,
-    reached_level,
-    table_csv,
-    table_xlsx,
-)
+from assessment.models import RegionalIndicator
+from assessment.published import publications
+from assessment.reference_data import indicator_periods, published_benchmarks, regional_index_table
+from assessment.region_comparison import ComparisonTable, Selection, Wording, build_table, reached_level
+from assessment.region_conditions import Conditions, ConditionsWording, build_conditions
+from assessment.regional_index import load_index_definition
 from assessment.web.catalog import get_catalog
+from assessment.web.display import format_share
 from questionnaires.loader import Questionnaire
 from reports import agency_figures
 from reports.figures import paradigm_name
+from reports.region_export import SheetWording, table_csv, table_xlsx
 
 bp = Blueprint("agencies", __name__, url_prefix="/agencies")
 
@@ -152,6 +154,52 @@ def comparison_table(form: ComparisonForm, questionnaire: Questionnaire) -> Comp
                        wording=wording(questionnaire, selection, lang), lang=lang)
 
 
+def conditions_wording(period: int, periods: list[int]) -> ConditionsWording:
+    """The index section's words in the reader's language; `periods` are those with indicators."""
+    return ConditionsWording(
+        heading=_("Regional enabling conditions (country = 100)"), index=_("Index"),
+        coverage=_("Weight measured (%)"), missing=_("Missing indicators"), no_indicators=_("no indicators"),
+        sub_index=_("Sub-index"), sub_index_weight=_("Weight of the sub-index"), indicator=_("Indicator (compared as)"),
+        value=_("Value"), denominator=_("Denominator"), intensity=_("Intensity"),
+        reference_intensity=_("Intensity of the country"), relative=_("Relative (country = 100)"),
+        weight=_("Weight in the sub-index"), value_source=_("Source of the value"),
+        denominator_source=_("Source of the denominator"), missing_reason=_("Left out because"),
+        reasons={"value": _("no value"), "denominator": _("no denominator"),
+                 "reference": _("no figure for the country")},
+        summed=_("sum over the provinces"), formula=_("Formula of the regional index"),
+        synthetic=_("Synthetic indicators"),
+        synthetic_note=_("Some regional indicators are synthetic demo figures, not official statistics; their source "
+                         "says so."),
+        none_in_period=_("There are no regional indicators for %(period)s. Periods with indicators: %(periods)s.",
+                         period=period, periods=", ".join(map(str, periods)) or _("none yet")),
+        none_for_regions=_("None of the regions shown has regional indicators; they are kept for the provinces and "
+                           "the country."),
+    )
+
+
+def indicator_sources(*, session: Session, period: int, region_codes: Iterable[str]) -> dict[tuple[str, str], str]:
+    """The source of each (region, indicator) value of a period, in one query."""
+    query = select(RegionalIndicator.region_code, RegionalIndicator.indicator, RegionalIndicator.source).where(
+        RegionalIndicator.period == period, col(RegionalIndicator.region_code).in_(set(region_codes)))
+    return {(code, indicator): source for code, indicator, source in session.exec(query)}
+
+
+def conditions_of(table: ComparisonTable) -> Conditions:
+    """The regional index of the table's regions, with its inputs and their sources; the periods that have
+    indicators are only asked for when the table's period has none."""
+    session, lang, regions, period = get_session(), current_language(), load_regions(), table.selection.period
+    codes = [row.region_code for row in table.rows]
+    # the provinces too: the country's value may be their sum
+    sources = indicator_sources(session=session, period=period, region_codes=[
+        regions.country.code, *(province.code for province in regions.provinces()), *codes])
+    definition = load_index_definition()
+    indices = regional_index_table(session=session, region_codes=codes, period=period,
+                                   definition=definition) if sources else []
+    periods = [] if sources else indicator_periods(session=session)
+    return build_conditions(table=table, indices=indices, sources=sources, definition=definition, regions=regions,
+                            wording=conditions_wording(period, periods), lang=lang)
+
+
 def about(form: ComparisonForm, questionnaire: Questionnaire, table: ComparisonTable) -> list[tuple[str, str]]:
     """The selection and the rules behind the figures, as (label, text) lines for the page and the XLSX."""
     selection, k = table.selection, current_app.config["BENCHMARK_MIN_GROUP"]
@@ -184,10 +232,16 @@ def index():
     if problems:
         return render_template("agencies/index.html", form=form, problems=problems, table=None), 400
     table = comparison_table(form, questionnaire)
+    conditions = conditions_of(table)
     regions = load_regions()
+    index_figure = agency_figures.regional_index(
+        conditions, _("Regional enabling-conditions index (country = 100)"),
+        _("%(country)s = 100", country=regions.country.name(current_language()))) if conditions.rows else None
     return render_template(
         "agencies/index.html", form=form, problems=[], table=table, about=about(form, questionnaire, table),
-        figures=figures(table), query=request.query_string.decode(),
+        figures=figures(table), query=request.query_string.decode(), conditions=conditions,
+        index_figure=index_figure.to_json() if index_figure else None,
+        published=publications(published_benchmarks(session=get_session())), format_share=format_share,
         link=lambda **changes: url_for("agencies.index", **selection_args(table.selection), **changes),
         drillable={row.region_code for row in table.rows if row.region_level == "province"
                    and regions.children(row.region_code)},
@@ -227,22 +281,31 @@ def _export(kind: str):
     if problems:
         return render_template("agencies/index.html", form=form, problems=problems, table=None), 400
     table = comparison_table(form, questionnaire)
+    conditions = conditions_of(table)
     name = f"imready-regions-{table.selection.questionnaire_id}-{table.selection.period}"
     if kind == "csv":
-        return Response(table_csv(table), mimetype="text/csv; charset=utf-8",
+        return Response(table_csv(table, conditions), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    content = table_xlsx(table, about(form, questionnaire, table), (_("Regions"), _("About")))
+    words = SheetWording(
+        regions=_("Regions"), index=_("Regional index"), inputs=_("Inputs"), published=_("Published figures"),
+        about=_("About"),
+        published_note=_("Published, not our data: shares of enterprises by level as published, on the "
+                         "publications' own level scales."),
+        published_headers=(_("Framework"), _("Year"), _("Scope"), _("Source"), _("Level (as published)"),
+                           _("Share of enterprises (%)")))
+    content = table_xlsx(table, about(form, questionnaire, table), words, conditions,
+                         publications(published_benchmarks(session=get_session())))
     return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
 
 
 @bp.get("/export.csv")
 def export_csv():
-    """The page's table as CSV (UTF-8 with BOM), for the same query string."""
+    """The page's table as CSV (UTF-8 with BOM) with the regional index, for the same query string."""
     return _export("csv")
 
 
 @bp.get("/export.xlsx")
 def export_xlsx():
-    """The page's table as an XLSX workbook with a sheet about the selection, for the same query string."""
+    """The page's table, regional index, inputs and published figures as an XLSX workbook, for the same query."""
     return _export("xlsx")

@@ -1,5 +1,6 @@
-"""An agency compares regions in a real Chromium: the charts draw, a province opens into its cities, another
-industry and period can be chosen, and the CSV downloaded holds the rows on the page; nothing comes from outside."""
+"""An agency compares regions in a real Chromium: the charts draw, the regional index draws with its formula beside
+it and a region's inputs one click away, a province opens into its cities, another industry and period can be
+chosen, and the CSV downloaded holds the rows on the page; nothing comes from outside."""
 
 from __future__ import annotations
 
@@ -44,6 +45,20 @@ def test_agency_compares_regions_drills_down_and_downloads(app, live_server, pag
     expect_charts_drawn(page, ["levels", "reached", "means", "gaps"])
     expect(page.locator("#synthetic-notice")).to_be_visible()
 
+    # the regional index: its chart drawn, the formula beside it, each region's inputs one click away
+    expect_charts_drawn(page, ["index"])
+    formula = page.locator("#formula ul")
+    expect(formula).to_be_visible()
+    expect(formula).to_contain_text("R(x) = 100 × (x in the region) / (x in China)")
+    chart, beside = page.locator("#chart-index").bounding_box(), page.locator("#formula").bounding_box()
+    assert beside["x"] >= chart["x"] + chart["width"] and beside["y"] < chart["y"] + chart["height"]
+    expect(page.locator(f"#index-{SHANDONG} th")).to_have_text("Shandong")
+    inputs = page.locator(f"#inputs-table-{SHANDONG}")
+    expect(inputs).to_be_hidden()
+    page.locator(f"#inputs-{SHANDONG} summary").click()
+    expect(inputs).to_be_visible()
+    expect(inputs.locator("tbody tr").first).to_contain_text("5G base stations per 10,000 residents")
+
     # Shandong opens into its cities, the province itself first
     page.locator(f"#region-{SHANDONG} a.drill").click()
     expect(page).to_have_url(re.compile(f"within={SHANDONG}"))
@@ -75,6 +90,8 @@ def test_agency_compares_regions_drills_down_and_downloads(app, live_server, pag
         page.click("#export-csv")
     content = download.value.path().read_bytes()
     assert content.startswith(b"\xef\xbb\xbf")
-    table = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    body, _, trailer = content.decode("utf-8-sig").partition("\r\n\r\n")
+    table = list(csv.reader(io.StringIO(body)))
     assert [row[1] for row in table[1:]] == [re.sub(r"\s*cities ›$", "", name) for name in names]
+    assert trailer.startswith("# Formula of the regional index")
     assert outside == []
