@@ -245,14 +245,18 @@ def cohort_stats(*, session: Session, cohorts: Iterable[Cohort]) -> dict[Cohort,
     for cohort in wanted:
         groups.setdefault((cohort.questionnaire_id, cohort.period, cohort.base_period), []).append(cohort)
     for (questionnaire_id, period, base_period), members in groups.items():
-        keys = [(c.region_code, c.industry, c.size) for c in members]
-        for start in range(0, len(keys), 500):
+        keys = {(c.region_code, c.industry, c.size) for c in members}
+        regions = sorted({key[0] for key in keys})
+        for start in range(0, len(regions), 500):
+            # Conditions on each column (the first ones those of the primary key) let every database use the
+            # index; the few extra rows they match are dropped here.
             rows = session.exec(select(CohortStat).where(
-                CohortStat.questionnaire_id == questionnaire_id, CohortStat.period == period,
-                CohortStat.base_period == base_period,
-                tuple_(CohortStat.region_code, CohortStat.industry, CohortStat.size).in_(keys[start:start + 500]),
+                *_scope(questionnaire_id, period, base_period), CohortStat.region_code.in_(regions[start:start + 500]),
+                CohortStat.industry.in_({key[1] for key in keys}), CohortStat.size.in_({key[2] for key in keys}),
             )).all()
             for row in rows:
+                if (row.region_code, row.industry, row.size) not in keys:
+                    continue
                 cohort = Cohort(questionnaire_id, period, row.region_code, row.industry, row.size, base_period)
                 found[cohort] = (Hidden(cohort, row.suppressed) if row.suppressed else
                                  stats_from_json(cohort, row.count, row.synthetic, row.stats))
@@ -309,7 +313,8 @@ def _filters(kind: tuple[str, str, str], cohort: Cohort) -> list:
     """SQL conditions selecting the entries of a cohort."""
     region_level, industry_level, size_level = kind
     conditions = []
-    if region_level == "city":
+    if region_level == "city":  # the province too, so that the index on province is used
+        conditions.append(BenchmarkEntry.province_code == load_regions().get(cohort.region_code).parent_code)
         conditions.append(BenchmarkEntry.city_code == cohort.region_code)
     elif region_level == "province":
         conditions.append(BenchmarkEntry.province_code == cohort.region_code)

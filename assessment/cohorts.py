@@ -184,10 +184,16 @@ class Population:
         n, m = len(rows), len(self.node_ids)
         self.scores = np.full((n, m), np.nan)
         self.levels = np.full((n, m), -1, dtype=np.int8)
+        by_version: dict[str, list[int]] = {}
         for r, row in enumerate(rows):
-            to, source = moves[row.version]
-            scores, levels = unpack_scores(row.scores, row.levels)
-            self.scores[r, to], self.levels[r, to] = scores[source], levels[source]
+            by_version.setdefault(row.version, []).append(r)
+        for version, positions in by_version.items():  # one buffer per version: no per-row unpacking
+            to, source = moves[version]
+            width = len(layouts[version])
+            scores = np.frombuffer(b"".join(rows[r].scores for r in positions), "<f8").reshape(-1, width)
+            levels = np.frombuffer(b"".join(rows[r].levels for r in positions), "i1").reshape(-1, width)
+            self.scores[np.ix_(positions, to)] = scores[:, source]
+            self.levels[np.ix_(positions, to)] = levels[:, source]
         self.enterprise_ids = np.array([row.enterprise_id for row in rows], dtype=np.int64)
         self.synthetic = np.array([row.synthetic for row in rows], dtype=bool)
         # Classifications as small integers (an index into `labels`), so that grouping is integer arithmetic.
@@ -298,15 +304,14 @@ def compute_stats(population: Population, country_code: str, only: Iterable[Cell
     return cells
 
 
-def _ranked(population: Population) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
-    """Each score's rank within its node, the scores in rank order, and the dimensions below each level."""
-    # Sorting (cohort, node, rank) integers is then one fast sort per kind of cohort.
-    order = np.argsort(population.scores, axis=0, kind="stable")
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.arange(len(population))[:, None], axis=0)
+def _ranked(population: Population) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+    """Per node: the entries in order of their score, those scores, how many have one; and per entry the number
+    of dimensions below each level."""
+    order = np.argsort(population.scores, axis=0, kind="stable")  # missing scores (NaN) sort last
     by_rank = np.take_along_axis(population.scores, order, axis=0)
+    present = (~np.isnan(population.scores)).sum(axis=0)
     below = _dimensions_below(population) if (population.levels >= 0).any() else {}
-    return ranks, by_rank, below
+    return order, by_rank, present, below
 
 
 def _dimensions_below(population: Population) -> dict[int, np.ndarray]:
@@ -315,46 +320,50 @@ def _dimensions_below(population: Population) -> dict[int, np.ndarray]:
     return {level: ((levels < level) & known).sum(axis=1) for level in LEVELS if level > 0}
 
 
-def _add_kind(cells, labels, groups, population, rows, ranks, by_rank, below) -> None:
-    n_groups, n, m = len(labels), len(population), len(population.node_ids)
-    counts = np.bincount(groups, minlength=n_groups)
-    synthetic = np.bincount(groups, weights=population.synthetic[rows], minlength=n_groups)
-    scores, levels, rank = population.scores[rows], population.levels[rows], ranks[rows]
-    present = ~np.isnan(scores)
-    group_node = groups[:, None] * m + np.arange(m)[None, :]
-    flat_key = group_node[present]
-    node_counts = np.bincount(flat_key, minlength=n_groups * m)
-    sums = np.bincount(flat_key, weights=scores[present], minlength=n_groups * m)
-    # One sort puts every (cohort, node)'s scores in order; quantiles are then positions in that order.
-    ordered = np.sort(flat_key.astype(np.int64) * n + rank[present])
-    node_of = ordered // n % m
-    ordered_values = by_rank[ordered % n, node_of]
-    starts = np.concatenate(([0], np.cumsum(node_counts)[:-1]))
-    quantiles = {}
-    for name, p in QUANTILES.items():
-        position = starts + p * np.maximum(node_counts - 1, 0)
-        low = np.floor(position).astype(np.int64)
-        high = np.minimum(low + 1, starts + np.maximum(node_counts - 1, 0))
-        valid = node_counts > 0
-        low, high = np.where(valid, low, 0), np.where(valid, high, 0)
-        values_low, values_high = ordered_values[low], ordered_values[high]
-        quantiles[name] = values_low + (values_high - values_low) * (position - np.floor(position))
-    level_counts = np.bincount((group_node * 6 + levels)[levels >= 0], minlength=n_groups * m * 6)
+def _add_kind(cells, labels, groups, population, rows, order, by_rank, present, below) -> None:
+    """The statistics of every cohort of one kind (`groups` numbers the entries where `rows` is true)."""
+    n_groups, m = len(labels), len(population.node_ids)
+    group_of = np.full(len(population), -1, dtype=np.int64)
+    group_of[rows] = groups
+    # Per node: the entries in score order, grouped by a stable sort on the cohort number (a radix sort while
+    # cohort numbers fit in 16 bits), so each cohort's scores come out sorted without sorting scores again.
+    narrow = np.uint16 if n_groups < 2**16 else np.int64
+    table = np.zeros((n_groups, m, len(STORED_FIELDS)))
+    for c in range(m):
+        entries, values = order[:present[c], c], by_rank[:present[c], c]
+        cohort = group_of[entries]
+        kept = cohort >= 0
+        entries, values, cohort = entries[kept], values[kept], cohort[kept]
+        values = values[np.argsort(cohort.astype(narrow), kind="stable")]
+        counts = np.bincount(cohort, minlength=n_groups)
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        last = starts + np.maximum(counts - 1, 0)
+        table[:, c, 0] = counts
+        table[:, c, 1] = np.divide(np.bincount(cohort, weights=population.scores[entries, c], minlength=n_groups),
+                                   counts, out=np.zeros(n_groups), where=counts > 0)
+        for q, p in enumerate(QUANTILES.values(), start=2):
+            position = starts + p * np.maximum(counts - 1, 0)
+            low = np.minimum(np.floor(position).astype(np.int64), last)
+            high = np.minimum(low + 1, last)
+            if len(values):  # cohorts with no score for this node point past the end; their row is not kept
+                low, high = np.minimum(low, len(values) - 1), np.minimum(high, len(values) - 1)
+                table[:, c, q] = values[low] + (values[high] - values[low]) * (position - low)
+        levels = population.levels[entries, c].astype(np.int64)
+        known = levels >= 0
+        table[:, c, 6:] = np.bincount(cohort[known] * 6 + levels[known], minlength=n_groups * 6).reshape(-1, 6)
     width = len(population.dimension_columns) + 1
-    lag_counts = {level: np.bincount(groups * width + b[rows], minlength=n_groups * width)
-                  for level, b in below.items()}
+    totals = np.bincount(groups, minlength=n_groups).tolist()
+    synthetic = np.bincount(groups, weights=population.synthetic[rows], minlength=n_groups).astype(np.int64).tolist()
+    lag_rows = {str(level): np.bincount(groups * width + b[rows], minlength=n_groups * width).reshape(-1, width)
+                .tolist() for level, b in below.items()}
     # Stored per node as one list in the order of STORED_FIELDS, rounded to 6 places: the statistics of a million
     # entries make a hundred thousand rows, and writing them as JSON is the slow part of a rebuild.
-    table = np.column_stack([node_counts, np.divide(sums, node_counts, out=np.zeros_like(sums), where=node_counts > 0),
-                             *(quantiles[name] for name in QUANTILES), level_counts.reshape(-1, 6)]).round(6).tolist()
-    lag_rows = {str(level): lag.reshape(-1, width).tolist() for level, lag in lag_counts.items()}
-    counts_list, synthetic_list = counts.tolist(), synthetic.astype(np.int64).tolist()
+    stored = table.round(6).tolist()
     for g, label in enumerate(labels):
         cells[label] = {
-            "count": counts_list[g],
-            "synthetic": synthetic_list[g],
-            "nodes": {node_id: table[g * m + c] for c, node_id in enumerate(population.node_ids)
-                      if table[g * m + c][0]},
+            "count": totals[g],
+            "synthetic": synthetic[g],
+            "nodes": {node_id: stored[g][c] for c, node_id in enumerate(population.node_ids) if stored[g][c][0]},
             "lagging": {level: rows_of_level[g] for level, rows_of_level in lag_rows.items()},
         }
 

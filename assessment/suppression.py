@@ -88,9 +88,11 @@ def suppress(counts: Mapping[CellKey, int], k: int, country_code: str, province_
             member_of[cell].append(number)
     while True:
         shown = {cell for cell in cells if cell not in hidden and cell not in unnamed}
-        derived_by = _derive(links, member_of, shown)
+        # Only relations with a cell that is not shown can give anything away; in a large population they are few.
+        active = sorted({number for cell in (*hidden, *unnamed) for number in member_of[cell]})
+        derived_by = _derive(links, member_of, shown, active)
         extra = set()
-        for number in _disclosing(cells, links, shown, derived_by, k):
+        for number in _disclosing(cells, links, shown, derived_by, k, active):
             cell = _protector(number, links, cells, shown, derived_by, set())
             if cell is not None:
                 extra.add(cell)
@@ -122,11 +124,11 @@ def _unnamed(cell: CellKey) -> bool:
     return cell[0].endswith("*")
 
 
-def _derive(links, member_of, shown) -> dict[CellKey, int]:
+def _derive(links, member_of, shown, active) -> dict[CellKey, int]:
     """Cells that follow from shown ones, each with the relation that gives it away."""
     known = set(shown)
-    unknown_in = [sum(cell not in known for cell in (total, *children)) for total, children in links]
-    queue = [number for number, count in enumerate(unknown_in) if count == 1]
+    unknown_in = {number: sum(cell not in known for cell in (links[number][0], *links[number][1])) for number in active}
+    queue = [number for number, count in unknown_in.items() if count == 1]
     derived_by: dict[CellKey, int] = {}
     while queue:
         number = queue.pop()
@@ -144,11 +146,12 @@ def _derive(links, member_of, shown) -> dict[CellKey, int]:
     return derived_by
 
 
-def _disclosing(cells, links, shown, derived_by, k) -> list[int]:
+def _disclosing(cells, links, shown, derived_by, k, active) -> list[int]:
     """Relations that give away a group of fewer than k enterprises: a derived small cell, or a known total whose
     unknown parts together are small."""
     found = [number for cell, number in derived_by.items() if cells[cell] < k]
-    for number, (total, children) in enumerate(links):
+    for number in active:
+        total, children = links[number]
         if total in shown or total in derived_by:
             unknown = sum(cells[cell] for cell in children if cell not in shown and cell not in derived_by)
             if 0 < unknown < k:

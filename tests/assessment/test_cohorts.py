@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import random
+from collections import Counter
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,6 +20,7 @@ from assessment.cohorts import (
     pack_scores,
     percentile_rank,
     quantile,
+    unpack_scores,
 )
 
 COUNTRY = "100000"
@@ -152,3 +157,40 @@ def test_change_counts_only_enterprises_in_both_periods():
     assert (change[(COUNTRY, ALL, ALL)]["count"], overall.mean, overall.median) == (2, -0.25, -0.25)
     assert node(change, ("370100", ALL, ALL), "d2").mean == 1.0
     assert overall.levels == {}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_every_cohort_matches_its_statistics_worked_out_one_by_one(seed):
+    rng = random.Random(seed)
+    places = [("370000", "370100"), ("370000", "370200"), ("370000", None), ("110000", None)]
+    divisions = {"13": "process", "34": "discrete", "39": "discrete"}
+    entries = []
+    for number in range(rng.randint(5, 60)):
+        province, city = rng.choice(places)
+        division = rng.choice(list(divisions))
+        scores = [rng.choice([None, round(rng.uniform(0, 5), 2)]) for _ in NODES]
+        levels = [None if v is None else int(v) for v in scores]
+        entries.append(entry(number, province, city, division, divisions[division], rng.choice(["small", "large"]),
+                             scores, levels, synthetic=rng.random() < 0.3))
+    population = Population(NODES, ["d1", "d2"], entries, {"1": NODES})
+    stats = compute_stats(population, COUNTRY)
+    for cell, data in stats.items():
+        members = [e for e in entries if population_has(e, cell)]
+        assert data["count"] == len(members) and data["synthetic"] == sum(e.synthetic for e in members)
+        for column, node_id in enumerate(NODES):
+            values = sorted(v for e in members if not math.isnan(v := unpack_scores(e.scores, e.levels)[0][column]))
+            if not values:
+                assert node_id not in data["nodes"]
+                continue
+            found = decode_node(data["nodes"][node_id])
+            assert found.count == len(values)
+            assert found.mean == pytest.approx(sum(values) / len(values), abs=1e-6)
+            for name, p in (("q1", 0.25), ("median", 0.5), ("q3", 0.75), ("p90", 0.9)):
+                assert getattr(found, name) == pytest.approx(quantile(values, p), abs=1e-6)
+            assert found.levels == dict(Counter(int(v) for v in values))
+
+
+def population_has(row: EntryRow, cell) -> bool:
+    region, industry, size = cell
+    return (region in (COUNTRY, row.province_code, row.city_code) and industry in (ALL, row.industry_type,
+            row.industry_code) and size in (ALL, row.size_class))
