@@ -39,6 +39,8 @@ def test_agency_compares_regions_drills_down_and_downloads(app, live_server, pag
 
     page.goto(f"{live_server}/")
     page.click("#footer-agencies")
+    # the first page of a fresh database builds its figures from scratch; a loaded machine may need a while
+    page.wait_for_url("**/agencies/", timeout=30_000)
     expect(page.locator("h1")).to_have_text("Regions compared")
     expect(page.locator("#region-100000")).to_be_visible()  # the country, below the provinces
     expect(page.locator(f"#region-{SHANDONG}")).to_be_visible()
