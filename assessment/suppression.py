@@ -6,7 +6,9 @@ country is its provinces; an industry type is its divisions, all industries are 
 size classes. Someone who sees a total and all but one of its parts knows the last part, and can chain such steps
 across tables. So the rule is checked the way such a person would work: every cell that can be derived from shown
 cells, repeatedly, counts as known; a known total whose unknown parts hold fewer than k enterprises (but some) gives
-a small group away, and one more part of it is then hidden, the smallest, until nothing small can be derived.
+a small group away, and one more part of it is then hidden, the smallest, until nothing small can be derived. A
+cell hidden to protect another would be worked back out if it were the only unknown of some total, so it gets a
+partner there at once.
 The enterprises of a province that named no city form a part that is never shown but can still be derived.
 """
 
@@ -86,18 +88,22 @@ def suppress(counts: Mapping[CellKey, int], k: int, country_code: str, province_
     for number, (total, children) in enumerate(links):
         for cell in (total, *children):
             member_of[cell].append(number)
+    shown = {cell for cell in cells if cell not in hidden and cell not in unnamed}
+    # Per relation, how many of its cells are not shown. Only relations with such a cell can give anything away,
+    # and in a large population they are few; the counts are kept up to date as cells are withheld.
+    unshown: dict[int, int] = defaultdict(int)
+    for cell in (*hidden, *unnamed):
+        for number in member_of[cell]:
+            unshown[number] += 1
     while True:
-        shown = {cell for cell in cells if cell not in hidden and cell not in unnamed}
-        # Only relations with a cell that is not shown can give anything away; in a large population they are few.
-        active = sorted({number for cell in (*hidden, *unnamed) for number in member_of[cell]})
-        derived_by = _derive(links, member_of, shown, active)
-        extra = set()
-        for number in _disclosing(cells, links, shown, derived_by, k, active):
-            cell = _protector(number, links, cells, shown, derived_by, set())
-            if cell is not None:
-                extra.add(cell)
-        if not extra:
+        derived_by = _derive(links, member_of, shown, unshown)
+        chosen = {_protector(number, links, cells, shown, derived_by, set())
+                  for number in _disclosing(cells, links, shown, derived_by, k, unshown)} - {None}
+        if not chosen:
             break
+        extra: set[CellKey] = set()
+        for cell in chosen:
+            _withhold(cell, extra, links, cells, shown, member_of, unshown)
         hidden.update(dict.fromkeys(extra, COMPLEMENTARY))
     return {member: reason for cell, reason in hidden.items() for member in classes[cell] if member in counts}
 
@@ -124,10 +130,11 @@ def _unnamed(cell: CellKey) -> bool:
     return cell[0].endswith("*")
 
 
-def _derive(links, member_of, shown, active) -> dict[CellKey, int]:
+def _derive(links, member_of, shown, unshown) -> dict[CellKey, int]:
     """Cells that follow from shown ones, each with the relation that gives it away."""
     known = set(shown)
-    unknown_in = {number: sum(cell not in known for cell in (links[number][0], *links[number][1])) for number in active}
+    # in a fixed order: which relation is found to give a cell away decides which partner protects it
+    unknown_in = {number: unshown[number] for number in sorted(unshown) if unshown[number]}
     queue = [number for number, count in unknown_in.items() if count == 1]
     derived_by: dict[CellKey, int] = {}
     while queue:
@@ -146,17 +153,38 @@ def _derive(links, member_of, shown, active) -> dict[CellKey, int]:
     return derived_by
 
 
-def _disclosing(cells, links, shown, derived_by, k, active) -> list[int]:
+def _disclosing(cells, links, shown, derived_by, k, unshown) -> list[int]:
     """Relations that give away a group of fewer than k enterprises: a derived small cell, or a known total whose
     unknown parts together are small."""
     found = [number for cell, number in derived_by.items() if cells[cell] < k]
-    for number in active:
+    for number, count in unshown.items():
+        if not count:
+            continue
         total, children = links[number]
         if total in shown or total in derived_by:
             unknown = sum(cells[cell] for cell in children if cell not in shown and cell not in derived_by)
             if 0 < unknown < k:
                 found.append(number)
     return found
+
+
+def _withhold(cell, extra, links, cells, shown, member_of, unshown) -> None:
+    """Withhold a shown cell, and at once a partner for it in every relation where it would be the only unknown
+    (it would be derived back at the next look and protect nothing): fewer rounds of the search."""
+    queue = [cell]
+    while queue:
+        cell = queue.pop()
+        if cell not in shown:
+            continue
+        shown.discard(cell)
+        extra.add(cell)
+        for number in member_of[cell]:
+            unshown[number] += 1
+            if unshown[number] == 1:
+                total, children = links[number]
+                partners = sorted((cells[c], c) for c in children if c in shown) or [(0, total)] * (total in shown)
+                if partners:
+                    queue.append(partners[0][1])
 
 
 def _protector(number, links, cells, shown, derived_by, seen) -> CellKey | None:
