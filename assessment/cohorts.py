@@ -9,6 +9,7 @@ between the sorted scores (the "type 7" rule of R and numpy, Excel's PERCENTILE.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -180,33 +181,33 @@ class Population:
         moves = {version: (np.array([column[n] for n in nodes if n in column]),
                            np.array([i for i, n in enumerate(nodes) if n in column]))
                  for version, nodes in layouts.items()}
-        rows = list(rows)
-        n, m = len(rows), len(self.node_ids)
+        # Column by column (the fields of EntryRow, in order): a million rows are read once, not once per field.
+        columns = list(zip(*rows, strict=True)) or [()] * len(EntryRow._fields)
+        ids, versions, provinces, cities, divisions, types, sizes, synthetic, scores, levels = columns
+        n, m = len(ids), len(self.node_ids)
         self.scores = np.full((n, m), np.nan)
         self.levels = np.full((n, m), -1, dtype=np.int8)
         by_version: dict[str, list[int]] = {}
-        for r, row in enumerate(rows):
-            by_version.setdefault(row.version, []).append(r)
+        for r, version in enumerate(versions):
+            by_version.setdefault(version, []).append(r)
         for version, positions in by_version.items():  # one buffer per version: no per-row unpacking
             to, source = moves[version]
             width = len(layouts[version])
-            scores = np.frombuffer(b"".join(rows[r].scores for r in positions), "<f8").reshape(-1, width)
-            levels = np.frombuffer(b"".join(rows[r].levels for r in positions), "i1").reshape(-1, width)
-            self.scores[np.ix_(positions, to)] = scores[:, source]
-            self.levels[np.ix_(positions, to)] = levels[:, source]
-        self.enterprise_ids = np.array([row.enterprise_id for row in rows], dtype=np.int64)
-        self.synthetic = np.array([row.synthetic for row in rows], dtype=bool)
+            block = np.frombuffer(b"".join(scores[r] for r in positions), "<f8").reshape(-1, width)
+            self.scores[np.ix_(positions, to)] = block[:, source]
+            block = np.frombuffer(b"".join(levels[r] for r in positions), "i1").reshape(-1, width)
+            self.levels[np.ix_(positions, to)] = block[:, source]
+        self.enterprise_ids = np.array(ids, dtype=np.int64)
+        self.synthetic = np.array(synthetic, dtype=bool)
         # Classifications as small integers (an index into `labels`), so that grouping is integer arithmetic.
         self.labels: dict[str, list[str | None]] = {}
         self.codes: dict[str, np.ndarray] = {}
-        for name, values in (("province", [row.province_code for row in rows]),
-                             ("city", [row.city_code for row in rows]),
-                             ("division", [row.industry_code for row in rows]),
-                             ("type", [row.industry_type for row in rows]),
-                             ("size", [row.size_class for row in rows])):
+        for name, values in (("province", provinces), ("city", cities), ("division", divisions), ("type", types),
+                             ("size", sizes)):
             labels = sorted(set(values), key=lambda v: (v is None, v or ""))
             index = {label: i for i, label in enumerate(labels)}
-            self.labels[name], self.codes[name] = labels, np.array([index[v] for v in values], dtype=np.int64)
+            self.labels[name] = labels
+            self.codes[name] = np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=n)
 
     def __len__(self) -> int:
         return len(self.enterprise_ids)
@@ -297,21 +298,27 @@ def compute_stats(population: Population, country_code: str, only: Iterable[Cell
     if not len(population):
         return cells
     ranked = _ranked(population)
-    for kind in cohort_kinds():
+
+    def add(kind: tuple[str, str, str]) -> None:
         rows, groups, labels = group_codes(population, kind, country_code)
         if rows.any():
             _add_kind(cells, labels, groups, population, rows, *ranked)
+
+    # numpy's sorts and gathers release the GIL: two kinds at a time keep two cores busy
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(add, cohort_kinds()))
     return cells
 
 
-def _ranked(population: Population) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, np.ndarray]]:
-    """Per node: the entries in order of their score, those scores, how many have one; and per entry the number
-    of dimensions below each level."""
+def _ranked(population: Population) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+    """Per node (one row each): the entries in order of their score, those scores, their levels, and how many
+    have a score; per entry, the number of dimensions below each level."""
     order = np.argsort(population.scores, axis=0, kind="stable")  # missing scores (NaN) sort last
-    by_rank = np.take_along_axis(population.scores, order, axis=0)
+    by_rank = np.take_along_axis(population.scores, order, axis=0).T.copy()
+    levels = np.take_along_axis(population.levels, order, axis=0).T.astype(np.int64)
     present = (~np.isnan(population.scores)).sum(axis=0)
     below = _dimensions_below(population) if (population.levels >= 0).any() else {}
-    return order, by_rank, present, below
+    return order.T.copy(), by_rank, levels, present, below
 
 
 def _dimensions_below(population: Population) -> dict[int, np.ndarray]:
@@ -320,37 +327,37 @@ def _dimensions_below(population: Population) -> dict[int, np.ndarray]:
     return {level: ((levels < level) & known).sum(axis=1) for level in LEVELS if level > 0}
 
 
-def _add_kind(cells, labels, groups, population, rows, order, by_rank, present, below) -> None:
+def _add_kind(cells, labels, groups, population, rows, order, by_rank, levels_by_rank, present, below) -> None:
     """The statistics of every cohort of one kind (`groups` numbers the entries where `rows` is true)."""
     n_groups, m = len(labels), len(population.node_ids)
     group_of = np.full(len(population), -1, dtype=np.int64)
     group_of[rows] = groups
+    everyone = bool(rows.all())
     # Per node: the entries in score order, grouped by a stable sort on the cohort number (a radix sort while
     # cohort numbers fit in 16 bits), so each cohort's scores come out sorted without sorting scores again.
     narrow = np.uint16 if n_groups < 2**16 else np.int64
     table = np.zeros((n_groups, m, len(STORED_FIELDS)))
     for c in range(m):
-        entries, values = order[:present[c], c], by_rank[:present[c], c]
-        cohort = group_of[entries]
-        kept = cohort >= 0
-        entries, values, cohort = entries[kept], values[kept], cohort[kept]
-        values = values[np.argsort(cohort.astype(narrow), kind="stable")]
+        values, levels = by_rank[c, :present[c]], levels_by_rank[c, :present[c]]
+        cohort = group_of[order[c, :present[c]]]
+        if not everyone:
+            kept = cohort >= 0
+            values, levels, cohort = values[kept], levels[kept], cohort[kept]
         counts = np.bincount(cohort, minlength=n_groups)
-        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        last = starts + np.maximum(counts - 1, 0)
         table[:, c, 0] = counts
-        table[:, c, 1] = np.divide(np.bincount(cohort, weights=population.scores[entries, c], minlength=n_groups),
-                                   counts, out=np.zeros(n_groups), where=counts > 0)
+        table[:, c, 1] = np.divide(np.bincount(cohort, weights=values, minlength=n_groups), counts,
+                                   out=np.zeros(n_groups), where=counts > 0)
+        known = levels >= 0
+        table[:, c, 6:] = np.bincount(cohort[known] * 6 + levels[known], minlength=n_groups * 6).reshape(-1, 6)
+        values = values[np.argsort(cohort.astype(narrow), kind="stable")]
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        last = np.minimum(starts + np.maximum(counts - 1, 0), max(len(values) - 1, 0))
         for q, p in enumerate(QUANTILES.values(), start=2):
             position = starts + p * np.maximum(counts - 1, 0)
             low = np.minimum(np.floor(position).astype(np.int64), last)
             high = np.minimum(low + 1, last)
-            if len(values):  # cohorts with no score for this node point past the end; their row is not kept
-                low, high = np.minimum(low, len(values) - 1), np.minimum(high, len(values) - 1)
+            if len(values):  # cohorts with no score for this node are clipped to the end; their row is not kept
                 table[:, c, q] = values[low] + (values[high] - values[low]) * (position - low)
-        levels = population.levels[entries, c].astype(np.int64)
-        known = levels >= 0
-        table[:, c, 6:] = np.bincount(cohort[known] * 6 + levels[known], minlength=n_groups * 6).reshape(-1, 6)
     width = len(population.dimension_columns) + 1
     totals = np.bincount(groups, minlength=n_groups).tolist()
     synthetic = np.bincount(groups, weights=population.synthetic[rows], minlength=n_groups).astype(np.int64).tolist()
