@@ -12,6 +12,7 @@ from sqlalchemy import delete, insert, tuple_, update
 from sqlmodel import Session, select
 
 from assessment.classifications import load_industries, load_regions
+from assessment.cohort_stats import Population, compute_stats
 from assessment.cohorts import (
     ALL,
     CellKey,
@@ -20,9 +21,7 @@ from assessment.cohorts import (
     Comparison,
     Hidden,
     NodeComparison,
-    Population,
     benchmark_nodes,
-    compute_stats,
     pack_scores,
     percentile_rank,
     stats_from_json,

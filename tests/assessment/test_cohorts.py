@@ -10,12 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from assessment.cohort_stats import Population, compute_stats
 from assessment.cohorts import (
     ALL,
     EntryRow,
     NodeStats,
-    Population,
-    compute_stats,
     decode_node,
     pack_scores,
     percentile_rank,
