@@ -81,9 +81,9 @@ def record_submission(*, session: Session, assessment: Assessment, questionnaire
             return None
     nodes = [result.nodes[node_id] for node_id in benchmark_nodes(questionnaire)]
     scores, levels = pack_scores([n.score for n in nodes], [n.level for n in nodes])
-    country = load_regions().country.code
-    cells = entry_cells(entry, country) if entry is not None else set()
-    regions = [region.code for region in load_regions().path(enterprise.region_code)]
+    tree = load_regions()
+    cells = entry_cells(entry, tree.country.code) if entry is not None else set()  # where it counted until now
+    regions = [region.code for region in tree.path(enterprise.region_code)]
     values = dict(
         assessment_id=assessment.id, questionnaire_version=questionnaire.version, province_code=regions[1],
         city_code=regions[2] if len(regions) > 2 else None, industry_code=enterprise.industry_code,
@@ -97,7 +97,7 @@ def record_submission(*, session: Session, assessment: Assessment, questionnaire
             setattr(entry, name, value)
     session.add(entry)
     session.commit()
-    return Recorded(period, frozenset(cells | entry_cells(entry, country)))
+    return Recorded(period, frozenset(cells | entry_cells(entry, tree.country.code)))
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -141,16 +141,16 @@ def refresh(*, session: Session, catalog: Catalog, questionnaire_id: str, period
     populations = {p: load_population(session=session, catalog=catalog, questionnaire_id=questionnaire_id, period=p)
                    for p in periods[max(at - 1, 0):at + 2]}
     before, after = periods[at - 1] if at else None, periods[at + 1] if at + 1 < len(periods) else None
-    if cells is None:
-        _store(session, questionnaire_id, period, 0, populations[period], k)
-    else:
-        _update(session, questionnaire_id, period, 0, populations[period], cells, k)
-    if before is not None:
-        change = populations[period].change_since(populations[before])
+
+    def recompute(base_period: int, population: Population) -> None:
         if cells is None:
-            _store(session, questionnaire_id, period, before, change, k)
+            _store(session, questionnaire_id, period, base_period, population, k)
         else:
-            _update(session, questionnaire_id, period, before, change, cells, k)
+            _update(session, questionnaire_id, period, base_period, population, cells, k)
+
+    recompute(0, populations[period])
+    if before is not None:
+        recompute(before, populations[period].change_since(populations[before]))
     if after is not None:  # an entry for an earlier period changes the later period's changes: rare, done in full
         _store(session, questionnaire_id, after, period, populations[after].change_since(populations[period]), k)
     session.commit()
