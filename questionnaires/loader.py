@@ -20,6 +20,7 @@ from questionnaires.schema import (
     Node,
     NumberQuestion,
     QuestionnaireFile,
+    Roadmap,
     SingleQuestion,
     TextQuestion,
     ThresholdScale,
@@ -214,6 +215,8 @@ def _cross_check(q: QuestionnaireFile) -> Iterable[Problem]:
         if dimension_ids.index(dimension_id) != d:
             yield Problem(f"dimensions.{d}.id", f"dimension id '{dimension_id}' is used twice")
     yield from _check_nodes(q, questions, set(dimension_ids))
+    if q.roadmap is not None:
+        yield from _check_roadmap(q.roadmap, dimension_ids)
 
 
 def _check_question(q: QuestionnaireFile, question, key: str, earlier: dict) -> Iterable[Problem]:
@@ -341,6 +344,76 @@ def _check_node(q: QuestionnaireFile, node: Node, key: str, questions: dict) -> 
                 yield Problem(f"{where}.ref", f"question '{source.ref}' is not scored (free text or no scale)")
     if profiles and profiles.default not in profiles.values:
         yield Problem("scoring.profiles.default", f"'{profiles.default}' is not one of the profile values")
+
+
+def _check_roadmap(roadmap: Roadmap, dimension_ids: list[str]) -> Iterable[Problem]:
+    """The roadmap names real dimensions, has one action per dimension and level, and no prerequisite cycle."""
+    known = set(dimension_ids)
+    for dimension_id in roadmap.dimension_goals:
+        if dimension_id not in known:
+            yield Problem(f"roadmap.dimension_goals.{dimension_id}", f"'{dimension_id}' is not a dimension")
+    for missing in [d for d in dimension_ids if d not in roadmap.dimension_goals]:
+        yield Problem("roadmap.dimension_goals", f"dimension '{missing}' has no business goals")
+    seen: dict[tuple[str, int], int] = {}
+    for a, action in enumerate(roadmap.actions):
+        key = f"roadmap.actions.{a}"
+        if action.dimension not in known:
+            yield Problem(f"{key}.dimension", f"'{action.dimension}' is not a dimension")
+        step = (action.dimension, action.level)
+        if step in seen:
+            yield Problem(f"{key}.level", f"'{action.dimension}' level {action.level} already has action {seen[step]}")
+        seen[step] = a
+        audiences = [variant.when for variant in action.variants]
+        for v, audience in enumerate(audiences):
+            if audiences.index(audience) != v:
+                yield Problem(f"{key}.variants.{v}.when", "another variant of this action has the same audience")
+    for dimension_id in dimension_ids:
+        absent = [str(level) for level in range(1, 6) if (dimension_id, level) not in seen]
+        if absent:
+            yield Problem("roadmap.actions", f"dimension '{dimension_id}' has no action for level {', '.join(absent)}")
+    for p, prerequisite in enumerate(roadmap.prerequisites):
+        key = f"roadmap.prerequisites.{p}"
+        for field_name in ("dimension", "requires"):
+            if getattr(prerequisite, field_name) not in known:
+                yield Problem(f"{key}.{field_name}", f"'{getattr(prerequisite, field_name)}' is not a dimension")
+        if prerequisite.requires == prerequisite.dimension:
+            yield Problem(f"{key}.requires", "a dimension cannot be its own prerequisite")
+    cycle = _find_step_cycle(roadmap)
+    if cycle:
+        steps = " -> ".join(f"{dimension} level {level}" for dimension, level in cycle)
+        yield Problem("roadmap.prerequisites", f"the prerequisites have a cycle: {steps}")
+
+
+def _find_step_cycle(roadmap: Roadmap) -> list[tuple[str, int]] | None:
+    """A cycle among level steps, each needing the level below it and its prerequisites, or None."""
+    needs: dict[tuple[str, int], list[tuple[str, int]]] = {}
+    for prerequisite in roadmap.prerequisites:
+        step = (prerequisite.dimension, prerequisite.level)
+        needs.setdefault(step, []).append((prerequisite.requires, prerequisite.at_least))
+    state: dict[tuple[str, int], int] = {}
+    stack: list[tuple[str, int]] = []
+
+    def visit(step: tuple[str, int]) -> list[tuple[str, int]] | None:
+        state[step] = 1
+        stack.append(step)
+        below = [(step[0], step[1] - 1)] if step[1] > 1 else []
+        for required in below + needs.get(step, []):
+            if state.get(required) == 1:
+                return stack[stack.index(required) :] + [required]
+            if required not in state:
+                found = visit(required)
+                if found:
+                    return found
+        stack.pop()
+        state[step] = 2
+        return None
+
+    for step in sorted(needs):
+        if step not in state:
+            found = visit(step)
+            if found:
+                return found
+    return None
 
 
 def _find_cycle(nodes: dict[str, Node]) -> list[str] | None:

@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 PARADIGMS = ("digital", "networked", "intelligent")
 LANGUAGES = ("en", "zh")
 NOT_APPLICABLE = "na"
+GOALS = ("cost", "quality", "delivery", "flexibility", "energy", "safety")
+INDUSTRY_TYPES = ("discrete", "process")
+SIZES = ("micro", "small", "medium", "large")
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
@@ -229,6 +232,102 @@ class Scoring(Strict):
     nodes: list[Node] = Field(min_length=1)
 
 
+class Benefit(Strict):
+    """What an action is expected to bring, with where the figure comes from when there is a source."""
+
+    text: Text
+    source: str | None = None
+
+
+class Audience(Strict):
+    """Which enterprises a variant of an action is written for; an absent key matches every enterprise."""
+
+    industry_type: Literal["discrete", "process"] | None = None
+    sizes: list[Literal["micro", "small", "medium", "large"]] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Audience:
+        if self.industry_type is None and self.sizes is None:
+            raise ValueError("give 'industry_type', 'sizes' or both")
+        return self
+
+
+class Variant(Strict):
+    """Texts that replace an action's own for one audience; unset fields keep the action's."""
+
+    when: Audience
+    title: Text | None = None
+    what: Text | None = None
+    why: Text | None = None
+    needs: Text | None = None
+    indicator: Text | None = None
+    benefit: Benefit | None = None
+    months: int | None = Field(default=None, ge=1, le=36)
+
+
+class Action(Strict):
+    """What takes one dimension from the level below `level` to `level`."""
+
+    dimension: Identifier
+    level: int = Field(ge=1, le=5)
+    title: Text
+    what: Text
+    why: Text
+    needs: Text | None = None  # what must be in place first, beyond the declared prerequisites
+    indicator: Text  # the figure to track
+    benefit: Benefit | None = None
+    months: int = Field(ge=1, le=36)  # typical duration for an SME
+    variants: list[Variant] = Field(default_factory=list)
+
+
+class Prerequisite(Strict):
+    """Raising `dimension` to `level` needs `requires` at level `at_least` first."""
+
+    dimension: Identifier
+    level: int = Field(ge=1, le=5)
+    requires: Identifier
+    at_least: int = Field(ge=1, le=5)
+    why: Text
+
+
+class PriorityWeights(Strict):
+    """The weights of the four parts of a gap's priority; they are used as shares of their sum."""
+
+    gap: float = Field(ge=0)
+    weight: float = Field(ge=0)
+    cohort: float = Field(ge=0)
+    goals: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> PriorityWeights:
+        if self.gap + self.weight + self.cohort + self.goals <= 0:
+            raise ValueError("at least one priority weight must be above 0")
+        return self
+
+
+class Roadmap(Strict):
+    """How a scored assessment becomes a phased plan: priorities, prerequisites, phases and the action library."""
+
+    priority_weights: PriorityWeights
+    dimension_goals: dict[Identifier, list[Literal["cost", "quality", "delivery", "flexibility", "energy", "safety"]]]
+    paradigm_levels: dict[Literal["digital", "networked", "intelligent"], int]  # the level that reaches each one
+    parallel_tracks: int = Field(default=3, ge=1, le=14)  # dimensions an SME can move at the same time
+    phases: list[int] = Field(default=[6, 18, 36], min_length=1)  # months at which each phase ends
+    prerequisites: list[Prerequisite] = Field(default_factory=list)
+    actions: list[Action] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Roadmap:
+        if self.phases != sorted(set(self.phases)) or self.phases[0] <= 0:
+            raise ValueError("'phases' must be strictly ascending month numbers above 0")
+        if set(self.paradigm_levels) != set(PARADIGMS):
+            raise ValueError("'paradigm_levels' needs a level for digital, networked and intelligent")
+        levels = [self.paradigm_levels[paradigm] for paradigm in PARADIGMS]
+        if levels != sorted(set(levels)) or not all(1 <= level <= 5 for level in levels):
+            raise ValueError("'paradigm_levels' must ascend from digital to intelligent, within 1-5")
+        return self
+
+
 class QuestionnaireFile(Strict):
     """A whole questionnaire file, validated field by field; cross-references are checked by the loader."""
 
@@ -242,3 +341,4 @@ class QuestionnaireFile(Strict):
     bands: dict[Identifier, list[Band]] = Field(default_factory=dict)
     dimensions: list[Dimension] = Field(min_length=1)
     scoring: Scoring
+    roadmap: Roadmap | None = None
