@@ -9,7 +9,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from assessment import cli, db, demo, i18n, reference_data
-from assessment.web import agencies, catalog, errors, results, site, survey
+from assessment.web import agencies, catalog, errors, results, roadmap, site, survey
 
 ROOT = Path(__file__).resolve().parent
 
@@ -24,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         LANGUAGES=("en", "zh"),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         BENCHMARK_MIN_GROUP=5,  # k: no statistic of fewer enterprises is ever shown
+        CHROMIUM_PATH=None,  # the browser that draws report charts; None: the first Chromium on PATH
     )
     app.config.from_prefixed_env("IMREADY")
     if os.environ.get("DATABASE_URL"):
@@ -40,6 +41,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     demo.init_app(app)
     reference_data.init_app(app)
     errors.init_app(app)
-    for blueprint in (site.bp, survey.bp, results.bp, agencies.bp):
+    for blueprint in (site.bp, survey.bp, results.bp, roadmap.bp, agencies.bp):
         app.register_blueprint(blueprint)
     return app

@@ -44,12 +44,11 @@ def database_template(tmp_path_factory):
     admin.dispose()
 
 
-@pytest.fixture
-def database_url(database_template, tmp_path):
-    """The URL of a fresh database, migrated, isolated from every other test."""
+def fresh_database(database_template, folder: Path):
+    """Yield the URL of a fresh copy of the migrated template database, and drop it afterwards."""
     kind, template = database_template
     if kind == "sqlite":
-        path = tmp_path / "imready.db"
+        path = folder / f"imready-{uuid.uuid4().hex[:8]}.db"
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return
@@ -62,6 +61,18 @@ def database_url(database_template, tmp_path):
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path):
+    """The URL of a fresh database, migrated, isolated from every other test."""
+    yield from fresh_database(database_template, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def module_database_url(database_template, tmp_path_factory):
+    """A fresh database shared by the tests of one module, for data they read but do not change."""
+    yield from fresh_database(database_template, tmp_path_factory.mktemp("module"))
 
 
 @pytest.fixture

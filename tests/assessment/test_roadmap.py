@@ -97,7 +97,10 @@ def comparison(scores=SCORES) -> Comparison:
     return Comparison(Cohort("mini", 2026, "100000"), ("country", "all", "all"), 40, 0, nodes, ())
 
 
-def plan_for(questionnaire, settings=Settings(goals=frozenset({"cost", "quality"})), **options):
+GOALS = Settings(goals=frozenset({"cost", "quality"}))
+
+
+def plan_for(questionnaire, settings=GOALS, **options):
     options = {"industry_type": "discrete", "size": "medium", **options}
     compare = options.pop("comparison", comparison())
     profile = options["industry_type"]

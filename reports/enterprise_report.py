@@ -1,0 +1,316 @@
+"""The enterprise report: scores, comparison, priorities and the phased roadmap of one assessment, as a PDF.
+
+`gather` collects what the report and the roadmap page need from the database; `figures` builds the Plotly figures
+the page shows interactively and the PDF prints as SVG; `render_report` prints the PDF in a language, with optional
+consultant branding. Runs inside an application context (templates and translations come from the app).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlmodel import Session
+
+from assessment.benchmarks import comparison
+from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, load_industries, load_regions
+from assessment.cohorts import Comparison
+from assessment.models import Assessment, Enterprise
+from assessment.roadmap import Plan, Settings, Target, build_plan
+from assessment.scoring import Result
+from assessment.web.display import describe_answer, describe_cohort, format_score
+from questionnaires.catalog import Catalog
+from questionnaires.loader import Questionnaire
+from reports.chart_export import ChartSize
+from reports.figures import comparison_chart, paradigm_bars, paradigm_name
+from reports.pdf import Charts, data_uri, export_charts, render_pdf
+from reports.roadmap_figures import cohort_radar, gap_chart, priority_chart, timeline_chart
+
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+LOGO_TYPES = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
+DEFAULT_COLOUR = "#2f6f9f"
+
+
+class BrandingError(ValueError):
+    """Branding that cannot be printed, with the field it concerns."""
+
+    def __init__(self, field_name: str, message: str):
+        self.field = field_name
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Branding:
+    """Who prepared the report: a name, a colour for headings and bands, and a PNG or JPEG logo."""
+
+    name: str = ""
+    colour: str = DEFAULT_COLOUR
+    logo: bytes | None = None
+    logo_type: str | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.name) > 120:
+            raise BrandingError("brand_name", _("The name is longer than 120 characters."))
+        if not COLOUR.match(self.colour):
+            raise BrandingError("brand_colour", _("The colour must look like #2f6f9f."))
+        if self.logo is not None:
+            kind = next((mime for mime, magic in LOGO_TYPES.items() if self.logo.startswith(magic)), None)
+            if kind is None:
+                raise BrandingError("brand_logo", _("The logo must be a PNG or JPEG image."))
+            object.__setattr__(self, "logo_type", kind)
+
+    @property
+    def logo_uri(self) -> str | None:
+        """The logo as a data URI for the report, or None."""
+        return data_uri(self.logo, self.logo_type) if self.logo else None
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the report shows about one submitted assessment."""
+
+    questionnaire: Questionnaire
+    assessment: Assessment
+    enterprise: Enterprise
+    result: Result
+    compared: Comparison | None
+    plan: Plan | None  # None when the questionnaire declares no roadmap
+    comments: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A printed report and where its time went."""
+
+    pdf: bytes
+    charts: Charts
+    html_seconds: float
+    pdf_seconds: float
+    html: str
+
+
+def gather(
+    *, session: Session, catalog: Catalog, assessment: Assessment, settings: Settings, result: Result
+) -> ReportData:
+    """The comparison and the plan of a submitted assessment whose result has been read back."""
+    questionnaire = catalog.get(assessment.questionnaire_id, assessment.questionnaire_version)
+    enterprise = session.get(Enterprise, assessment.enterprise_id)
+    compared = comparison(
+        session=session, catalog=catalog, assessment=assessment, result=result, questionnaire=questionnaire
+    )
+    plan = None
+    if questionnaire.definition.roadmap is not None:
+        plan = build_plan(
+            questionnaire,
+            result,
+            compared,
+            settings,
+            industry_type=enterprise.industry_type,
+            size=enterprise.size_class,
+        )
+    return ReportData(questionnaire, assessment, enterprise, result, compared, plan)
+
+
+def figure_labels() -> dict[str, str]:
+    """Legend and axis wording of the report's charts in the current language."""
+    return {
+        "you": _("Your enterprise"),
+        "median": _("Median"),
+        "p90": _("Best in class (90th percentile)"),
+        "best": _("Best in class (90th percentile)"),
+        "middle": _("Middle half of the group (Q1–Q3)"),
+        "score": _("Score today"),
+        "gap": _("Gap to target"),
+        "weight": _("Weight in the overall score"),
+        "cohort": _("Distance below the group median"),
+        "goals": _("Business goals served"),
+        "months": _("Months from now"),
+    }
+
+
+def figures(data: ReportData, lang: str) -> dict[str, tuple]:
+    """Chart name -> (Plotly figure, printed size); the same figures the pages show."""
+    q, result, compared, plan = data.questionnaire, data.result, data.compared, data.plan
+    labels = figure_labels()
+    names = {d.id: d.name.get(lang) for d in q.dimensions}
+    charts = {
+        "paradigms": (paradigm_bars(q, result, lang), ChartSize(700, 230)),
+        "radar": (cohort_radar(q, result, compared, lang, labels), ChartSize(700, 470)),
+    }
+    if compared is not None:
+        rows = [(names[d.id], compared.nodes[d.id]) for d in q.dimensions if d.id in compared.nodes]
+        paradigm_rows = [
+            (paradigm_name(p, lang), compared.nodes[node.id])
+            for p, node in q.paradigm_nodes.items()
+            if node.id in compared.nodes
+        ]
+        charts["dimension_comparison"] = (comparison_chart(rows, 5, "", labels), ChartSize(700, 150 + 34 * len(rows)))
+        charts["paradigm_comparison"] = (comparison_chart(paradigm_rows, 100, " %", labels), ChartSize(700, 250))
+    if plan is not None and plan.priorities:
+        height = 120 + 28 * len(plan.priorities)
+        charts["gaps"] = (gap_chart(plan, names, labels), ChartSize(700, height))
+        charts["priorities"] = (priority_chart(plan, names, labels), ChartSize(700, height))
+    if plan is not None and plan.steps:
+        paradigm_names = {p: paradigm_name(p, lang) for p in ("digital", "networked", "intelligent")}
+        rows = len({step.dimension for step in plan.steps})
+        charts["timeline"] = (
+            timeline_chart(plan, names, paradigm_names, labels["months"]),
+            ChartSize(700, 140 + 30 * rows),
+        )
+    return charts
+
+
+def render_report(data: ReportData, lang: str, branding: Branding = Branding(), *, charts: bool = True) -> Rendered:
+    """Print the report in `lang`; charts through the browser unless `charts` is False or the browser fails."""
+    with force_locale(lang):
+        drawn = export_charts(figures(data, lang), current_app.config.get("CHROMIUM_PATH")) if charts else Charts({})
+        started = time.perf_counter()
+        html = render_html(data, lang, branding, drawn)
+        html_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    pdf = render_pdf(html)
+    return Rendered(pdf, drawn, html_seconds, time.perf_counter() - started, html)
+
+
+def render_html(data: ReportData, lang: str, branding: Branding, charts: Charts) -> str:
+    """The report as HTML for WeasyPrint (call within `force_locale(lang)`)."""
+    q, enterprise, result = data.questionnaire, data.enterprise, data.result
+    regions = load_regions()
+    region = " / ".join(r.name(lang) for r in regions.path(enterprise.region_code)[1:])
+    industry = load_industries()[enterprise.industry_code]
+    compared = data.compared
+    levels = {band.level: band.name.get(lang) for band in q.bands(q.nodes[q.dimensions[0].id])}
+    dimension_rows = []
+    for dimension in q.dimensions:
+        node = result.nodes[dimension.id]
+        row = compared.nodes.get(dimension.id) if compared else None
+        dimension_rows.append((dimension, node, row))
+    submitted = data.assessment.submitted_at or datetime.now(UTC)
+    return render_template(
+        "reports/enterprise.html",
+        q=q,
+        data=data,
+        enterprise=enterprise,
+        region=region,
+        industry=f"{industry.code} {industry.name(lang)}",
+        industry_type=INDUSTRY_TYPE_LABELS[enterprise.industry_type][lang],
+        size=SIZE_LABELS[enterprise.size_class][lang],
+        result=result,
+        overall=result.overall(q),
+        overall_row=compared.nodes.get(q.overall_node.id) if compared else None,
+        paradigms=[
+            (p, paradigm_name(p, lang), node, compared.nodes.get(q.paradigm_nodes[p].id) if compared else None)
+            for p, node in result.paradigms(q).items()
+        ],
+        dimension_rows=dimension_rows,
+        levels=levels,
+        compared=compared,
+        cohort_name=describe_cohort(compared.cohort, lang) if compared else "",
+        passed_names=[describe_cohort(c, lang) for c in compared.passed] if compared else [],
+        k=current_app.config["BENCHMARK_MIN_GROUP"],
+        plan=data.plan,
+        names={d.id: d.name.get(lang) for d in q.dimensions},
+        paradigm_names={p: paradigm_name(p, lang) for p in ("digital", "networked", "intelligent")},
+        charts=charts,
+        branding=branding,
+        submitted=submitted,
+        printed=datetime.now(UTC),
+        answers=answer_rows(q, result, lang),
+        format_score=format_score,
+        prerequisites=_prerequisite_texts(q),
+        fmt=Wording(q, lang),
+    )
+
+
+class Wording:
+    """How the report names goals, targets, paradigms' work, audiences and steps, in the current language."""
+
+    def __init__(self, q: Questionnaire, lang: str):
+        self.lang = lang
+        self.names = {d.id: d.name.get(lang) for d in q.dimensions}
+        self.levels = {band.level: band.name.get(lang) for band in q.bands(q.nodes[q.dimensions[0].id])}
+
+    def dimension_list(self, priorities) -> str:
+        return ", ".join(self.names[p.dimension] for p in priorities)
+
+    def paradigm_list(self, paradigms) -> str:
+        return " · ".join(paradigm_name(p, self.lang) for p in paradigms)
+
+    def paradigm_work(self, paradigms) -> str:
+        return " · ".join(PARADIGM_WORK[p]() for p in paradigms)
+
+    def step_titles(self, steps) -> str:
+        return "; ".join(step.action.title.get(self.lang) for step in steps)
+
+    def goal_list(self, goals) -> str:
+        return ", ".join(GOAL_NAMES[goal]() for goal in sorted(goals))
+
+    def target(self, target: Target) -> str:
+        if target.kind == "paradigm":
+            return _("reach %(paradigm)s", paradigm=paradigm_name(target.paradigm, self.lang))
+        return TARGET_NAMES[target.kind]()
+
+    def audience(self, variant: str) -> str:
+        words = {
+            **{k: v[self.lang] for k, v in INDUSTRY_TYPE_LABELS.items()},
+            **{k: v[self.lang] for k, v in SIZE_LABELS.items()},
+        }
+        return ", ".join(words.get(part, part).lower() for part in variant.split())
+
+    def step_list(self, steps) -> str:
+        return ", ".join(_("%(dimension)s level %(level)s", dimension=self.names[d], level=level) for d, level in steps)
+
+    def level_list(self, levels) -> str:
+        return ", ".join(f"{level} {name}" for level, name in sorted(levels.items()))
+
+    def paradigm_levels(self, paradigm_levels) -> str:
+        return ", ".join(
+            _("%(paradigm)s at level %(level)s", paradigm=paradigm_name(p, self.lang), level=level)
+            for p, level in paradigm_levels.items()
+        )
+
+
+GOAL_NAMES = {
+    "cost": lambda: _("lower cost"),
+    "quality": lambda: _("better quality"),
+    "delivery": lambda: _("faster, more reliable delivery"),
+    "flexibility": lambda: _("flexibility and customisation"),
+    "energy": lambda: _("energy and emissions"),
+    "safety": lambda: _("safety"),
+}
+TARGET_NAMES = {
+    "next_level": lambda: _("next level"),
+    "upper_quartile": lambda: _("group's upper quartile"),
+    "best_in_class": lambda: _("group's best in class"),
+}
+PARADIGM_WORK = {
+    "digital": lambda: _("digital remediation"),
+    "networked": lambda: _("networked integration"),
+    "intelligent": lambda: _("intelligent upgrading"),
+}
+
+
+def answer_rows(q: Questionnaire, result: Result, lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The appendix: each page's questions with the answers given, as the respondent would read them."""
+    pages = []
+    for dimension in q.dimensions:
+        rows = []
+        for question in dimension.questions:
+            if question.id in result.answers:
+                rows.append((question.text.get(lang), describe_answer(question, result.answers[question.id], lang)))
+        pages.append((dimension.name.get(lang), rows))
+    return pages
+
+
+def _prerequisite_texts(q: Questionnaire) -> dict[tuple[str, int], list]:
+    """(dimension, level) -> the prerequisites declared for that step."""
+    texts: dict[tuple[str, int], list] = {}
+    roadmap = q.definition.roadmap
+    for prerequisite in roadmap.prerequisites if roadmap else ():
+        texts.setdefault((prerequisite.dimension, prerequisite.level), []).append(prerequisite)
+    return texts

@@ -1,0 +1,71 @@
+"""HTML to PDF with WeasyPrint, and charts as images for it.
+
+Every report is an HTML page from `templates/reports/` printed with `reports/report.css`. Charts are the same Plotly
+figures as on screen, exported to SVG by the process's chart exporter; when the browser is missing or fails, the
+report is still printed, with the tables that carry the same figures and a note saying the charts are missing.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import plotly.graph_objects as go
+
+from reports.chart_export import ChartExportError, ChartSize, exporter
+
+STYLESHEET = Path(__file__).with_name("report.css")
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Charts:
+    """Chart name -> image as a data URI; empty with `problem` set when the charts could not be drawn."""
+
+    images: dict[str, str]
+    problem: str | None = None
+    seconds: float = 0.0  # time spent exporting, for the benchmarks
+
+    def __getitem__(self, name: str) -> str | None:
+        return self.images.get(name)
+
+
+def export_charts(figures: dict[str, tuple[go.Figure, ChartSize]], browser: str | None = None) -> Charts:
+    """Export named figures to SVG data URIs in one call to the browser; on failure, no images and the reason."""
+    import time
+
+    if not figures:
+        return Charts({})
+    started = time.perf_counter()
+    names = list(figures)
+    try:
+        images = []
+        chart_exporter = exporter(browser)
+        for name in names:  # sizes differ per chart; the browser stays open between calls
+            figure, size = figures[name]
+            images.extend(chart_exporter.export([figure], "svg", size))
+    except ChartExportError as error:
+        log.warning("report charts left out: %s", error)
+        return Charts({}, str(error), time.perf_counter() - started)
+    uris = {
+        name: "data:image/svg+xml;base64," + base64.b64encode(image).decode("ascii")
+        for name, image in zip(names, images, strict=True)
+    }
+    return Charts(uris, None, time.perf_counter() - started)
+
+
+def render_pdf(html: str, base_url: str | None = None) -> bytes:
+    """Print an HTML report to PDF bytes."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    stylesheet = CSS(filename=str(STYLESHEET), font_config=fonts)
+    return HTML(string=html, base_url=base_url).write_pdf(stylesheets=[stylesheet], font_config=fonts)
+
+
+def data_uri(content: bytes, mime: str) -> str:
+    """Bytes as a data URI, for logos and other images printed in a report."""
+    return f"data:{mime};base64," + base64.b64encode(content).decode("ascii")

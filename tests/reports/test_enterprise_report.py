@@ -1,0 +1,214 @@
+"""The enterprise report and the roadmap page through the app, on 300 synthetic quick-check enterprises.
+
+Every PDF is opened: its text extracted with pdftotext and checked against the enterprise's stored scores and its
+plan, its pages rendered with pdftoppm and checked not blank, its fonts listed with pdffonts.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+
+import pytest
+from PIL import Image
+from sqlmodel import Session, select
+
+from app import create_app
+from assessment.benchmarks import comparison
+from assessment.demo import load_demo
+from assessment.models import Assessment, Enterprise
+from assessment.roadmap import Settings, Target, build_plan
+from assessment.web.results import result_from_json
+
+K = 5
+SETTINGS_FORM = {"goal": ["cost", "quality"], "target": "upper_quartile"}
+
+
+def make_app(url: str, instance, **config):
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "BENCHMARK_MIN_GROUP": K,
+                      "WTF_CSRF_ENABLED": False, **config})  # fmt: skip
+    app.instance_path = str(instance)
+    return app
+
+
+@pytest.fixture(scope="module")
+def demo(module_database_url, tmp_path_factory):
+    """The app on a database of 300 demo enterprises, and the token of one in a published cohort."""
+    app = make_app(module_database_url, tmp_path_factory.mktemp("instance"))
+    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        tokens = load_demo(session=session, catalog=app.extensions["questionnaires"], count=300, seed=5,
+                           questionnaire_id="quick_check", k=K)  # fmt: skip
+    yield app, tokens
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def subject(demo):
+    """An enterprise of the latest period, its assessment, stored result, comparison and plan for SETTINGS_FORM."""
+    app, tokens = demo
+    catalog = app.extensions["questionnaires"]
+    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        for token in reversed(tokens):
+            assessment = session.exec(select(Assessment).where(Assessment.token == token)).one()
+            questionnaire = catalog.get(assessment.questionnaire_id, assessment.questionnaire_version)
+            result = result_from_json(questionnaire, assessment.result)
+            compared = comparison(session=session, catalog=catalog, assessment=assessment, result=result,
+                                  questionnaire=questionnaire)  # fmt: skip
+            if compared is not None:
+                break
+        enterprise = session.get(Enterprise, assessment.enterprise_id)
+    settings = Settings(default=Target("upper_quartile"), goals=frozenset({"cost", "quality"}))
+    plan = build_plan(questionnaire, result, compared, settings, industry_type=enterprise.industry_type,
+                      size=enterprise.size_class)  # fmt: skip
+    return {"token": assessment.token, "assessment": assessment, "enterprise": enterprise, "q": questionnaire,
+            "result": result, "compared": compared, "plan": plan}  # fmt: skip
+
+
+def pdf_text(pdf: bytes) -> str:
+    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+
+def page_images(pdf: bytes, tmp_path) -> list[Image.Image]:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(path), str(tmp_path / "page")], check=True)
+    return [Image.open(png).convert("L") for png in sorted(tmp_path.glob("page-*.png"))]
+
+
+def ink(image: Image.Image) -> float:
+    """The share of pixels that are not near white."""
+    histogram = image.histogram()
+    return sum(histogram[:230]) / sum(histogram)
+
+
+def squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def english_pdf(demo, subject):
+    app, _ = demo
+    response = app.test_client().post(
+        f"/a/{subject['token']}/report.pdf",
+        data={**SETTINGS_FORM, "language": "en", "brand_name": "Northbridge Advisory", "brand_colour": "#884422"},
+    )
+    assert response.status_code == 200, response.data[:500]
+    assert response.mimetype == "application/pdf"
+    assert "attachment" in response.headers["Content-Disposition"]
+    return response.data
+
+
+def test_report_text_holds_the_enterprise_scores_and_its_plan(english_pdf, subject):
+    text = squeeze(pdf_text(english_pdf))
+    q, result, plan = subject["q"], subject["result"], subject["plan"]
+    assert subject["enterprise"].name in text
+    assert "Prepared by Northbridge Advisory with imready" in text
+    overall = result.overall(q)
+    assert f"Overall level {overall.level} · " in text and f"({overall.score:.2f} / 5)" in text
+    for dimension in q.dimensions:  # the dimension table: name, score, level
+        node = result.nodes[dimension.id]
+        row = subject["compared"].nodes[dimension.id]
+        assert re.search(rf"{re.escape(dimension.name.en)} {node.score:.2f} {node.level} · ", text), dimension.id
+        assert f"{row.rank:.0f} {row.q1:.2f} {row.median:.2f} {row.q3:.2f} {row.p90:.2f}" in text
+    for priority in plan.priorities:  # the priority table carries the engine's numbers
+        assert f"{priority.score:.2f} → {priority.target_score:.2f}" in text
+        assert f"{100 * priority.value:.1f}" in text
+    assert plan.steps, "the demo enterprise should have something to do"
+    for step in plan.steps:  # every action card
+        assert squeeze(step.action.title.en) in text
+    assert f"{subject['compared'].count} enterprises" in text
+    for heading in ("Executive summary", "Gaps and priorities", "Roadmap", "Actions", "Methodology",
+                    "Benchmark provenance", "Appendix: answers"):  # fmt: skip
+        assert heading in text
+    assert "could not be drawn" not in text
+
+
+def test_report_pages_are_drawn_and_not_blank(english_pdf, tmp_path):
+    pages = page_images(english_pdf, tmp_path)
+    assert 8 <= len(pages) <= 16
+    for number, page in enumerate(pages, start=1):
+        assert ink(page) > 0.01, f"page {number} is blank"
+    # charts are vector drawings: the pages with charts carry far more ink than text alone
+    assert max(ink(page) for page in pages[1:]) > 0.05
+
+
+def test_chinese_report_prints_chinese_with_an_embedded_cjk_font(demo, subject, tmp_path):
+    app, _ = demo
+    response = app.test_client().post(f"/a/{subject['token']}/report.pdf", data={**SETTINGS_FORM, "language": "zh"})
+    assert response.status_code == 200
+    text = squeeze(pdf_text(response.data))
+    for dimension in subject["q"].dimensions:
+        assert dimension.name.zh in text
+    assert "执行摘要" in text and "差距与优先级" in text and "附录：答卷" in text
+    fonts = subprocess.run(["pdffonts", "-"], input=response.data, capture_output=True, check=True).stdout.decode()
+    cjk = [line for line in fonts.splitlines() if "Noto-Sans-CJK" in line]
+    assert cjk and all(" yes " in line for line in cjk), fonts  # embedded, so glyphs print, not boxes
+    pages = page_images(response.data, tmp_path)
+    assert all(ink(page) > 0.01 for page in pages)
+
+
+def test_without_a_browser_the_report_prints_tables_and_says_so(demo, subject, tmp_path):
+    app, _ = demo
+    broken = make_app(app.config["DATABASE_URL"], tmp_path / "instance", CHROMIUM_PATH="/nonexistent/chromium")
+    response = broken.test_client().post(f"/a/{subject['token']}/report.pdf", data={**SETTINGS_FORM, "language": "en"})
+    broken.extensions["db_engine"].dispose()
+    assert response.status_code == 200
+    text = squeeze(pdf_text(response.data))
+    assert "The charts could not be drawn for this report (no Chromium browser was found)" in text
+    for dimension in subject["q"].dimensions:
+        assert dimension.name.en in text
+    for priority in subject["plan"].priorities:
+        assert f"{100 * priority.value:.1f}" in text
+
+
+def test_bad_branding_is_refused_with_the_field_and_nothing_lost(demo, subject):
+    app, _ = demo
+    response = app.test_client().post(
+        f"/a/{subject['token']}/report.pdf",
+        data={**SETTINGS_FORM, "language": "en", "brand_name": "Northbridge Advisory", "brand_colour": "red",
+              "brand_logo": (io.BytesIO(b"GIF89a not a png"), "logo.gif")},  # fmt: skip
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="brand_colour-error"' in page and "Use the form #2f6f9f." in page
+    assert 'id="brand_logo-error"' not in page or "PNG or JPEG" in page
+    assert 'value="Northbridge Advisory"' in page
+    for name, value in (("goal", "cost"), ("goal", "quality"), ("target", "upper_quartile")):
+        assert f'name="{name}" value="{value}"' in page
+
+
+def test_a_logo_that_is_not_an_image_is_refused(demo, subject):
+    app, _ = demo
+    response = app.test_client().post(
+        f"/a/{subject['token']}/report.pdf",
+        data={"language": "en", "brand_colour": "#123456", "brand_logo": (io.BytesIO(b"GIF89a..."), "logo.gif")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert "The logo must be a PNG or JPEG image." in response.get_data(as_text=True)
+
+
+def test_roadmap_page_shows_the_engine_s_priorities(demo, subject):
+    app, _ = demo
+    page = app.test_client().get(f"/a/{subject['token']}/roadmap?goal=cost&goal=quality&target=upper_quartile")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for priority in subject["plan"].priorities:
+        row = html[html.index(f'id="priority-{priority.dimension}"') :]
+        row = row[: row.index("</tr>")]
+        assert f"<strong>{100 * priority.value:.1f}</strong>" in row
+    assert "0.35 × gap + 0.15 × weight + 0.25 × distance to group + 0.25 × goals" in html
+    for step in subject["plan"].steps:
+        assert f'id="step-{step.dimension}-{step.level}"' in html
+
+
+def test_unknown_settings_are_named_and_the_plan_still_shows(demo, subject):
+    app, _ = demo
+    page = app.test_client().get(f"/a/{subject['token']}/roadmap?target=everything&goal=happiness")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "target: &#39;everything&#39; is not a target." in html
+    assert "goal: &#39;happiness&#39; is not a business goal." in html
+    assert 'id="priority-table"' in html
