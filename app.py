@@ -9,7 +9,8 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from assessment import cli, db, demo, i18n, reference_data
-from assessment.web import agencies, catalog, errors, results, roadmap, site, survey
+from assessment.web import agencies, batches, catalog, errors, results, roadmap, site, survey
+from reports import cli as reports_cli
 
 ROOT = Path(__file__).resolve().parent
 
@@ -25,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         BENCHMARK_MIN_GROUP=5,  # k: no statistic of fewer enterprises is ever shown
         CHROMIUM_PATH=None,  # the browser that draws report charts; None: the first Chromium on PATH
+        ADMIN_PASSWORD=None,  # opens report batches until accounts exist; None keeps them closed
     )
     app.config.from_prefixed_env("IMREADY")
     if os.environ.get("DATABASE_URL"):
@@ -38,9 +40,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     catalog.init_app(app)
     cli.init_app(app)
+    reports_cli.init_app(app)
     demo.init_app(app)
     reference_data.init_app(app)
     errors.init_app(app)
-    for blueprint in (site.bp, survey.bp, results.bp, roadmap.bp, agencies.bp):
+    for blueprint in (site.bp, survey.bp, results.bp, roadmap.bp, agencies.bp, batches.bp):
         app.register_blueprint(blueprint)
     return app

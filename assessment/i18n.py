@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
 
 
 def select_locale() -> str:
     """The user's chosen language, else the browser's preference, else English."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # the command line and background work: English unless forced
+        return languages[0]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen

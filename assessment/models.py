@@ -136,3 +136,20 @@ class RegionalIndicator(SQLModel, table=True):
     value: float
     source: str = Field(default="", max_length=300)
     imported_at: datetime = Field(default_factory=utcnow)
+
+
+class ReportBatch(SQLModel, table=True):
+    """Enterprise reports rendered in the background into one ZIP, with its progress and the reports that failed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    status: str = Field(default="queued", max_length=10)  # "queued", "running", "done" or "failed"
+    language: str = Field(default="en", max_length=5)
+    settings: dict = Field(sa_column=Column(JSON, nullable=False))  # targets and goals of the plans
+    brand_name: str = Field(default="", max_length=120)
+    brand_colour: str = Field(default="#2f6f9f", max_length=7)
+    assessment_ids: list = Field(sa_column=Column(JSON, nullable=False))
+    done: int = 0  # reports finished, well or not
+    failures: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [{id, name, error}]
+    path: str = Field(default="", max_length=500)  # the ZIP, once written

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,7 @@ import plotly.graph_objects as go
 from reports.chart_export import ChartExportError, ChartSize, exporter
 
 STYLESHEET = Path(__file__).with_name("report.css")
+CHART_FORMAT, CHART_MIME = "png", "image/png"
 log = logging.getLogger(__name__)
 
 
@@ -34,8 +37,6 @@ class Charts:
 
 def export_charts(figures: dict[str, tuple[go.Figure, ChartSize]], browser: str | None = None) -> Charts:
     """Export named figures to SVG data URIs in one call to the browser; on failure, no images and the reason."""
-    import time
-
     if not figures:
         return Charts({})
     started = time.perf_counter()
@@ -45,7 +46,7 @@ def export_charts(figures: dict[str, tuple[go.Figure, ChartSize]], browser: str 
         chart_exporter = exporter(browser)
         for name in names:  # sizes differ per chart; the browser stays open between calls
             figure, size = figures[name]
-            images.extend(chart_exporter.export([figure], "svg", size))
+            images.extend(chart_exporter.export([figure], CHART_FORMAT, size))
     except ChartExportError as error:
         log.warning("report charts left out: %s", error)
         return Charts({}, str(error), time.perf_counter() - started)
@@ -56,14 +57,26 @@ def export_charts(figures: dict[str, tuple[go.Figure, ChartSize]], browser: str 
     return Charts(uris, None, time.perf_counter() - started)
 
 
+_printer_lock = threading.Lock()
+_printer: tuple | None = None  # (FontConfiguration, CSS), made once per process
+
+
 def render_pdf(html: str, base_url: str | None = None) -> bytes:
-    """Print an HTML report to PDF bytes."""
+    """Print an HTML report to PDF bytes.
+
+    The font configuration and the stylesheet are built once per process and shared, so each report skips the
+    font lookup and the CSS parse; a lock keeps one report printing at a time, as they are not meant to be shared
+    between threads."""
+    global _printer
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    fonts = FontConfiguration()
-    stylesheet = CSS(filename=str(STYLESHEET), font_config=fonts)
-    return HTML(string=html, base_url=base_url).write_pdf(stylesheets=[stylesheet], font_config=fonts)
+    with _printer_lock:
+        if _printer is None:
+            fonts = FontConfiguration()
+            _printer = (fonts, CSS(filename=str(STYLESHEET), font_config=fonts))
+        fonts, stylesheet = _printer
+        return HTML(string=html, base_url=base_url).write_pdf(stylesheets=[stylesheet], font_config=fonts)
 
 
 def data_uri(content: bytes, mime: str) -> str:

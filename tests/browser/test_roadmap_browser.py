@@ -1,0 +1,86 @@
+"""An enterprise plans its roadmap and downloads its report in a real Chromium; an administrator renders a batch
+and watches the progress bar fill. Nothing is fetched from outside the app."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import zipfile
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Page, expect
+from sqlmodel import Session, select
+
+from assessment.demo import load_demo
+from assessment.models import Assessment
+
+
+def load(app, count: int = 150) -> list[str]:
+    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        return load_demo(session=session, catalog=app.extensions["questionnaires"], count=count, seed=4,
+                         questionnaire_id="quick_check", k=app.config["BENCHMARK_MIN_GROUP"])  # fmt: skip
+
+
+def watch_outside(page: Page, live_server: str) -> list[str]:
+    host = urlsplit(live_server).netloc
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if urlsplit(r.url).netloc not in (host, "") else None)
+    return outside
+
+
+def test_enterprise_sets_goals_sees_its_plan_and_downloads_the_report(app, live_server, page, tmp_path):
+    token = load(app)[-1]
+    outside = watch_outside(page, live_server)
+    page.goto(f"{live_server}/a/{token}/results")
+    page.click("#roadmap-link")
+    expect(page.locator("#priority-table")).to_be_visible()
+    page.check("input[type=checkbox][name=goal][value=energy]")
+    page.select_option("#target", "paradigm:networked")
+    page.click("#update-plan")
+    expect(page).to_have_url(re.compile(r"goal=energy"))
+    assert "target=paradigm%3Anetworked" in page.url
+    expect(page.locator("input[type=checkbox][name=goal][value=energy]")).to_be_checked()
+    for chart in ("gap-chart", "priority-chart"):
+        expect(page.locator(f"#{chart} svg.main-svg").first).to_be_visible()
+    steps = page.locator("details.action-card")
+    if steps.count():
+        expect(page.locator("#timeline-chart svg.main-svg").first).to_be_visible()
+        steps.first.click()
+        expect(steps.first.locator("p").first).to_be_visible()
+    page.fill("#brand_name", "Harbour Consulting")
+    with page.expect_download() as download_info:
+        page.click("#download-report")
+    path = tmp_path / "report.pdf"
+    download_info.value.save_as(path)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout.decode()
+    assert "Prepared by Harbour Consulting with imready" in " ".join(text.split())
+    assert "energy and emissions" in text  # the goal chosen on the page reached the report
+    assert outside == []
+
+
+def test_administrator_watches_a_batch_and_downloads_the_zip(app, live_server, page, tmp_path):
+    app.config["ADMIN_PASSWORD"] = "batch-password"
+    load(app)
+    with app.app_context(), Session(app.extensions["db_engine"]) as session:
+        total = len(session.exec(select(Assessment.enterprise_id).distinct()).all())
+    outside = watch_outside(page, live_server)
+    page.goto(f"{live_server}/reports/batches")
+    page.fill("#password", "batch-password")
+    page.click("#sign-in")
+    expect(page.locator("#enterprise-table")).to_be_visible()
+    expect(page.locator("#match-count")).to_contain_text(str(total))
+    page.uncheck("#select-all")
+    boxes = page.locator("input[name=assessment]")
+    for index in range(3):
+        boxes.nth(index).check()
+    page.click("#start-batch")
+    expect(page.locator("#progress")).to_be_visible()
+    expect(page.locator("#download")).to_be_visible(timeout=90_000)
+    expect(page.locator("#progress-text")).to_have_text("3 / 3")
+    assert page.locator("#progress").get_attribute("value") == "3"
+    with page.expect_download() as download_info:
+        page.click("#download-link")
+    path = tmp_path / "batch.zip"
+    download_info.value.save_as(path)
+    assert len([n for n in zipfile.ZipFile(path).namelist() if n.endswith(".pdf")]) == 3
+    assert outside == []

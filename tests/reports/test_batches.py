@@ -1,0 +1,158 @@
+"""Report batches: closed without an administrator password, signed in with it, rendered in the background with a
+progress the page can poll, one broken enterprise listed without stopping the rest; and the same on the command
+line."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import time
+import zipfile
+
+import pytest
+from sqlmodel import Session, select
+
+from app import create_app
+from assessment.demo import load_demo
+from assessment.models import Assessment, Enterprise
+
+K = 5
+PASSWORD = "correct horse battery staple"
+
+
+def make_app(url: str, instance, **config):
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "BENCHMARK_MIN_GROUP": K,
+                      "WTF_CSRF_ENABLED": False, **config})  # fmt: skip
+    app.instance_path = str(instance)
+    return app
+
+
+@pytest.fixture(scope="module")
+def demo(module_database_url, tmp_path_factory):
+    """The app with an administrator password on 120 demo enterprises, two good assessments and a broken one."""
+    app = make_app(module_database_url, tmp_path_factory.mktemp("instance"), ADMIN_PASSWORD=PASSWORD)
+    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        tokens = load_demo(session=session, catalog=app.extensions["questionnaires"], count=120, seed=8,
+                           questionnaire_id="quick_check", k=K)  # fmt: skip
+        good = [session.exec(select(Assessment).where(Assessment.token == token)).one() for token in tokens[-2:]]
+        source = session.get(Enterprise, good[0].enterprise_id)
+        broken_enterprise = Enterprise(**{**source.model_dump(exclude={"id", "created_at"}), "name": "Broken Works"})
+        session.add(broken_enterprise)
+        session.commit()
+        broken = Assessment(enterprise_id=broken_enterprise.id, questionnaire_id="quick_check",
+                            questionnaire_version="1.0", token="broken-token", status="submitted",
+                            submitted_at=good[0].submitted_at, result={"answers": {}})  # fmt: skip
+        session.add(broken)
+        session.commit()
+        names = {a.id: session.get(Enterprise, a.enterprise_id).name for a in good}
+    yield app, [a.id for a in good], broken.id, names
+    app.extensions["db_engine"].dispose()
+
+
+def signed_in(app):
+    client = app.test_client()
+    response = client.post("/reports/sign-in", data={"password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def pdf_text(pdf: bytes) -> str:
+    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+
+def test_batches_are_closed_without_an_administrator_password(tmp_path, database_url):
+    app = make_app(database_url, tmp_path / "instance")
+    client = app.test_client()
+    for path in ("/reports/batches", "/reports/sign-in", "/reports/batches/1/download"):
+        response = client.get(path)
+        assert response.status_code == 403
+        assert "no administrator password is set" in response.get_data(as_text=True)
+    app.extensions["db_engine"].dispose()
+
+
+def test_sign_in_is_needed_and_a_wrong_password_is_refused(demo):
+    app, *_ = demo
+    client = app.test_client()
+    response = client.get("/reports/batches")
+    assert response.status_code == 302 and "/reports/sign-in" in response.headers["Location"]
+    assert client.get("/reports/batches/1/progress.json").status_code == 302
+    wrong = client.post("/reports/sign-in", data={"password": "guess"})
+    assert wrong.status_code == 401
+    assert "That is not the administrator password." in wrong.get_data(as_text=True)
+    assert client.get("/reports/batches").status_code == 302
+
+
+def test_a_batch_renders_in_the_background_and_lists_the_broken_report(demo):
+    app, good, broken, names = demo
+    client = signed_in(app)
+    page = client.get("/reports/batches?q=quick_check&name=Broken")
+    assert page.status_code == 200 and "Broken Works" in page.get_data(as_text=True)
+    response = client.post(
+        "/reports/batches",
+        data={"q": "quick_check", "assessment": [str(good[0]), str(broken), str(good[1])], "language": "en",
+              "brand_name": "Northbridge Advisory", "brand_colour": "#336699", "goal": "cost", "target": "next_level"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    batch_page = response.headers["Location"]
+    batch_id = int(batch_page.rstrip("/").split("/")[-1])
+    deadline = time.monotonic() + 120
+    seen = []
+    while time.monotonic() < deadline:
+        state = client.get(f"/reports/batches/{batch_id}/progress.json").get_json()
+        seen.append(state["done"])
+        if state["status"] == "done":
+            break
+        time.sleep(0.2)
+    assert state["status"] == "done" and (state["done"], state["total"]) == (3, 3)
+    assert seen == sorted(seen)
+    assert [failure["id"] for failure in state["failures"]] == [broken]
+    assert state["failures"][0]["name"] == "Broken Works" and "KeyError" in state["failures"][0]["error"]
+    assert "Broken Works" in client.get(batch_page).get_data(as_text=True)
+    with client.get(state["download"]) as download:
+        assert download.status_code == 200 and download.mimetype == "application/zip"
+        archive = zipfile.ZipFile(io.BytesIO(download.data))
+    pdfs = sorted(name for name in archive.namelist() if name.endswith(".pdf"))
+    assert len(pdfs) == 2 and "failed.txt" in archive.namelist()
+    assert "Broken Works" in archive.read("failed.txt").decode()
+    for assessment_id in good:
+        name = next(n for n in pdfs if n.startswith(f"{assessment_id:06d}-"))
+        text = " ".join(pdf_text(archive.read(name)).split())
+        assert names[assessment_id] in text and "Prepared by Northbridge Advisory with imready" in text
+
+
+def test_the_command_line_shows_progress_and_goes_on_after_a_failure(demo, tmp_path):
+    app, good, broken, names = demo
+    out = tmp_path / "reports.zip"
+    args = [
+        "reports",
+        "batch",
+        "--assessment",
+        str(broken),
+        "--assessment",
+        str(good[1]),
+        "--lang",
+        "zh",
+        "--out",
+        str(out),
+    ]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("[1/2] Broken Works: failed: KeyError")
+    assert lines[1] == f"[2/2] {names[good[1]]}: ok"
+    assert lines[2] == f"1 of 2 reports written to {out}; 1 failed"
+    archive = zipfile.ZipFile(out)
+    (pdf,) = [name for name in archive.namelist() if name.endswith(".pdf")]
+    assert pdf.startswith(f"{good[1]:06d}-") and pdf.endswith("-zh.pdf")
+    assert "执行摘要" in pdf_text(archive.read(pdf))
+
+
+def test_bad_options_are_refused_with_the_option_named(demo, tmp_path):
+    app, good, *_ = demo
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reports", "batch", "--assessment", str(good[0]), "--target", "moon",
+                                 "--out", str(tmp_path / "x.zip")])  # fmt: skip
+    assert result.exit_code == 2 and "--target" in result.output and "unknown target 'moon'" in result.output
+    result = runner.invoke(args=["reports", "batch", "--assessment", str(good[0]), "--brand-colour", "blue",
+                                 "--out", str(tmp_path / "x.zip")])  # fmt: skip
+    assert result.exit_code == 2 and "--brand-colour" in result.output
