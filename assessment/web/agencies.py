@@ -1,15 +1,19 @@
-"""The agencies' view: regions compared on one page, and the same table as CSV and XLSX.
+"""The agencies' view: regions compared on one page, the same table as CSV and XLSX, and the same comparison as a
+printed PDF report.
 
 The query string is the whole selection, so a page can be bookmarked, shared and exported as it is. The page, its
-charts and both exports are drawn from one `ComparisonTable` (one `cohort_stats` call) and the `Conditions` of the
-same regions (one query for the regional index, one for its sources); published figures are listed apart.
+charts, both exports and the report are drawn from one `Comparison`: one `ComparisonTable` (one `cohort_stats` call)
+and the `Conditions` of the same regions (one query for the regional index, one for its sources); published figures
+are listed apart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import plotly.graph_objects as go
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,7 +27,7 @@ from assessment.cohorts import ALL
 from assessment.db import get_session
 from assessment.i18n import current_language
 from assessment.models import RegionalIndicator
-from assessment.published import publications
+from assessment.published import Publication, publications
 from assessment.reference_data import indicator_periods, published_benchmarks, regional_index_table
 from assessment.region_comparison import ComparisonTable, Selection, Wording, build_table, reached_level
 from assessment.region_conditions import Conditions, ConditionsWording, build_conditions
@@ -200,26 +204,82 @@ def conditions_of(table: ComparisonTable) -> Conditions:
                             wording=conditions_wording(period, periods), lang=lang)
 
 
+def described(form: ComparisonForm, questionnaire: Questionnaire, table: ComparisonTable) -> list[tuple[str, str]]:
+    """The selection as (label, text) lines: what the page, the XLSX and the report's cover say was compared."""
+    selection = table.selection
+    return [(_("Questionnaire"), f"{dict(form.q.choices)[questionnaire.id]} ({questionnaire.id})"),
+            (_("Period"), str(selection.period)),
+            (_("Change since"), dict(form.base.choices)[form.base.data]),
+            (_("Regions"), ", ".join(f"{row.region_name} ({row.region_code})" for row in table.rows) or "–"),
+            (_("Industry"), dict(form.industry.choices)[selection.industry]),
+            (_("Size"), dict(form.size.choices)[selection.size]),
+            (_("Lagging"), table.columns_of("lagging")[0].label),
+            (_("Smallest group shown (k)"), str(current_app.config["BENCHMARK_MIN_GROUP"]))]
+
+
+def withheld_rule() -> str:
+    """The suppression rule, with k, in the reader's language."""
+    return _("Figures of a group of fewer than %(k)s enterprises are withheld, and so are those that would let such "
+             "a group be worked out from the others. Withheld cells are empty; their row says why.",
+             k=current_app.config["BENCHMARK_MIN_GROUP"])
+
+
+def synthetic_line(table: ComparisonTable) -> str:
+    """How many of the table's regions include synthetic demonstration enterprises; "" when none does."""
+    if not table.synthetic_rows:
+        return ""
+    return _("%(rows)s of the %(total)s regions include synthetic demonstration enterprises, which do not exist (see "
+             "the column “Synthetic enterprises”).", rows=table.synthetic_rows, total=len(table.rows))
+
+
 def about(form: ComparisonForm, questionnaire: Questionnaire, table: ComparisonTable) -> list[tuple[str, str]]:
     """The selection and the rules behind the figures, as (label, text) lines for the page and the XLSX."""
-    selection, k = table.selection, current_app.config["BENCHMARK_MIN_GROUP"]
-    lines = [(_("Questionnaire"), f"{dict(form.q.choices)[questionnaire.id]} ({questionnaire.id})"),
-             (_("Period"), str(selection.period)),
-             (_("Change since"), dict(form.base.choices)[form.base.data]),
-             (_("Regions"), ", ".join(f"{row.region_name} ({row.region_code})" for row in table.rows) or "–"),
-             (_("Industry"), dict(form.industry.choices)[selection.industry]),
-             (_("Size"), dict(form.size.choices)[selection.size]),
-             (_("Lagging"), table.columns_of("lagging")[0].label),
-             (_("Smallest group shown (k)"), str(k)),
+    lines = [*described(form, questionnaire, table),
              (_("Created"), datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
-             (_("Withheld cells"), _("Figures of a group of fewer than %(k)s enterprises are withheld, and so are "
-                                     "those that would let such a group be worked out from the others. Withheld "
-                                     "cells are empty; their row says why.", k=k))]
+             (_("Withheld cells"), withheld_rule())]
     if table.synthetic_rows:
-        lines.append((_("Synthetic data"), _("%(rows)s of the %(total)s regions include synthetic demonstration "
-                                             "enterprises, which do not exist (see the column “Synthetic "
-                                             "enterprises”).", rows=table.synthetic_rows, total=len(table.rows))))
+        lines.append((_("Synthetic data"), synthetic_line(table)))
     return lines
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Everything shown of one valid selection, by the page, both exports and the report alike."""
+
+    form: ComparisonForm
+    questionnaire: Questionnaire
+    table: ComparisonTable
+    conditions: Conditions
+    about: list[tuple[str, str]]
+    published: list[Publication]
+
+
+def comparison(form: ComparisonForm, questionnaire: Questionnaire) -> Comparison:
+    """The comparison of a validated form: the table, the regional index of its regions, the lines about them and
+    the published figures."""
+    table = comparison_table(form, questionnaire)
+    return Comparison(form, questionnaire, table, conditions_of(table), about(form, questionnaire, table),
+                      publications(published_benchmarks(session=get_session())))
+
+
+def requested_comparison() -> Comparison | tuple[str, int]:
+    """The comparison the query string asks for; for the files, the page saying what is wrong (400) when it is not
+    a valid selection or there are no statistics."""
+    form, questionnaire = selection_form()
+    problems = form_problems(form) if questionnaire is not None else [_("There are no statistics to export yet.")]
+    if problems:
+        return render_template("agencies/index.html", form=form, problems=problems, table=None), 400
+    return comparison(form, questionnaire)
+
+
+def file_name(table: ComparisonTable, extension: str) -> str:
+    """The name a file of the comparison is saved under, e.g. imready-regions-quick_check-2026.pdf."""
+    return f"imready-regions-{table.selection.questionnaire_id}-{table.selection.period}.{extension}"
+
+
+def attachment(content: bytes, mimetype: str, name: str) -> Response:
+    """A file to save rather than show."""
+    return Response(content, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.get("/")
@@ -231,17 +291,15 @@ def index():
     problems = form_problems(form)
     if problems:
         return render_template("agencies/index.html", form=form, problems=problems, table=None), 400
-    table = comparison_table(form, questionnaire)
-    conditions = conditions_of(table)
-    regions = load_regions()
-    index_figure = agency_figures.regional_index(
-        conditions, _("Regional enabling-conditions index (country = 100)"),
-        _("%(country)s = 100", country=regions.country.name(current_language()))) if conditions.rows else None
+    shown = comparison(form, questionnaire)
+    table, regions = shown.table, load_regions()
+    index_figure = index_chart(shown.conditions)
     return render_template(
-        "agencies/index.html", form=form, problems=[], table=table, about=about(form, questionnaire, table),
-        figures=figures(table), query=request.query_string.decode(), conditions=conditions,
+        "agencies/index.html", form=form, problems=[], table=table, about=shown.about,
+        figures=[(chart_id, figure.to_json()) for chart_id, figure in charts(table)],
+        query=request.query_string.decode(), conditions=shown.conditions,
         index_figure=index_figure.to_json() if index_figure else None,
-        published=publications(published_benchmarks(session=get_session())), format_share=format_share,
+        published=shown.published, format_share=format_share,
         link=lambda **changes: url_for("agencies.index", **selection_args(table.selection), **changes),
         drillable={row.region_code for row in table.rows if row.region_level == "province"
                    and regions.children(row.region_code)},
@@ -255,10 +313,11 @@ def selection_args(selection: Selection) -> dict[str, str | int]:
                 lag_dimensions=selection.lagging_dimensions)
 
 
-def figures(table: ComparisonTable) -> list[tuple[str, str]]:
-    """(id, JSON) of each chart of the page; charts with no figure to show (all withheld) are left out."""
+def charts(table: ComparisonTable) -> list[tuple[str, go.Figure]]:
+    """(id, figure) of each chart of the page and the report; charts with no figure to show (all withheld) are left
+    out."""
     base = table.selection.base_period
-    charts = [
+    planned = [
         ("chart-levels", "levels", lambda: agency_figures.level_distribution(table, _("Overall level by region"))),
         ("chart-reached", "reached", lambda: agency_figures.paradigm_reach(
             table, _("Share of enterprises reaching each paradigm"))),
@@ -272,31 +331,39 @@ def figures(table: ComparisonTable) -> list[tuple[str, str]]:
             table, "change", _("Mean change per dimension since %(base)s", base=base), colorscale="RdBu",
             midpoint=0.0)),
     ]
-    return [(chart_id, draw().to_json()) for chart_id, group, draw in charts if table.has_figures(group)]
+    return [(chart_id, draw()) for chart_id, group, draw in planned if table.has_figures(group)]
 
 
-def _export(kind: str):
-    form, questionnaire = selection_form()
-    problems = form_problems(form) if questionnaire is not None else [_("There are no statistics to export yet.")]
-    if problems:
-        return render_template("agencies/index.html", form=form, problems=problems, table=None), 400
-    table = comparison_table(form, questionnaire)
-    conditions = conditions_of(table)
-    name = f"imready-regions-{table.selection.questionnaire_id}-{table.selection.period}"
-    if kind == "csv":
-        return Response(table_csv(table, conditions), mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    words = SheetWording(
+def index_chart(conditions: Conditions) -> go.Figure | None:
+    """The chart of the regional index, or None when no region has one."""
+    if not conditions.rows:
+        return None
+    return agency_figures.regional_index(
+        conditions, _("Regional enabling-conditions index (country = 100)"),
+        _("%(country)s = 100", country=load_regions().country.name(current_language())))
+
+
+def sheet_wording() -> SheetWording:
+    """The workbook's own words in the reader's language."""
+    return SheetWording(
         regions=_("Regions"), index=_("Regional index"), inputs=_("Inputs"), published=_("Published figures"),
         about=_("About"),
         published_note=_("Published, not our data: shares of enterprises by level as published, on the "
                          "publications' own level scales."),
         published_headers=(_("Framework"), _("Year"), _("Scope"), _("Source"), _("Level (as published)"),
                            _("Share of enterprises (%)")))
-    content = table_xlsx(table, about(form, questionnaire, table), words, conditions,
-                         publications(published_benchmarks(session=get_session())))
-    return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+
+
+def _export(kind: str):
+    found = requested_comparison()
+    if not isinstance(found, Comparison):
+        return found
+    table = found.table
+    if kind == "csv":
+        return attachment(table_csv(table, found.conditions), "text/csv; charset=utf-8", file_name(table, "csv"))
+    content = table_xlsx(table, found.about, sheet_wording(), found.conditions, found.published)
+    return attachment(content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                      file_name(table, "xlsx"))
 
 
 @bp.get("/export.csv")
@@ -309,3 +376,16 @@ def export_csv():
 def export_xlsx():
     """The page's table, regional index, inputs and published figures as an XLSX workbook, for the same query."""
     return _export("xlsx")
+
+
+@bp.get("/report.pdf")
+def report_pdf():
+    """The page's comparison as a printed report (charts, tables, regional index, published figures, provenance), in
+    the reader's language, for the same query string."""
+    from reports.regional_report import render_regional_report  # here: the report is built on this module
+
+    found = requested_comparison()
+    if not isinstance(found, Comparison):
+        return found
+    pdf = render_regional_report(found, browser=current_app.config["CHROMIUM_PATH"])
+    return attachment(pdf, "application/pdf", file_name(found.table, "pdf"))

@@ -1,0 +1,223 @@
+"""The agencies' regional report: the comparison of `/agencies/` printed as a PDF, for the same query string.
+
+Built from the page's own `Comparison` (assessment/web/agencies.py): the same table, regional index, charts and
+published figures, so the report never prints a figure the page would not show. The table is too wide for a page,
+so it is printed in parts, a part per group of columns beside its chart; in a part, a withheld region's cells are
+printed as one shaded cell that says why. The inputs of the regional index go to an annex, their sources to a
+numbered list. Runs in a request context: every word comes through gettext in the reader's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import current_app, render_template
+
+from assessment.classifications import load_regions
+from assessment.i18n import current_language
+from assessment.region_comparison import Cell, Column, ComparisonTable, Row, reached_level
+from assessment.region_conditions import Conditions
+from assessment.web import agencies
+from assessment.web.display import format_share
+from reports.chart_export import ChartSize
+from reports.pdf import Charts, export_charts, render_pdf
+
+CHART_WIDTH = 700  # CSS pixels, printed across the text width of an A4 page (178 mm)
+MAX_CHART_HEIGHT = 860  # taller charts (many regions) are drawn squeezed, so that a chart and its heading fit a page
+# the parts of the table: (key, the columns it holds, the charts printed before its table); change is printed in two
+# parts (paradigms, then dimensions), as one would not fit the width of a page
+PARTS: tuple[tuple[str, Callable[[Column], bool], tuple[str, ...]], ...] = (
+    ("levels", lambda column: column.group in ("count", "levels", "lagging"), ("chart-levels",)),
+    ("reached", lambda column: column.group == "reached", ("chart-reached",)),
+    ("means", lambda column: column.group == "means", ("chart-means",)),
+    ("gaps", lambda column: column.group == "gaps", ("chart-gaps",)),
+    (
+        "change",
+        lambda column: column.group == "change" and (column.unit != "score" or column.key == "change_overall"),
+        ("chart-change",),
+    ),
+    (
+        "change-dimensions",
+        lambda column: column.group == "change" and column.unit == "score" and column.key != "change_overall",
+        ("chart-change-dimensions",),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class PartRow:
+    """A region's cells in a part; `withheld` says why when they are all withheld (they are then printed as one)."""
+
+    region_code: str
+    region_name: str
+    region_level: str
+    cells: tuple[Cell, ...]
+    withheld: str
+
+
+@dataclass(frozen=True)
+class Part:
+    """Some groups of the table's columns with every row, printed under the heading of its main group."""
+
+    key: str
+    heading: str
+    spans: tuple[tuple[str, int], ...]  # the group headings over the columns; none when the part is one group
+    columns: tuple[Column, ...]
+    rows: tuple[PartRow, ...]
+    charts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SubIndexInputs:
+    """The inputs of one sub-index of a region's index: its name and weight, then a row per indicator."""
+
+    name: str
+    weight: str
+    rows: tuple[tuple[Cell, ...], ...]  # indicator, value, ..., weight, value source, denominator source, reason
+
+
+@dataclass(frozen=True)
+class RegionInputs:
+    """Every input of one region's index, by sub-index."""
+
+    region_code: str
+    region_name: str
+    index: str
+    sub_indices: tuple[SubIndexInputs, ...]
+
+
+@dataclass(frozen=True)
+class Annex:
+    """The inputs of the regional index: the columns printed, a block per region, and the sources they cite, each
+    (number, text, synthetic) once; source cells print the source's number."""
+
+    columns: tuple[Column, ...]
+    regions: tuple[RegionInputs, ...]
+    sources: tuple[tuple[int, str, bool], ...]
+
+
+def parts(table: ComparisonTable) -> list[Part]:
+    """The table in printable parts; the change parts only with a comparison period."""
+    found = []
+    for key, holds, charts in PARTS:
+        indexes = [i for i, column in enumerate(table.columns) if holds(column)]
+        if not indexes:
+            continue
+        columns = tuple(table.columns[i] for i in indexes)
+        spans: list[tuple[str, int]] = []
+        for column in columns:
+            if spans and spans[-1][0] == column.heading:
+                spans[-1] = (column.heading, spans[-1][1] + 1)
+            else:
+                spans.append((column.heading, 1))
+        reason_key = "both_periods" if columns[0].group == "change" else "count"
+        rows = tuple(
+            PartRow(
+                row.region_code,
+                row.region_name,
+                row.region_level,
+                tuple(row.cells[i] for i in indexes),
+                _withheld(table, row, reason_key, indexes),
+            )
+            for row in table.rows
+        )
+        # the heading of the part's main group: the levels, rather than the count before them
+        heading = next(column.heading for column in columns if column.group != "count")
+        found.append(Part(key, heading, tuple(spans) if len(spans) > 1 else (), columns, rows, charts))
+    return found
+
+
+def _withheld(table: ComparisonTable, row: Row, reason_key: str, indexes: list[int]) -> str:
+    """Why a row's cells in a part are withheld (what its cell `reason_key` says: its count, or its count of
+    enterprises assessed in both periods for change), or "" when they are shown."""
+    if not all(row.cells[i].withheld for i in indexes):
+        return ""
+    return row.cells[[column.key for column in table.columns].index(reason_key)].text
+
+
+def annex(conditions: Conditions) -> Annex:
+    """The inputs of every region with indicators, grouped by sub-index, with their sources numbered."""
+    keys = [column.key for column in conditions.input_columns]
+    at = {key: keys.index(key) for key in keys}
+    printed = [i for i, key in enumerate(keys) if key not in ("region_code", "region", "sub_index", "sub_index_weight")]
+    sources: dict[str, tuple[int, bool]] = {}
+    regions = []
+    for row in conditions.rows:
+        if not row.inputs:
+            continue
+        groups: dict[str, tuple[str, list[tuple[Cell, ...]]]] = {}
+        for cells in row.inputs:
+            printed_cells = []
+            for i in printed:
+                cell = cells[i]
+                if keys[i] in ("value_source", "denominator_source") and cell.text:
+                    number, _synthetic = sources.setdefault(cell.text, (len(sources) + 1, cell.synthetic))
+                    cell = Cell(cell.value, f"[{number}]", synthetic=cell.synthetic)
+                printed_cells.append(cell)
+            name = cells[at["sub_index"]].text
+            groups.setdefault(name, (cells[at["sub_index_weight"]].text, []))[1].append(tuple(printed_cells))
+        sub_indices = tuple(SubIndexInputs(name, weight, tuple(rows)) for name, (weight, rows) in groups.items())
+        regions.append(RegionInputs(row.region_code, row.region_name, row.cells[2].text, sub_indices))
+    columns = tuple(conditions.input_columns[i] for i in printed)
+    listed = tuple((number, text, synthetic) for text, (number, synthetic) in sources.items())
+    return Annex(columns, tuple(regions), listed)
+
+
+def chart_size(figure) -> ChartSize:
+    """The printed size of a chart: the text width, and the height the figure asks for within a page."""
+    return ChartSize(CHART_WIDTH, min(int(figure.layout.height or 420), MAX_CHART_HEIGHT))
+
+
+def report_charts(shown: agencies.Comparison, browser: str | None) -> Charts:
+    """The page's charts and the regional index's, drawn by the browser (or the reason they could not be)."""
+    figures = dict(agencies.charts(shown.table))
+    index_figure = agencies.index_chart(shown.conditions)
+    if index_figure is not None:
+        figures["chart-index"] = index_figure
+    return export_charts({name: (figure, chart_size(figure)) for name, figure in figures.items()}, browser)
+
+
+def render_html(shown: agencies.Comparison, charts: Charts) -> str:
+    """The report as HTML for WeasyPrint, in the language of the request."""
+    table, questionnaire, lang = shown.table, shown.questionnaire, current_language()
+    selection = table.selection
+    node = next(iter(questionnaire.paradigm_nodes.values()))
+    reached = next(band for band in questionnaire.bands(node) if band.level == reached_level(questionnaire))
+    lagging = next(
+        band
+        for band in questionnaire.bands(questionnaire.nodes[questionnaire.dimensions[0].id])
+        if band.level == selection.lagging_level
+    )
+    form = shown.form
+    subject = " · ".join((dict(form.industry.choices)[selection.industry], dict(form.size.choices)[selection.size]))
+    return render_template(
+        "reports/regional.html",
+        subject=subject,
+        table=table,
+        selection=selection,
+        questionnaire_title=questionnaire.definition.title.get(lang),
+        described=agencies.described(form, questionnaire, table),
+        withheld_rule=agencies.withheld_rule(),
+        synthetic_line=agencies.synthetic_line(table),
+        parts=parts(table),
+        conditions=shown.conditions,
+        annex=annex(shown.conditions),
+        published=shown.published,
+        charts=charts,
+        reached_band=reached,
+        lagging_band=lagging,
+        dimensions=len(questionnaire.dimensions),
+        country=load_regions().country.name(lang),
+        k=current_app.config["BENCHMARK_MIN_GROUP"],
+        printed=datetime.now(UTC),
+        format_share=format_share,
+    )
+
+
+def render_regional_report(shown: agencies.Comparison, browser: str | None) -> bytes:
+    """The comparison as PDF bytes: charts through `browser` (None: the first Chromium on PATH), or tables only
+    with a note saying why when it is missing or fails."""
+    charts = report_charts(shown, browser)
+    return render_pdf(render_html(shown, charts))

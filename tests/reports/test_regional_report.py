@@ -1,0 +1,259 @@
+"""The agencies' regional report as PDF, opened the way a reader would: its text (pdftotext) holds the regions and
+figures of the page's own ComparisonTable, a withheld region prints no figure, every page has something on it, a
+Chinese report is set in an embedded CJK font, and without a browser the report still prints its tables and says
+why the charts are missing. Few PDFs, shared by the module, on a small demo population."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from app import create_app
+from assessment.benchmarks import cohort_stats
+from assessment.classifications import load_regions
+from assessment.cohorts import Cohort, CohortStats
+from assessment.demo import load_demo
+from assessment.region_comparison import ComparisonTable
+from assessment.region_conditions import Conditions
+from assessment.web import agencies
+
+K = 5
+SHANDONG, JIANGSU, CHINA = "370000", "320000", "100000"
+FULL = "period=2026&base=2025"  # every part of the report: change, regional index, annex, published figures
+SMALL = f"period=2025&region={SHANDONG}&region={JIANGSU}&region=110000&region={CHINA}"  # Beijing is withheld
+
+
+@pytest.fixture(scope="module")
+def demo_url(database_template, tmp_path_factory):
+    """A database of its own for the module (SQLite file, or a PostgreSQL database from the template)."""
+    kind, template = database_template
+    if kind == "sqlite":
+        path = tmp_path_factory.mktemp("regional_report") / "demo.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+        return
+    server_url = os.environ["IMREADY_TEST_DATABASE_URL"]
+    name = f"imready_report_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def make_app(url: str, instance: Path, **config):
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "BENCHMARK_MIN_GROUP": K, **config})
+    app.instance_path = str(instance)
+    return app
+
+
+@pytest.fixture(scope="module")
+def report_app(demo_url, tmp_path_factory):
+    """The app on 300 demo enterprises with the published figures imported; the reports only read it."""
+    app = make_app(demo_url, tmp_path_factory.mktemp("instance"))
+    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        load_demo(
+            session=session,
+            catalog=app.extensions["questionnaires"],
+            count=300,
+            seed=11,
+            questionnaire_id="quick_check",
+            k=K,
+        )
+    imported = app.test_cli_runner().invoke(
+        args=["reference", "import-published", "assessment/data/published_benchmarks.csv"]
+    )
+    assert imported.exit_code == 0, imported.output
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+class Pdf:
+    """A report as fetched, saved and read back: the response, the file, its text and its text on one line."""
+
+    def __init__(self, response, path: Path):
+        self.response, self.path = response, path
+        path.write_bytes(response.data)
+        self.text = subprocess.run(
+            ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        self.flat = " ".join(self.text.split())
+
+    def rows(self, code: str) -> list[list[str]]:
+        """The words after the region's name of each table line that starts with the region's code."""
+        return [line.split()[1:] for line in self.text.splitlines() if line.split()[:1] == [code]]
+
+
+def fetch(app, query: str, folder: Path, lang: str | None = None) -> Pdf:
+    client = app.test_client()
+    if lang:
+        client.get(f"/language/{lang}")
+    response = client.get(f"/agencies/report.pdf?{query}")
+    assert response.status_code == 200, response.text[:2000]
+    return Pdf(response, folder / f"report-{uuid.uuid4().hex[:6]}.pdf")
+
+
+def page_model(app, query: str) -> tuple[ComparisonTable, Conditions]:
+    """The table and the regional index the page builds for a query."""
+    with app.test_request_context(f"/agencies/?{query}"):
+        form, questionnaire = agencies.selection_form()
+        assert not agencies.form_problems(form)
+        table = agencies.comparison_table(form, questionnaire)
+        return table, agencies.conditions_of(table)
+
+
+@pytest.fixture(scope="module")
+def english(report_app, tmp_path_factory) -> Pdf:
+    return fetch(report_app, FULL, tmp_path_factory.mktemp("pdf"))
+
+
+@pytest.fixture(scope="module")
+def chinese(report_app, tmp_path_factory) -> Pdf:
+    return fetch(report_app, SMALL, tmp_path_factory.mktemp("pdf"), lang="zh")
+
+
+def words(row, table: ComparisonTable, groups: tuple[str, ...]) -> list[str]:
+    """A row's cells of some column groups as pdftotext reads them: the texts of the cells that have one."""
+    texts = [cell.text for column, cell in zip(table.columns, row.cells, strict=True) if column.group in groups]
+    return " ".join(text for text in texts if text).split()
+
+
+def test_the_report_prints_the_figures_of_the_page_table(report_app, english):
+    response = english.response
+    assert response.mimetype == "application/pdf" and english.path.read_bytes().startswith(b"%PDF")
+    assert response.headers["Content-Disposition"] == 'attachment; filename="imready-regions-quick_check-2026.pdf"'
+    table, conditions = page_model(report_app, FULL)
+    shown = [row for row in table.rows if row.status == "shown"]
+    assert len(shown) >= 4 and table.withheld_rows
+    for row in table.rows:
+        assert row.region_name in english.text
+        lines = english.rows(row.region_code)
+        # the parts in order: levels, paradigms, means, gaps, change (paradigms), change (dimensions), the index
+        assert len(lines) == 7, (row.region_code, lines)
+        assert lines[0][0] == row.region_name
+        if row.status == "shown":
+            assert lines[0][1:] == words(row, table, ("count", "levels", "lagging"))
+            assert lines[1][1:] == words(row, table, ("reached",))
+            assert lines[2][1:] == words(row, table, ("means",))
+            assert lines[3][1:] == words(row, table, ("gaps",))
+        index = conditions.rows[table.rows.index(row)]
+        assert lines[6] == [row.region_name, *" ".join(cell.text for cell in index.cells[2:] if cell.text).split()]
+
+    # by hand, from the published statistics: Shandong's count and its mean in the first dimension
+    with report_app.app_context(), Session(report_app.extensions["db_engine"]) as session:
+        stats = cohort_stats(session=session, cohorts=[Cohort("quick_check", 2026, SHANDONG)])
+    shandong = next(iter(stats.values()))
+    assert isinstance(shandong, CohortStats)
+    levels, reached, means = english.rows(SHANDONG)[:3]
+    assert levels[1] == str(shandong.count) and levels[2] == str(shandong.synthetic)
+    assert means[1] == f"{shandong.nodes['strategy_people'].mean:.2f}"
+
+
+def test_a_withheld_region_prints_no_figure(report_app, english):
+    table, _conditions = page_model(report_app, FULL)
+    withheld = [row for row in table.rows if row.status in ("small", "complementary")]
+    assert withheld
+    keys = [column.key for column in table.columns]
+    for row in withheld:
+        reason, change_reason = row.cells[keys.index("count")].text, row.cells[keys.index("both_periods")].text
+        assert reason.startswith("withheld")
+        lines = english.rows(row.region_code)
+        # the comparison's lines say why and have no figure; so do the change lines when change is withheld too
+        # (the regional index, from public indicators, is never withheld)
+        for line in lines[:4]:
+            assert line == [row.region_name, *reason.split()]
+        if row.change_status in ("small", "complementary"):
+            for line in lines[4:6]:
+                assert line == [row.region_name, *change_reason.split()]
+        for line in lines[: 6 if row.change_status in ("small", "complementary") else 4]:
+            assert not re.search(r"\d", " ".join(line))
+
+
+def test_the_report_explains_itself_and_keeps_published_figures_apart(report_app, english):
+    table, conditions = page_model(report_app, FULL)
+    flat = english.flat
+    assert "Figures of a group of fewer than 5 enterprises are withheld" in flat
+    assert "below level 2 (Standardised) in at least 2 of the 5 dimensions" in flat
+    assert "at least 80 % (the band “Established” or above)" in flat
+    assert "could not be drawn" not in flat
+    assert (
+        f"{table.synthetic_rows} of the {len(table.rows)} regions include synthetic demonstration enterprises" in flat
+    )
+    assert "Published figures published, not our data" in flat and "Lichtblau" in flat
+    assert flat.index("Published figures published") < flat.index("Regional enabling-conditions index = 0.40 ×")
+    # the annex: each region's index in its heading, its first input as the page shows it, the sources listed
+    for row in conditions.rows:
+        assert f"{row.region_name}: the inputs of its index ({row.cells[2].text})" in flat
+    first = [cell.text for cell in conditions.rows[0].inputs[0][4:11]]
+    assert " ".join(first) in flat
+    assert "[1] synthetic demo figures" in flat
+
+
+def pages(pdf: Pdf, folder: Path) -> list[tuple[float, float]]:
+    """Each page drawn at 50 dpi: the share of its pixels that are not white, and of those strongly coloured (the
+    bars and heatmaps of charts; text, tables and shading are grey or pale)."""
+    subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf.path), str(folder / "page")], check=True)
+    found = []
+    for page in sorted(folder.glob("page-*.png")):
+        with Image.open(page) as image:
+            size = image.width * image.height
+            dark = sum(image.convert("L").histogram()[:235]) / size
+            coloured = sum(image.convert("RGB").convert("HSV").getchannel("S").histogram()[100:]) / size
+            found.append((dark, coloured))
+    return found
+
+
+def test_every_page_has_something_on_it(english, tmp_path):
+    drawn = pages(english, tmp_path)
+    assert len(drawn) >= 10
+    assert all(dark > 0.02 for dark, _coloured in drawn), drawn  # text, tables or charts: no empty page
+    assert sum(coloured > 0.03 for _dark, coloured in drawn) >= 5  # the pages with charts
+
+
+def test_a_chinese_report_is_set_in_an_embedded_cjk_font(chinese):
+    regions = load_regions()
+    for code in (SHANDONG, JIANGSU, CHINA):
+        assert regions.get(code).name("zh") in chinese.text
+    assert len(re.findall(r"[\u4e00-\u9fff]", chinese.text)) > 500
+    fonts = subprocess.run(["pdffonts", str(chinese.path)], capture_output=True, text=True, check=True).stdout
+    # name, type, encoding, then emb, sub, uni, object and generation: every CJK font is embedded
+    cjk = [line.split() for line in fonts.splitlines() if re.search(r"Noto-?Sans-?CJK", line)]
+    assert cjk and all(columns[-5] == "yes" for columns in cjk), fonts
+
+
+def test_without_a_browser_the_report_prints_the_tables_and_says_why(report_app, demo_url, tmp_path):
+    app = make_app(demo_url, tmp_path / "instance", CHROMIUM_PATH="/nonexistent/chromium")
+    try:
+        pdf = fetch(app, SMALL, tmp_path)
+    finally:
+        app.extensions["db_engine"].dispose()
+    assert "The charts could not be drawn (no Chromium browser was found)" in pdf.flat
+    assert not any(coloured > 0.03 for _dark, coloured in pages(pdf, tmp_path))  # no chart
+    table, _conditions = page_model(report_app, SMALL)
+    for row in table.rows:
+        assert pdf.rows(row.region_code)[0][1:] == words(row, table, ("count", "levels", "lagging"))
+
+
+def test_the_page_links_to_the_report_of_its_selection(report_app):
+    html = report_app.test_client().get(f"/agencies/?{SMALL}").text
+    query = SMALL.replace("&", "&amp;")
+    assert f'href="/agencies/report.pdf?{query}" id="export-pdf"' in html
+
+
+def test_a_bad_selection_answers_like_the_exports(report_app, client):
+    response = report_app.test_client().get("/agencies/report.pdf?period=abc")
+    assert response.status_code == 400 and 'id="problems"' in response.text
+    assert "Period: “abc” is not one of the offered values (2026, 2025)." in response.text
+    assert client.get("/agencies/report.pdf").status_code == 400  # no statistics yet
