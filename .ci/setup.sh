@@ -5,9 +5,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 say() { printf '[setup] %s\n' "$*"; }
 
-# Chromium drives the browser tests, poppler-utils reads PDFs back, Noto CJK renders Chinese in PDFs,
-# PostgreSQL is the second database the tests run against.
-apt_packages=(chromium poppler-utils fonts-noto-cjk postgresql)
+# Chromium drives the browser tests and draws report charts, Pango lays out WeasyPrint's text, poppler-utils reads
+# PDFs back, Noto CJK renders Chinese in PDFs, PostgreSQL is the second database the tests run against.
+apt_packages=(chromium libpango-1.0-0 libpangoft2-1.0-0 poppler-utils fonts-noto-cjk postgresql)
 missing=()
 for package in "${apt_packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then

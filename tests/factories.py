@@ -22,6 +22,15 @@ MINI_ANSWERS = {
 }
 
 
+def make_app(url: str, instance, **config):
+    """The app for tests on the database at `url`, with its instance folder at `instance`; `config` on top."""
+    from app import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, **config})
+    app.instance_path = str(instance)
+    return app
+
+
 def csrf_token(html: str) -> str:
     """The CSRF token of the first form on a page."""
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)

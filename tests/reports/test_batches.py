@@ -12,19 +12,16 @@ import zipfile
 import pytest
 from sqlmodel import Session, select
 
-from app import create_app
 from assessment.demo import load_demo
 from assessment.models import Assessment, Enterprise
+from factories import make_app as make_test_app
 
 K = 5
 PASSWORD = "correct horse battery staple"
 
 
 def make_app(url: str, instance, **config):
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "BENCHMARK_MIN_GROUP": K,
-                      "WTF_CSRF_ENABLED": False, **config})  # fmt: skip
-    app.instance_path = str(instance)
-    return app
+    return make_test_app(url, instance, BENCHMARK_MIN_GROUP=K, WTF_CSRF_ENABLED=False, **config)
 
 
 @pytest.fixture(scope="module")

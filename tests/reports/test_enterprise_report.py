@@ -14,22 +14,19 @@ import pytest
 from PIL import Image
 from sqlmodel import Session, select
 
-from app import create_app
 from assessment.benchmarks import comparison
 from assessment.demo import load_demo
 from assessment.models import Assessment, Enterprise
 from assessment.roadmap import Settings, Target, build_plan
 from assessment.web.results import result_from_json
+from factories import make_app as make_test_app
 
 K = 5
 SETTINGS_FORM = {"goal": ["cost", "quality"], "target": "upper_quartile"}
 
 
 def make_app(url: str, instance, **config):
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "BENCHMARK_MIN_GROUP": K,
-                      "WTF_CSRF_ENABLED": False, **config})  # fmt: skip
-    app.instance_path = str(instance)
-    return app
+    return make_test_app(url, instance, BENCHMARK_MIN_GROUP=K, WTF_CSRF_ENABLED=False, **config)
 
 
 @pytest.fixture(scope="module")

@@ -5,20 +5,15 @@ why the charts are missing. Few PDFs, shared by the module, on a small demo popu
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from app import create_app
 from assessment.benchmarks import cohort_stats
 from assessment.classifications import load_regions
 from assessment.cohorts import Cohort, CohortStats
@@ -26,6 +21,7 @@ from assessment.demo import load_demo
 from assessment.region_comparison import ComparisonTable
 from assessment.region_conditions import Conditions
 from assessment.web import agencies
+from factories import make_app as make_test_app
 
 K = 5
 SHANDONG, JIANGSU, CHINA = "370000", "320000", "100000"
@@ -33,36 +29,14 @@ FULL = "period=2026&base=2025"  # every part of the report: change, regional ind
 SMALL = f"period=2025&region={SHANDONG}&region={JIANGSU}&region=110000&region={CHINA}"  # Beijing is withheld
 
 
-@pytest.fixture(scope="module")
-def demo_url(database_template, tmp_path_factory):
-    """A database of its own for the module (SQLite file, or a PostgreSQL database from the template)."""
-    kind, template = database_template
-    if kind == "sqlite":
-        path = tmp_path_factory.mktemp("regional_report") / "demo.db"
-        shutil.copyfile(template, path)
-        yield f"sqlite:///{path}"
-        return
-    server_url = os.environ["IMREADY_TEST_DATABASE_URL"]
-    name = f"imready_report_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def make_app(url: str, instance: Path, **config):
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "BENCHMARK_MIN_GROUP": K, **config})
-    app.instance_path = str(instance)
-    return app
+    return make_test_app(url, instance, BENCHMARK_MIN_GROUP=K, **config)
 
 
 @pytest.fixture(scope="module")
-def report_app(demo_url, tmp_path_factory):
+def report_app(module_database_url, tmp_path_factory):
     """The app on 300 demo enterprises with the published figures imported; the reports only read it."""
-    app = make_app(demo_url, tmp_path_factory.mktemp("instance"))
+    app = make_app(module_database_url, tmp_path_factory.mktemp("instance"))
     with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
         load_demo(
             session=session,
@@ -233,8 +207,8 @@ def test_a_chinese_report_is_set_in_an_embedded_cjk_font(chinese):
     assert cjk and all(columns[-5] == "yes" for columns in cjk), fonts
 
 
-def test_without_a_browser_the_report_prints_the_tables_and_says_why(report_app, demo_url, tmp_path):
-    app = make_app(demo_url, tmp_path / "instance", CHROMIUM_PATH="/nonexistent/chromium")
+def test_without_a_browser_the_report_prints_the_tables_and_says_why(report_app, module_database_url, tmp_path):
+    app = make_app(module_database_url, tmp_path / "instance", CHROMIUM_PATH="/nonexistent/chromium")
     try:
         pdf = fetch(app, SMALL, tmp_path)
     finally:
