@@ -28,7 +28,12 @@ BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
 
 class ChartExportError(RuntimeError):
-    """The charts could not be exported; the report falls back to tables."""
+    """The charts could not be exported; the report falls back to tables. `kind` is "missing" (no browser),
+    "timeout" or "failed"."""
+
+    def __init__(self, message: str, kind: str = "failed"):
+        super().__init__(message)
+        self.kind = kind
 
 
 def find_browser(configured: str | None = None) -> str | None:
@@ -73,7 +78,7 @@ class ChartExporter:
         if fmt not in ("svg", "png"):
             raise ValueError(f"unsupported chart format {fmt!r}")
         if not self.browser:
-            raise ChartExportError("no Chromium browser was found")
+            raise ChartExportError("no Chromium browser was found", "missing")
         with self._lock:
             try:
                 self._ensure_started()
@@ -81,7 +86,7 @@ class ChartExporter:
                 return future.result(self.timeout + 5 * len(figures))
             except FutureTimeout:
                 self._stop()
-                raise ChartExportError("the browser did not answer in time") from None
+                raise ChartExportError("the browser did not answer in time", "timeout") from None
             except ChartExportError:
                 self._stop()
                 raise

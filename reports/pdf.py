@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import plotly.graph_objects as go
+from flask_babel import gettext as _
 
 from reports.chart_export import ChartExportError, ChartSize, exporter
 
@@ -31,8 +32,19 @@ class Charts:
     """Chart name -> image as a data URI; empty with `problem` set when the charts could not be drawn."""
 
     images: dict[str, str]
-    problem: str | None = None
+    problem: str | None = None  # what went wrong, as the exporter said it (for logs)
     seconds: float = 0.0  # time spent exporting, for the benchmarks
+    kind: str | None = None  # "missing", "timeout" or "failed"
+
+    @property
+    def reason(self) -> str:
+        """Why there are no charts, in the report's language."""
+        reasons = {
+            "missing": lambda: _("no browser to draw them was found"),
+            "timeout": lambda: _("the browser did not answer in time"),
+            "failed": lambda: _("the browser failed"),
+        }
+        return reasons[self.kind]() if self.kind in reasons else _("charts turned off")
 
     def __getitem__(self, name: str) -> str | None:
         return self.images.get(name)
@@ -50,7 +62,7 @@ def export_charts(figures: dict[str, tuple[go.Figure, ChartSize]], browser: str 
         )
     except ChartExportError as error:
         log.warning("report charts left out: %s", error)
-        return Charts({}, str(error), time.perf_counter() - started)
+        return Charts({}, str(error), time.perf_counter() - started, error.kind)
     uris = {
         name: "data:image/svg+xml;base64," + base64.b64encode(image).decode("ascii")
         for name, image in zip(names, images, strict=True)

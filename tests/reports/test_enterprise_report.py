@@ -152,7 +152,7 @@ def test_without_a_browser_the_report_prints_tables_and_says_so(demo, subject, t
     broken.extensions["db_engine"].dispose()
     assert response.status_code == 200
     text = squeeze(pdf_text(response.data))
-    assert "The charts could not be drawn for this report (no Chromium browser was found)" in text
+    assert "The charts could not be drawn for this report (no browser to draw them was found)" in text
     for dimension in subject["q"].dimensions:
         assert dimension.name.en in text
     for priority in subject["plan"].priorities:

@@ -213,7 +213,7 @@ def test_without_a_browser_the_report_prints_the_tables_and_says_why(report_app,
         pdf = fetch(app, SMALL, tmp_path)
     finally:
         app.extensions["db_engine"].dispose()
-    assert "The charts could not be drawn (no Chromium browser was found)" in pdf.flat
+    assert "The charts could not be drawn (no browser to draw them was found)" in pdf.flat
     assert not any(coloured > 0.03 for _dark, coloured in pages(pdf, tmp_path))  # no chart
     table, _conditions = page_model(report_app, SMALL)
     for row in table.rows:
