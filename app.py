@@ -9,7 +9,20 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from assessment import cli, db, demo, i18n, reference_data
-from assessment.web import agencies, batches, catalog, errors, results, roadmap, site, survey
+from assessment.web import (
+    access,
+    accounts,
+    admin,
+    agencies,
+    batches,
+    catalog,
+    errors,
+    results,
+    roadmap,
+    site,
+    survey,
+    workspace,
+)
 from reports import cli as reports_cli
 
 ROOT = Path(__file__).resolve().parent
@@ -26,7 +39,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         BENCHMARK_MIN_GROUP=5,  # k: no statistic of fewer enterprises is ever shown
         CHROMIUM_PATH=None,  # the browser that draws report charts; None: the first Chromium on PATH
-        ADMIN_PASSWORD=None,  # opens report batches until accounts exist; None keeps them closed
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
     )
     app.config.from_prefixed_env("IMREADY")
     if os.environ.get("DATABASE_URL"):
@@ -44,6 +58,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     demo.init_app(app)
     reference_data.init_app(app)
     errors.init_app(app)
-    for blueprint in (site.bp, survey.bp, results.bp, roadmap.bp, agencies.bp, batches.bp):
-        app.register_blueprint(blueprint)
+    access.init_app(app)
+    blueprints = (site, survey, results, roadmap, agencies, batches, accounts, admin, workspace)
+    for module in blueprints:
+        app.register_blueprint(module.bp)
     return app

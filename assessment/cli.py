@@ -12,9 +12,11 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlmodel import Session
 
+from assessment.accounts import AccountError, create_user
 from assessment.answers import parse_answers
 from assessment.benchmarks import rebuild
-from assessment.classifications import IndustryType
+from assessment.classifications import IndustryType, load_regions
+from assessment.models import ROLES
 from assessment.scoring import score
 from questionnaires.catalog import Catalog
 from questionnaires.export import export_questionnaire
@@ -38,6 +40,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(questionnaires_cli)
     app.cli.add_command(score_command)
     app.cli.add_command(benchmarks_cli)
+    app.cli.add_command(users_cli)
 
 
 @questionnaires_cli.command("check")
@@ -145,3 +148,29 @@ def rebuild_command() -> None:
     for (questionnaire_id, period), cohorts in sorted(built.items()):
         click.echo(f"{questionnaire_id} {period}: {cohorts} cohorts")
     click.echo(f"Rebuilt {sum(built.values())} cohort statistics (groups of fewer than {k} are withheld).")
+
+
+users_cli = AppGroup("users", help="Accounts.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), default="enterprise", show_default=True)
+@click.option("--name", default="")
+@click.option("--jurisdiction", help="Region code an agency analyst may see (GB/T 2260), e.g. 370000.")
+@click.option("--enterprise", "enterprise_id", type=int, help="The enterprise an enterprise user belongs to.")
+@click.password_option("--password", help="Asked for when not given.")
+def create_user_command(email, role, name, jurisdiction, enterprise_id, password) -> None:
+    """Create an account (agency analysts and administrators are created this way or by an administrator)."""
+    if role == "agency" and not jurisdiction:
+        raise click.BadParameter("an agency analyst needs a jurisdiction", param_hint="--jurisdiction")
+    if jurisdiction and jurisdiction not in load_regions():
+        raise click.BadParameter(f"unknown region code {jurisdiction}", param_hint="--jurisdiction")
+    with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:
+        try:
+            user = create_user(session=session, email=email, password=password, role=role, name=name,
+                               jurisdiction=jurisdiction, enterprise_id=enterprise_id)  # fmt: skip
+        except AccountError as error:
+            hint = f"--{error.field}" if error.field != "email" else "EMAIL"
+            raise click.BadParameter(str(error), param_hint=hint) from None
+    click.echo(f"created {user.role} {user.email} (id {user.id})")

@@ -11,9 +11,10 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlmodel import Session, func, select
 
+from assessment.accounts import create_user, set_password
 from assessment.benchmarks import rebuild, record_submission
 from assessment.classifications import load_industries, load_regions, size_class
-from assessment.models import Enterprise, EnterpriseBase
+from assessment.models import Enterprise, EnterpriseBase, User
 from assessment.reference_csv import read_csv_text
 from assessment.reference_data import import_indicators
 from assessment.regional import DEMO_INDICATORS_PATH, parse_indicator_csv
@@ -112,6 +113,50 @@ def load_command(count: int, seed: int, questionnaire_id: str, force: bool) -> N
                f"in {PERIODS[0]} and {PERIODS[1]}, rebuilt the benchmark statistics and imported synthetic regional "
                "indicators.")
     click.echo(f"Open /a/{tokens[0]}/results on the running app to see one.")
+
+
+DEMO_ACCOUNTS = (  # (e-mail, role, jurisdiction)
+    ("admin@demo.imready", "admin", None),
+    ("agency@demo.imready", "agency", "370000"),
+    ("consultant@demo.imready", "consultant", None),
+    ("enterprise@demo.imready", "enterprise", None),
+)
+DEMO_CLIENTS = 25  # synthetic enterprises given to the demo consultant
+
+
+def demo_accounts(*, session: Session, password: str) -> list[User]:
+    """One account per role, sharing `password` (existing ones get it again): a Shandong agency analyst, a
+    consultant with the first synthetic enterprises as clients, and an enterprise user of the first of them."""
+    enterprises = session.exec(select(Enterprise).where(Enterprise.synthetic).order_by(Enterprise.id)
+                               .limit(DEMO_CLIENTS)).all()  # fmt: skip
+    users = []
+    for email, role, jurisdiction in DEMO_ACCOUNTS:
+        user = session.exec(select(User).where(User.email == email)).first()
+        if user is None:
+            user = create_user(session=session, email=email, password=password, role=role, jurisdiction=jurisdiction,
+                               name=f"Demo {role}")  # fmt: skip
+        else:
+            set_password(session=session, user=user, password=password)
+        users.append(user)
+    consultant, member = users[2], users[3]
+    for enterprise in enterprises:
+        enterprise.consultant_id = consultant.id
+        session.add(enterprise)
+    if enterprises:
+        member.enterprise_id = enterprises[0].id
+        session.add(member)
+    session.commit()
+    return users
+
+
+@demo_cli.command("accounts")
+@click.option("--password", required=True, help="The password of every demo account.")
+def accounts_command(password: str) -> None:
+    """Create (or reset) one demo account per role."""
+    with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:
+        users = demo_accounts(session=session, password=password)
+    for user in users:
+        click.echo(f"{user.role:<11} {user.email}")
 
 
 def init_app(app: Flask) -> None:

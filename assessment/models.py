@@ -31,6 +31,8 @@ class Enterprise(EnterpriseBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow)
+    consultant_id: int | None = Field(default=None, index=True)  # the user id of the consultant whose client it is
+    benchmark_consent: bool = True  # its assessments count in benchmarks (from the next rebuild when changed)
 
 
 class Assessment(SQLModel, table=True):
@@ -153,3 +155,54 @@ class ReportBatch(SQLModel, table=True):
     done: int = 0  # reports finished, well or not
     failures: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [{id, name, error}]
     path: str = Field(default="", max_length=500)  # the ZIP, once written
+    user_id: int | None = Field(default=None, index=True)  # who asked for it
+
+
+ROLES = ("enterprise", "consultant", "agency", "admin")
+
+
+class User(SQLModel, table=True):
+    """A signed-in person: an enterprise user, a consultant, an agency analyst or an administrator."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)  # stored lower-case
+    name: str = Field(default="", max_length=120)
+    password_hash: str = Field(max_length=256)
+    role: str = Field(default="enterprise", max_length=12)  # one of ROLES
+    enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)  # an enterprise user's
+    jurisdiction: str | None = Field(default=None, max_length=6)  # an agency analyst's region code
+    brand_name: str = Field(default="", max_length=120)  # a consultant's report branding
+    brand_colour: str = Field(default="#2f6f9f", max_length=7)
+    brand_logo: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    last_sign_in_at: datetime | None = None
+
+    # what Flask-Login asks of a user object
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who viewed, exported or changed which enterprise's data, and when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    user_id: int | None = Field(default=None, index=True)  # None: someone holding a resume link, or the system
+    action: str = Field(max_length=20)  # "view", "export", "change", "delete", "sign_in", ...
+    enterprise_id: int | None = Field(default=None, index=True)
+    assessment_id: int | None = None
+    detail: str = Field(default="", max_length=500)
+    address: str = Field(default="", max_length=64)

@@ -50,10 +50,12 @@ def settings_from_json(data: dict) -> Settings:
 
 
 def create_batch(
-    *, session: Session, assessment_ids: list[int], language: str, settings: Settings, branding: Branding
+    *, session: Session, assessment_ids: list[int], language: str, settings: Settings, branding: Branding,
+    user_id: int | None = None,
 ) -> ReportBatch:
     """Record a batch to run."""
     batch = ReportBatch(
+        user_id=user_id,
         language=language,
         settings=settings_to_json(settings),
         brand_name=branding.name,
@@ -144,7 +146,8 @@ def _run_in_app(app: Flask, batch_id: int, logo: bytes | None) -> None:
 
 
 def latest_assessments(*, session: Session, questionnaire_id: str, region_prefix: str = "", name: str = "",
-                       limit: int = 200) -> tuple[list[tuple[Assessment, Enterprise]], int]:  # fmt: skip
+                       limit: int = 200, consultant_id: int | None = None,
+                       ) -> tuple[list[tuple[Assessment, Enterprise]], int]:  # fmt: skip
     """Each enterprise's latest submitted assessment of a questionnaire, filtered by region and name; with the count
     of all matches (the list holds at most `limit`)."""
     query = (
@@ -157,6 +160,8 @@ def latest_assessments(*, session: Session, questionnaire_id: str, region_prefix
         query = query.where(Enterprise.region_code.startswith(region_prefix))
     if name:
         query = query.where(Enterprise.name.contains(name))
+    if consultant_id is not None:
+        query = query.where(Enterprise.consultant_id == consultant_id)
     latest, seen = [], set()
     for assessment, enterprise in session.exec(query):
         if enterprise.id not in seen:

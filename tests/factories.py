@@ -31,6 +31,54 @@ def make_app(url: str, instance, **config):
     return app
 
 
+def sign_in_as(app, role: str = "admin", email: str | None = None, **fields):
+    """Create a user of `role` in the app's database and make every test client of the app start signed in as it.
+
+    Returns the user. Sign-in itself (form, password, limits) is tested in tests/assessment/web/test_accounts.py;
+    other tests only need to be someone."""
+    from flask.testing import FlaskClient
+    from sqlmodel import Session
+
+    from assessment.accounts import create_user
+
+    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        user = create_user(session=session, email=email or f"{role}@example.org", password="a long test password",
+                           role=role, **fields)  # fmt: skip
+
+    class SignedInClient(FlaskClient):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            with self.session_transaction() as flask_session:
+                flask_session["_user_id"] = str(user.id)
+                flask_session["_fresh"] = True
+
+    app.test_client_class = SignedInClient
+    return user
+
+
+def make_user(app, role: str, email: str | None = None, **fields):
+    """A user of `role` in the app's database."""
+    from sqlmodel import Session
+
+    from assessment.accounts import create_user
+
+    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        return create_user(session=session, email=email or f"{role}@example.org", password="a long test password",
+                           role=role, **fields)  # fmt: skip
+
+
+def client_as(app, user):
+    """A test client of the app that starts signed in as `user` (None: not signed in)."""
+    from flask.testing import FlaskClient
+
+    client = FlaskClient(app, app.response_class, use_cookies=True)
+    if user is not None:
+        with client.session_transaction() as flask_session:
+            flask_session["_user_id"] = str(user.id)
+            flask_session["_fresh"] = True
+    return client
+
+
 def csrf_token(html: str) -> str:
     """The CSRF token of the first form on a page."""
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)

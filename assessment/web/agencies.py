@@ -32,6 +32,7 @@ from assessment.reference_data import indicator_periods, published_benchmarks, r
 from assessment.region_comparison import ComparisonTable, Selection, Wording, build_table, reached_level
 from assessment.region_conditions import Conditions, ConditionsWording, build_conditions
 from assessment.regional_index import load_index_definition
+from assessment.web.access import jurisdiction, role_required, within_jurisdiction
 from assessment.web.catalog import get_catalog
 from assessment.web.display import format_share
 from questionnaires.loader import Questionnaire
@@ -73,11 +74,13 @@ def selection_form() -> tuple[ComparisonForm, Questionnaire | None]:
     form.q.choices = [(q.id, q.definition.title.get(lang)) for q in with_stats]
     form.period.choices = [(str(p), str(p)) for p in reversed(periods)]
     form.base.choices = [("", _("No comparison"))] + [(str(p), str(p)) for p in reversed(periods[:-1])]
-    regions = load_regions()
-    form.within.choices = [("", _("All provinces with data"))] + [
+    regions, allowed = load_regions(), jurisdiction()
+    form.within.choices = [("", _("All provinces with data") if allowed is None else _("My jurisdiction"))] + [
         (p.code, _("%(province)s and its cities", province=p.name(lang))) for p in regions.provinces()
-        if regions.children(p.code)]
-    form.region.choices = [(regions.country.code, regions.country.name(lang)), *regions.choices(lang)]
+        if regions.children(p.code) and within_jurisdiction(p.code, allowed)]
+    form.region.choices = [(code, label) for code, label in
+                           [(regions.country.code, regions.country.name(lang)), *regions.choices(lang)]
+                           if within_jurisdiction(code, allowed)]  # an analyst picks within its jurisdiction only
     form.industry.choices = [(ALL, _("All manufacturing"))] + [
         (kind, _("%(type)s industries", type=labels[lang])) for kind, labels in INDUSTRY_TYPE_LABELS.items()] + [
         (i.code, f"{i.code} {i.name(lang)}") for i in sorted(load_industries().values(), key=lambda i: i.code)]
@@ -119,6 +122,9 @@ def selection_of(form: ComparisonForm, questionnaire: Questionnaire) -> Selectio
         codes, only_with_data = tuple(dict.fromkeys(form.region.data)), False
     elif form.within.data:
         codes = (form.within.data, *(city.code for city in regions.children(form.within.data)))
+        only_with_data = False
+    elif jurisdiction() is not None:
+        codes = (jurisdiction(), *(region.code for region in regions.children(jurisdiction())))
         only_with_data = False
     else:
         codes = (*(p.code for p in regions.provinces()), regions.country.code)
@@ -283,6 +289,7 @@ def attachment(content: bytes, mimetype: str, name: str) -> Response:
 
 
 @bp.get("/")
+@role_required("agency", "admin")
 def index():
     """Regions side by side: the table, its charts and links to the same table as files."""
     form, questionnaire = selection_form()
@@ -367,18 +374,21 @@ def _export(kind: str):
 
 
 @bp.get("/export.csv")
+@role_required("agency", "admin")
 def export_csv():
     """The page's table as CSV (UTF-8 with BOM) with the regional index, for the same query string."""
     return _export("csv")
 
 
 @bp.get("/export.xlsx")
+@role_required("agency", "admin")
 def export_xlsx():
     """The page's table, regional index, inputs and published figures as an XLSX workbook, for the same query."""
     return _export("xlsx")
 
 
 @bp.get("/report.pdf")
+@role_required("agency", "admin")
 def report_pdf():
     """The page's comparison as a printed report (charts, tables, regional index, published figures, provenance), in
     the reader's language, for the same query string."""

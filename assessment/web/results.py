@@ -17,6 +17,7 @@ from assessment.models import Enterprise
 from assessment.published import publications
 from assessment.reference_data import published_benchmarks
 from assessment.scoring import Contribution, NodeResult, Result
+from assessment.web.access import record
 from assessment.web.catalog import get_catalog
 from assessment.web.display import describe_answer, describe_cohort, format_score, format_share
 from assessment.web.survey import open_assessment
@@ -36,6 +37,7 @@ def show(token: str):
     result = result_from_json(questionnaire, assessment.result)
     session = get_session()
     enterprise = session.get(Enterprise, assessment.enterprise_id)
+    record("view", enterprise_id=enterprise.id, assessment_id=assessment.id, detail="results")
     compared = comparison(session=session, catalog=get_catalog(), assessment=assessment, result=result,
                           questionnaire=questionnaire)
     region_path = " / ".join(r.name(lang) for r in load_regions().path(enterprise.region_code)[1:])

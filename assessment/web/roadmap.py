@@ -18,6 +18,7 @@ from wtforms.validators import Length, Optional, Regexp
 from assessment.db import get_session
 from assessment.i18n import current_language
 from assessment.roadmap import Settings, Target
+from assessment.web.access import record
 from assessment.web.catalog import get_catalog
 from assessment.web.results import result_from_json
 from assessment.web.survey import open_assessment
@@ -134,6 +135,7 @@ def report(token: str):
     if branding is None:
         return _page(token, questionnaire, data, settings, problems, form, current_language()), 400
     rendered = render_report(data, lang, branding)
+    record("export", enterprise_id=assessment.enterprise_id, assessment_id=assessment.id, detail=f"PDF report ({lang})")
     filename = f"imready-report-{assessment.id}-{lang}.pdf"
     return Response(
         rendered.pdf,

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
 from assessment.demo import load_demo
+from factories import make_user
 
 SHANDONG = "370000"
 
@@ -37,8 +38,12 @@ def test_agency_compares_regions_drills_down_and_downloads(app, live_server, pag
     page.on("request", lambda request: outside.append(request.url)
             if urlsplit(request.url).netloc not in (host, "") else None)
 
+    make_user(app, "agency", email="analyst@example.org", jurisdiction="100000")
     page.goto(f"{live_server}/")
-    page.click("#footer-agencies")
+    page.click("#nav-sign-in")
+    page.fill("#email", "analyst@example.org")
+    page.fill("#password", "a long test password")
+    page.click("#sign-in")  # an agency analyst lands on the comparison
     # the first page of a fresh database builds its figures from scratch; a loaded machine may need a while
     page.wait_for_url("**/agencies/", timeout=30_000)
     expect(page.locator("h1")).to_have_text("Regions compared")

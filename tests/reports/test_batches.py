@@ -14,10 +14,10 @@ from sqlmodel import Session, select
 
 from assessment.demo import load_demo
 from assessment.models import Assessment, Enterprise
+from factories import client_as, make_user
 from factories import make_app as make_test_app
 
 K = 5
-PASSWORD = "correct horse battery staple"
 
 
 def make_app(url: str, instance, **config):
@@ -26,8 +26,10 @@ def make_app(url: str, instance, **config):
 
 @pytest.fixture(scope="module")
 def demo(module_database_url, tmp_path_factory):
-    """The app with an administrator password on 120 demo enterprises, two good assessments and a broken one."""
-    app = make_app(module_database_url, tmp_path_factory.mktemp("instance"), ADMIN_PASSWORD=PASSWORD)
+    """The app on 120 demo enterprises, two good assessments and a broken one, the three enterprises clients of one
+    consultant."""
+    app = make_app(module_database_url, tmp_path_factory.mktemp("instance"))
+    consultant = make_user(app, "consultant")
     with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
         tokens = load_demo(session=session, catalog=app.extensions["questionnaires"], count=120, seed=8,
                            questionnaire_id="quick_check", k=K)  # fmt: skip
@@ -42,41 +44,46 @@ def demo(module_database_url, tmp_path_factory):
         session.add(broken)
         session.commit()
         names = {a.id: session.get(Enterprise, a.enterprise_id).name for a in good}
+        for assessment in (*good, broken):
+            enterprise = session.get(Enterprise, assessment.enterprise_id)
+            enterprise.consultant_id = consultant.id
+            session.add(enterprise)
+        session.commit()
+    app.consultant = consultant
     yield app, [a.id for a in good], broken.id, names
     app.extensions["db_engine"].dispose()
 
 
 def signed_in(app):
-    client = app.test_client()
-    response = client.post("/reports/sign-in", data={"password": PASSWORD})
-    assert response.status_code == 302
-    return client
+    return client_as(app, app.consultant)
 
 
 def pdf_text(pdf: bytes) -> str:
     return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
 
 
-def test_batches_are_closed_without_an_administrator_password(tmp_path, database_url):
-    app = make_app(database_url, tmp_path / "instance")
-    client = app.test_client()
-    for path in ("/reports/batches", "/reports/sign-in", "/reports/batches/1/download"):
-        response = client.get(path)
-        assert response.status_code == 403
-        assert "no administrator password is set" in response.get_data(as_text=True)
-    app.extensions["db_engine"].dispose()
-
-
-def test_sign_in_is_needed_and_a_wrong_password_is_refused(demo):
+def test_batches_are_for_consultants_and_administrators(demo):
     app, *_ = demo
-    client = app.test_client()
-    response = client.get("/reports/batches")
-    assert response.status_code == 302 and "/reports/sign-in" in response.headers["Location"]
-    assert client.get("/reports/batches/1/progress.json").status_code == 302
-    wrong = client.post("/reports/sign-in", data={"password": "guess"})
-    assert wrong.status_code == 401
-    assert "That is not the administrator password." in wrong.get_data(as_text=True)
-    assert client.get("/reports/batches").status_code == 302
+    anonymous = client_as(app, None).get("/reports/batches")
+    assert anonymous.status_code == 302 and "/account/sign-in" in anonymous.headers["Location"]
+    for role in ("agency", "enterprise"):
+        jurisdiction = "100000" if role == "agency" else None
+        user = make_user(app, role, email=f"batch-{role}@example.org", jurisdiction=jurisdiction)
+        client = client_as(app, user)
+        assert client.get("/reports/batches").status_code == 403
+        assert client.get("/reports/batches/1/progress.json").status_code == 403
+
+
+def test_a_consultant_picks_among_its_clients_only(demo):
+    app, good, broken, names = demo
+    other = client_as(app, make_user(app, "consultant", email="other-consultant@example.org"))
+    page = other.get("/reports/batches?q=quick_check").get_data(as_text=True)
+    assert "0 enterprises match." in page and "Broken Works" not in page
+    refused = other.post("/reports/batches", data={"q": "quick_check", "assessment": [str(good[0])], "language": "en",
+                                                   "brand_colour": "#336699", "target": "next_level"})  # fmt: skip
+    assert refused.status_code == 400 and "Tick at least one enterprise." in refused.get_data(as_text=True)
+    page = signed_in(app).get("/reports/batches?q=quick_check").get_data(as_text=True)
+    assert "3 enterprises match." in page and all(name in page for name in names.values())
 
 
 def test_a_batch_renders_in_the_background_and_lists_the_broken_report(demo):
@@ -105,6 +112,9 @@ def test_a_batch_renders_in_the_background_and_lists_the_broken_report(demo):
     assert [failure["id"] for failure in state["failures"]] == [broken]
     assert state["failures"][0]["name"] == "Broken Works" and "KeyError" in state["failures"][0]["error"]
     assert "Broken Works" in client.get(batch_page).get_data(as_text=True)
+    other = client_as(app, make_user(app, "consultant", email="third-consultant@example.org"))
+    assert other.get(batch_page).status_code == 404  # another consultant's batch
+    assert other.get(f"/reports/batches/{batch_id}/progress.json").status_code == 404
     with client.get(state["download"]) as download:
         assert download.status_code == 200 and download.mimetype == "application/zip"
         archive = zipfile.ZipFile(io.BytesIO(download.data))

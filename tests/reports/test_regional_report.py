@@ -22,6 +22,7 @@ from assessment.region_comparison import ComparisonTable
 from assessment.region_conditions import Conditions
 from assessment.web import agencies
 from factories import make_app as make_test_app
+from factories import sign_in_as
 
 K = 5
 SHANDONG, JIANGSU, CHINA = "370000", "320000", "100000"
@@ -30,7 +31,10 @@ SMALL = f"period=2025&region={SHANDONG}&region={JIANGSU}&region=110000&region={C
 
 
 def make_app(url: str, instance: Path, **config):
-    return make_test_app(url, instance, BENCHMARK_MIN_GROUP=K, **config)
+    """The app, with its test clients signed in as an agency analyst for the whole country."""
+    app = make_test_app(url, instance, BENCHMARK_MIN_GROUP=K, **config)
+    sign_in_as(app, "agency", email=f"analyst-{uuid.uuid4().hex[:8]}@example.org", jurisdiction="100000")
+    return app
 
 
 @pytest.fixture(scope="module")
@@ -226,8 +230,11 @@ def test_the_page_links_to_the_report_of_its_selection(report_app):
     assert f'href="/agencies/report.pdf?{query}" id="export-pdf"' in html
 
 
-def test_a_bad_selection_answers_like_the_exports(report_app, client):
+def test_a_bad_selection_answers_like_the_exports(report_app, app):
     response = report_app.test_client().get("/agencies/report.pdf?period=abc")
     assert response.status_code == 400 and 'id="problems"' in response.text
     assert "Period: “abc” is not one of the offered values (2026, 2025)." in response.text
-    assert client.get("/agencies/report.pdf").status_code == 400  # no statistics yet
+    sign_in_as(app, "admin")
+    assert app.test_client().get("/agencies/report.pdf").status_code == 400  # no statistics yet
+    assert make_test_app(app.config["DATABASE_URL"], app.instance_path).test_client().get(
+        "/agencies/report.pdf").status_code == 302  # not signed in: sent to sign in

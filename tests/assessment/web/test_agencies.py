@@ -23,6 +23,7 @@ from assessment.demo import load_demo
 from assessment.models import RegionalIndicator
 from assessment.reference_data import regional_index_table
 from assessment.regional_index import formula_text, load_index_definition
+from factories import sign_in_as
 
 K = 5
 SHANDONG, CHINA = "370000", "100000"
@@ -109,6 +110,7 @@ def demo_app(demo_database, database_url, tmp_path):
     else:
         shutil.copyfile(demo_database, tmp_path / "demo.db")
         app = make_app(f"sqlite:///{tmp_path / 'demo.db'}", tmp_path / "instance")
+    sign_in_as(app, "agency", jurisdiction=CHINA)  # the whole country, as an administrator sees it
     yield app
     app.extensions["db_engine"].dispose()
 
@@ -307,12 +309,27 @@ def test_a_bad_query_says_which_field_is_wrong(demo_app, query, expected):
         assert 'id="comparison"' not in response.text
 
 
-def test_without_statistics_the_page_says_so(client):
+def test_without_statistics_the_page_says_so(app):
+    sign_in_as(app, "admin")
+    client = app.test_client()
     response = client.get("/agencies/")
     assert response.status_code == 200
     assert 'id="no-statistics"' in response.text
     assert client.get("/agencies/export.csv").status_code == 400
 
 
-def test_the_footer_links_to_the_comparison(client):
-    assert 'href="/agencies/"' in client.get("/").text
+def test_the_header_links_agency_analysts_to_the_comparison(app):
+    assert 'href="/agencies/"' not in app.test_client().get("/").text  # not signed in: nothing to see there
+    sign_in_as(app, "agency", jurisdiction=CHINA)
+    assert 'href="/agencies/"' in app.test_client().get("/").text
+
+
+def test_an_analyst_sees_only_the_regions_of_its_jurisdiction(demo_app):
+    sign_in_as(demo_app, "agency", email="shandong@example.org", jurisdiction=SHANDONG)
+    client = demo_app.test_client()
+    rows = page_rows(client.get("/agencies/?period=2025").text)
+    shandong_codes = {SHANDONG, *(city.code for city in load_regions().children(SHANDONG))}
+    assert rows and {row[0] for row in rows} <= shandong_codes and rows[0][0] == SHANDONG
+    outside = client.get("/agencies/?period=2025&region=320000")  # Jiangsu
+    assert outside.status_code == 400 and "320000" in outside.text
+    assert client.get("/agencies/export.csv?period=2025&region=320000").status_code == 400

@@ -1,0 +1,87 @@
+"""Administration: users and their roles, and the audit log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from sqlmodel import col, select
+
+from assessment.classifications import load_regions
+from assessment.db import get_session
+from assessment.i18n import current_language
+from assessment.models import ROLES, AuditEvent, Enterprise, User
+from assessment.web.access import record, role_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE = 100
+
+
+@bp.get("/users")
+@role_required("admin")
+def users():
+    """Every account with its role, jurisdiction and state."""
+    session = get_session()
+    rows = session.exec(select(User).order_by(User.email)).all()
+    regions = load_regions()
+    return render_template(
+        "admin/users.html",
+        users=rows,
+        roles=ROLES,
+        regions=[("", "—"), (regions.country.code, regions.country.name(current_language())),
+                 *regions.choices(current_language())],  # fmt: skip
+        form=FlaskForm(),
+    )
+
+
+@bp.post("/users/<int:user_id>")
+@role_required("admin")
+def update_user(user_id: int):
+    """Change one account's role, jurisdiction, enterprise or state."""
+    form = FlaskForm()
+    session = get_session()
+    user = session.get(User, user_id)
+    if user is None or not form.validate_on_submit():
+        flash(_("Nothing was changed."), "error")
+        return redirect(url_for(".users"))
+    role = request.form.get("role", user.role)
+    jurisdiction = request.form.get("jurisdiction") or None
+    enterprise = request.form.get("enterprise_id", "").strip()
+    problems = []
+    if role not in ROLES:
+        problems.append(_("Unknown role."))
+    if jurisdiction and jurisdiction not in load_regions():
+        problems.append(_("Unknown region code %(code)s.", code=jurisdiction))
+    if role == "agency" and not jurisdiction:
+        problems.append(_("An agency analyst needs a jurisdiction."))
+    if enterprise and (not enterprise.isdigit() or session.get(Enterprise, int(enterprise)) is None):
+        problems.append(_("No enterprise has the id %(id)s.", id=enterprise))
+    if problems:
+        for problem in problems:
+            flash(f"{user.email}: {problem}", "error")
+        return redirect(url_for(".users"))
+    user.role, user.jurisdiction = role, jurisdiction if role == "agency" else None
+    user.enterprise_id = int(enterprise) if enterprise else None
+    user.active = request.form.get("active") == "on"
+    session.add(user)
+    session.commit()
+    record("change_user", detail=f"{user.email}: role {role}, jurisdiction {user.jurisdiction}, active {user.active}")
+    flash(_("%(email)s was updated.", email=user.email), "info")
+    return redirect(url_for(".users"))
+
+
+@bp.get("/audit")
+@role_required("admin")
+def audit_log():
+    """The newest audit events, filtered by enterprise or user if asked."""
+    session = get_session()
+    query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(PAGE)
+    enterprise = request.args.get("enterprise", "")
+    if enterprise.isdigit():
+        query = query.where(AuditEvent.enterprise_id == int(enterprise))
+    user = request.args.get("user", "")
+    if user.isdigit():
+        query = query.where(AuditEvent.user_id == int(user))
+    events = session.exec(query).all()
+    emails = {u.id: u.email for u in session.exec(select(User)).all()}
+    return render_template("admin/audit.html", events=events, emails=emails, enterprise=enterprise, user=user)
