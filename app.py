@@ -17,6 +17,8 @@ from assessment.web import (
     batches,
     catalog,
     errors,
+    history,
+    privacy,
     results,
     roadmap,
     site,
@@ -59,7 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     reference_data.init_app(app)
     errors.init_app(app)
     access.init_app(app)
-    blueprints = (site, survey, results, roadmap, agencies, batches, accounts, admin, workspace)
+    blueprints = (site, survey, results, roadmap, agencies, batches, accounts, admin, workspace, privacy, history)
     for module in blueprints:
         app.register_blueprint(module.bp)
     return app
