@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from assessment import cli, db, demo, i18n, reference_data
+from assessment import api, cli, db, demo, i18n, reference_data
 from assessment.web import (
     access,
     accounts,
@@ -16,6 +16,7 @@ from assessment.web import (
     agencies,
     batches,
     catalog,
+    consultant,
     errors,
     history,
     privacy,
@@ -61,7 +62,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     reference_data.init_app(app)
     errors.init_app(app)
     access.init_app(app)
-    blueprints = (site, survey, results, roadmap, agencies, batches, accounts, admin, workspace, privacy, history)
+    api.init_app(app)  # after CSRFProtect: the token-authenticated API is exempt from CSRF
+    blueprints = (site, survey, results, roadmap, agencies, batches, accounts, admin, workspace, privacy, history,
+                  consultant, api)
     for module in blueprints:
         app.register_blueprint(module.bp)
     return app

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import delete, insert, tuple_, update
+from sqlalchemy import delete, exists, false, insert, tuple_, update
 from sqlmodel import Session, select
 
 from assessment.classifications import load_industries, load_regions
@@ -107,13 +107,21 @@ def _as_utc(moment: datetime) -> datetime:
 
 def load_population(*, session: Session, catalog: Catalog, questionnaire_id: str, period: int,
                     where: Iterable = ()) -> Population:
-    """The entries of a questionnaire in a period (optionally filtered) as arrays."""
+    """The entries of a questionnaire in a period (optionally filtered) as arrays, without those of enterprises that
+    withdrew their consent to count in benchmarks.
+
+    Every statistic is computed from here (`rebuild`, `refresh`, the percentile ranks of `comparison`), so a change
+    of consent counts wherever statistics are next computed: stored statistics are not touched when it changes, and
+    the next rebuild brings every cohort in line. The entries themselves are still recorded on submission."""
+    # Looked up by primary key per entry (an anti-join): cheap for one cohort's comparison, no scan of enterprises.
+    withdrawn = exists().where(Enterprise.id == BenchmarkEntry.enterprise_id, Enterprise.benchmark_consent == false())
     # Through the connection, not the ORM: a million plain rows, no objects to build per row.
     rows = session.connection().execute(
         select(BenchmarkEntry.enterprise_id, BenchmarkEntry.questionnaire_version, BenchmarkEntry.province_code,
                BenchmarkEntry.city_code, BenchmarkEntry.industry_code, BenchmarkEntry.industry_type,
                BenchmarkEntry.size_class, BenchmarkEntry.synthetic, BenchmarkEntry.scores, BenchmarkEntry.levels)
-        .where(BenchmarkEntry.questionnaire_id == questionnaire_id, BenchmarkEntry.period == period, *where)
+        .where(BenchmarkEntry.questionnaire_id == questionnaire_id, BenchmarkEntry.period == period,
+               ~withdrawn, *where)
     ).all()
     versions = {row[1] for row in rows}
     latest = catalog.get(questionnaire_id)

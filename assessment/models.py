@@ -206,3 +206,31 @@ class AuditEvent(SQLModel, table=True):
     assessment_id: int | None = None
     detail: str = Field(default="", max_length=500)
     address: str = Field(default="", max_length=64)
+
+
+class ActionDone(SQLModel, table=True):
+    """A roadmap action an enterprise has carried out: the step of `dimension` up to `level` of a questionnaire.
+
+    Kept per enterprise and questionnaire (not per assessment), so a step stays done in the plans of later
+    assessments."""
+
+    __table_args__ = (UniqueConstraint("enterprise_id", "questionnaire_id", "dimension", "level"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    questionnaire_id: str = Field(max_length=64)
+    dimension: str = Field(max_length=64)
+    level: int
+    done_at: datetime = Field(default_factory=utcnow)
+    user_id: int | None = None  # who marked it done
+
+
+class ApiToken(SQLModel, table=True):
+    """A token a user's programs send to the JSON API (`Authorization: Bearer ...`); only its SHA-256 is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE", index=True)  # goes with its account
+    name: str = Field(max_length=120)  # what the holder calls it, e.g. "ERP sync"
+    token_hash: str = Field(max_length=64, unique=True)  # hex SHA-256 of the token
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -86,17 +87,21 @@ ERRORS = {
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     """A new enterprise or consultant account; every field typed stays on the page when one is refused."""
-    form = RegisterForm()
+    form = RegisterForm(email=request.args.get("email", ""))
+    invitation = flask_session.get("invitation") or {}
     if form.validate_on_submit():
         role = form.role.data if form.role.data in PUBLIC_ROLES else "enterprise"
+        invited = invitation.get("email") == normalise_email(form.email.data) and role == "enterprise"
         try:
             user = create_user(session=get_session(), email=form.email.data, password=form.password.data, role=role,
-                               name=form.name.data or "")  # fmt: skip
+                               name=form.name.data or "",
+                               enterprise_id=invitation.get("enterprise") if invited else None)  # fmt: skip
         except AccountError as error:
             getattr(form, error.field).errors = [str(ERRORS.get(error.field, {}).get(str(error), str(error)))]
         else:
             login_user(user)
-            record("register", detail=user.role)
+            flask_session.pop("invitation", None)
+            record("register", enterprise_id=user.enterprise_id, detail=user.role + (" (invited)" if invited else ""))
             flash(_("Your account is ready."), "info")
             return redirect(home_for(user))
     return render_template("accounts/register.html", form=form), 400 if form.errors else 200

@@ -17,7 +17,14 @@ from assessment.i18n import current_language
 from assessment.models import Assessment, ReportBatch
 from assessment.web.access import record, role_required
 from assessment.web.catalog import get_catalog
-from assessment.web.roadmap import MAX_LOGO_BYTES, ReportForm, settings_from, target_choices
+from assessment.web.roadmap import (
+    MAX_LOGO_BYTES,
+    ReportForm,
+    saved_branding,
+    saved_logo,
+    settings_from,
+    target_choices,
+)
 from questionnaires.schema import GOALS
 from reports.batch import create_batch, latest_assessments, submit
 from reports.enterprise_report import GOAL_NAMES, Branding, BrandingError
@@ -44,11 +51,11 @@ def index():
     rows, total = latest_assessments(session=db, questionnaire_id=chosen.id, region_prefix=prefix, name=name,
                                      consultant_id=consultant)  # fmt: skip
     settings, problems = settings_from(values, chosen)
-    form = ReportForm(language=lang)
+    form = ReportForm(language=lang, **saved_branding())
     offered = {assessment.id for assessment, _enterprise in rows}
     selected = [int(v) for v in request.form.getlist("assessment") if v.isdigit() and int(v) in offered]
     if request.method == "POST" and form.validate():
-        logo = form.brand_logo.data.read() if form.brand_logo.data else None
+        logo = (form.brand_logo.data.read() if form.brand_logo.data else None) or saved_logo()
         try:
             if logo is not None and len(logo) > MAX_LOGO_BYTES:
                 raise BrandingError("brand_logo", _("The logo is larger than 512 KB."))

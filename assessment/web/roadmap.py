@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import MultiDict
@@ -20,6 +21,7 @@ from assessment.i18n import current_language
 from assessment.roadmap import Settings, Target
 from assessment.web.access import record
 from assessment.web.catalog import get_catalog
+from assessment.web.history import done_steps
 from assessment.web.results import result_from_json
 from assessment.web.survey import open_assessment
 from questionnaires.loader import Questionnaire
@@ -52,6 +54,20 @@ class ReportForm(FlaskForm):
         validators=[Optional(), Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Use the form #2f6f9f."))],
     )
     brand_logo = FileField(_l("Logo (PNG or JPEG, at most 512 KB; optional)"))
+
+
+def saved_branding() -> dict:
+    """A signed-in consultant's saved branding, as the report form's defaults."""
+    if current_user.is_authenticated and current_user.role == "consultant":
+        return {"brand_name": current_user.brand_name, "brand_colour": current_user.brand_colour}
+    return {}
+
+
+def saved_logo() -> bytes | None:
+    """A signed-in consultant's saved logo, printed when no other is uploaded."""
+    if current_user.is_authenticated and current_user.role == "consultant":
+        return current_user.brand_logo
+    return None
 
 
 def target_choices(lang: str) -> list[tuple[str, str]]:
@@ -108,7 +124,7 @@ def show(token: str):
     lang = current_language()
     settings, problems = settings_from(request.args, questionnaire)
     data = gather(session=get_session(), catalog=get_catalog(), assessment=assessment, settings=settings, result=result)
-    form = ReportForm(language=lang)
+    form = ReportForm(language=lang, **saved_branding())
     return _page(token, questionnaire, data, settings, problems, form, lang)
 
 
@@ -123,7 +139,7 @@ def report(token: str):
     lang = form.language.data if form.language.data in current_app.config["LANGUAGES"] else current_language()
     branding = None
     if form.validate():
-        logo = form.brand_logo.data.read() if form.brand_logo.data else None
+        logo = (form.brand_logo.data.read() if form.brand_logo.data else None) or saved_logo()
         if logo is not None and len(logo) > MAX_LOGO_BYTES:
             form.brand_logo.errors = [_("The logo is larger than 512 KB.")]
         else:
@@ -166,4 +182,5 @@ def _page(token, questionnaire, data, settings, problems, form, lang):
         paradigm_names={p: paradigm_name(p, lang) for p in PARADIGMS},
         paradigm_work={p: PARADIGM_WORK[p]() for p in PARADIGMS},
         fmt=Wording(questionnaire, lang),
+        done=done_steps(data.enterprise, questionnaire.id),
     )

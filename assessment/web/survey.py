@@ -6,6 +6,7 @@ from functools import partial
 
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlmodel import Session
 
 from assessment.answers import Answer, parse_answer, unanswered, visible_questions
@@ -16,6 +17,7 @@ from assessment.i18n import current_language
 from assessment.models import Assessment, Enterprise, EnterpriseBase
 from assessment.scoring import score
 from assessment.store import find_assessment, load_answers, save_answers, start_assessment, submit_assessment
+from assessment.web.access import record
 from assessment.web.catalog import get_catalog, get_questionnaire_or_404
 from assessment.web.display import describe_answer, format_number
 from assessment.web.forms import NA_SUFFIX, ProfileForm, SubmitForm, page_form_class
@@ -42,9 +44,28 @@ def start(questionnaire_id: str):
             revenue_million_yuan=float(form.revenue.data),
             size_class=size_class(form.employees.data, float(form.revenue.data)),
         )
-        assessment = start_assessment(session=get_session(), profile=profile, questionnaire=questionnaire)
+        session = get_session()
+        assessment = start_assessment(session=session, profile=profile, questionnaire=questionnaire)
+        link_to_account(session, assessment.enterprise_id)
         return redirect(url_for("survey.page", token=assessment.token, number=1))
     return render_template("survey/start.html", q=questionnaire, form=form)
+
+
+def link_to_account(session, enterprise_id: int) -> None:
+    """A signed-in consultant's new enterprise becomes its client; an enterprise user's, its own if it has none."""
+    if not current_user.is_authenticated:
+        return
+    if current_user.role == "consultant":
+        enterprise = session.get(Enterprise, enterprise_id)
+        enterprise.consultant_id = current_user.id
+        session.add(enterprise)
+    elif current_user.role == "enterprise" and current_user.enterprise_id is None:
+        current_user.enterprise_id = enterprise_id
+        session.add(current_user)
+    else:
+        return
+    session.commit()
+    record("change", enterprise_id=enterprise_id, detail=f"enterprise created by {current_user.role}")
 
 
 def open_assessment(token: str) -> tuple[Assessment, Questionnaire]:

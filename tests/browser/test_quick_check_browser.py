@@ -4,13 +4,11 @@ the link with answers intact, submits and sees the results, with nothing loaded 
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from babel.messages.pofile import read_po
-from playwright.sync_api import Page, expect
-
-from factories import form_values
+from browser_pages import expect_answers_shown, fill_page, guard_offline
+from playwright.sync_api import expect
 
 CATALOG = Path(__file__).resolve().parents[2] / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 
@@ -21,54 +19,6 @@ def chinese(message: str) -> str:
         translation = read_po(handle).get(message).string
     assert translation, f"no Chinese translation for {message!r}"
     return translation
-
-
-def guard_offline(page: Page, base_url: str) -> list[str]:
-    """Refuse every request that leaves the app, and collect them, so the test proves the page works offline."""
-    outside: list[str] = []
-    host = urlsplit(base_url).netloc
-
-    def route(route_request):
-        url = route_request.request.url
-        if urlsplit(url).netloc != host and not url.startswith("data:"):
-            outside.append(url)
-            return route_request.abort()
-        return route_request.continue_()
-
-    page.route("**/*", route)
-    return outside
-
-
-def fill_page(page: Page, questions, answers: dict) -> None:
-    """Answer the shown questions of one page as a person would: click levels, tick boxes, type numbers."""
-    for question in questions:
-        if question.id not in answers or page.locator(f"#q-{question.id}").is_hidden():
-            continue
-        for name, value in form_values(question, answers[question.id]).items():
-            if question.type in ("number", "text") and not name.endswith("__na"):
-                page.fill(f'[name="{name}"]', value)
-            elif name.endswith("__na"):
-                page.check(f'input[name="{name}"]')
-            elif isinstance(value, list):
-                for option in value:
-                    page.check(f'input[name="{name}"][value="{option}"]')
-            else:
-                page.check(f'input[name="{name}"][value="{value}"]')
-
-
-def expect_answers_shown(page: Page, questions, answers: dict) -> None:
-    """Every saved answer of a page is shown again, checked or filled in."""
-    for question in questions:
-        if question.id not in answers:
-            continue
-        for name, value in form_values(question, answers[question.id]).items():
-            if question.type in ("number", "text") and not name.endswith("__na"):
-                expect(page.locator(f'[name="{name}"]')).to_have_value(value)
-            elif name.endswith("__na"):
-                expect(page.locator(f'input[name="{name}"]')).to_be_checked()
-            else:
-                for option in value if isinstance(value, list) else [value]:
-                    expect(page.locator(f'input[name="{name}"][value="{option}"]')).to_be_checked()
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
