@@ -234,3 +234,14 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)  # hex SHA-256 of the token
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
+
+
+class AssessmentComment(SQLModel, table=True):
+    """A consultant's comment on an assessment, printed in its report."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: int = Field(foreign_key="assessment.id", index=True)
+    user_id: int | None = None  # who wrote it
+    author: str = Field(default="", max_length=120)  # as printed: the consultant's name or brand
+    text: str = Field(max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)

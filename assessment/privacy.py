@@ -33,6 +33,7 @@ from assessment.models import (
     ActionDone,
     Answer,
     Assessment,
+    AssessmentComment,
     AuditEvent,
     BenchmarkEntry,
     CohortStat,
@@ -277,6 +278,7 @@ def delete_enterprise(session: Session, enterprise_id: int, *, catalog: Catalog,
 
     scores = session.execute(delete(NodeScore).where(col(NodeScore.assessment_id).in_(own))).rowcount
     answers = session.execute(delete(Answer).where(col(Answer.assessment_id).in_(own))).rowcount
+    session.execute(delete(AssessmentComment).where(col(AssessmentComment.assessment_id).in_(own)))
     session.execute(delete(BenchmarkEntry).where(BenchmarkEntry.enterprise_id == enterprise_id))
     session.execute(delete(ActionDone).where(ActionDone.enterprise_id == enterprise_id))
     deleted = session.execute(delete(User).where(col(User.id).in_(delete_accounts))).rowcount if delete_accounts else 0

@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from assessment.benchmarks import comparison
 from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, load_industries, load_regions
 from assessment.cohorts import Comparison
-from assessment.models import Assessment, Enterprise
+from assessment.models import Assessment, AssessmentComment, Enterprise
 from assessment.roadmap import Plan, Settings, Target, build_plan
 from assessment.scoring import Result
 from assessment.web.display import describe_answer, describe_cohort, format_score
@@ -113,7 +113,10 @@ def gather(
             industry_type=enterprise.industry_type,
             size=enterprise.size_class,
         )
-    return ReportData(questionnaire, assessment, enterprise, result, compared, plan)
+    comments = session.exec(select(AssessmentComment).where(AssessmentComment.assessment_id == assessment.id)
+                            .order_by(AssessmentComment.id)).all()  # fmt: skip
+    texts = tuple(f"{c.author}: {c.text}" if c.author else c.text for c in comments)
+    return ReportData(questionnaire, assessment, enterprise, result, compared, plan, texts)
 
 
 def figure_labels() -> dict[str, str]:

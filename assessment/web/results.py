@@ -6,6 +6,8 @@ import re
 
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
+from sqlmodel import select
 
 from assessment.answers import parse_answer
 from assessment.benchmarks import comparison
@@ -13,11 +15,11 @@ from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, load_i
 from assessment.cohorts import Comparison
 from assessment.db import get_session
 from assessment.i18n import current_language
-from assessment.models import Enterprise
+from assessment.models import AssessmentComment, Enterprise
 from assessment.published import publications
 from assessment.reference_data import published_benchmarks
 from assessment.scoring import Contribution, NodeResult, Result
-from assessment.web.access import record
+from assessment.web.access import can_see_enterprise, record
 from assessment.web.catalog import get_catalog
 from assessment.web.display import describe_answer, describe_cohort, format_score, format_share
 from assessment.web.survey import open_assessment
@@ -63,6 +65,10 @@ def show(token: str):
         format_share=format_share,
         **comparison_view(questionnaire, compared, lang),
         published=publications(published_benchmarks(session=session)),
+        comments=session.exec(select(AssessmentComment).where(AssessmentComment.assessment_id == assessment.id)
+                              .order_by(AssessmentComment.id)).all(),  # fmt: skip
+        may_comment=current_user.is_authenticated and current_user.role in ("consultant", "admin")
+        and can_see_enterprise(current_user, enterprise),
     )
 
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlmodel import col, select
 
 from assessment.db import get_session
-from assessment.models import Assessment, Enterprise
+from assessment.models import Assessment, AssessmentComment, Enterprise
 from assessment.store import find_assessment
-from assessment.web.access import record, role_required
+from assessment.web.access import can_see_enterprise, record, role_required
 
 bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 
@@ -71,3 +71,24 @@ def claim(token: str):
     record("change", enterprise_id=enterprise.id, assessment_id=assessment.id, detail=f"claimed by {current_user.role}")
     flash(_("%(name)s is now linked to your account.", name=enterprise.name), "info")
     return redirect(url_for(".index"))
+
+
+@bp.post("/comment/<token>")
+@role_required("consultant", "admin")
+def comment(token: str):
+    """Add a comment to a client's assessment; it is printed in the assessment's report."""
+    session = get_session()
+    assessment = find_assessment(session=session, token=token) or abort(404)
+    enterprise = session.get(Enterprise, assessment.enterprise_id)
+    if not can_see_enterprise(current_user, enterprise):
+        abort(404)
+    text = (request.form.get("text") or "").strip()
+    if not FlaskForm().validate_on_submit() or not text or len(text) > 2000:
+        flash(_("A comment needs between 1 and 2000 characters; nothing was added."), "error")
+        return redirect(url_for("results.show", token=token))
+    author = current_user.brand_name or current_user.name or current_user.email
+    session.add(AssessmentComment(assessment_id=assessment.id, user_id=current_user.id, author=author, text=text))
+    session.commit()
+    record("change", enterprise_id=enterprise.id, assessment_id=assessment.id, detail="comment added")
+    flash(_("The comment is added; it is printed in the report."), "info")
+    return redirect(url_for("results.show", token=token) + "#comments")

@@ -29,6 +29,7 @@ RESTRICTED = {
     "batches.download": {"consultant", "admin"},
     "workspace.index": {"enterprise", "consultant", "admin"},
     "workspace.claim": {"enterprise", "consultant"},
+    "workspace.comment": {"consultant", "admin"},
     "history.show": {"enterprise", "consultant", "admin"},
     "history.assess_again": {"enterprise", "consultant", "admin"},
     "history.action": {"enterprise", "consultant", "admin"},

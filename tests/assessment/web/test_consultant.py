@@ -138,3 +138,30 @@ def test_saved_branding_is_printed_on_the_consultant_s_reports(app, survey, exam
     assert "Prepared by Kite & Co with imready" in " ".join(text.split())
     images = subprocess.run(["pdfimages", "-list", "-"], input=pdf.data, capture_output=True, check=True).stdout
     assert b" 40    20 " in images  # the saved logo, printed although none was uploaded
+
+
+def test_a_consultant_s_comment_shows_on_the_results_and_prints_in_the_report(app, survey, example_answers):
+    consultant = make_user(app, "consultant", name="Mei Advisory")
+    client = client_as(app, consultant)
+    survey.client = client
+    token = survey.start(name="Weifang Pumps")
+    survey.answer_all(token, example_answers)
+    survey.submit(token)
+    results = client.get(f"/a/{token}/results").text
+    text = "Start with <b>barcodes</b> on the finished-goods store & connect the two CNC cells next."
+    response = client.post(f"/workspace/comment/{token}", data={"csrf_token": csrf_token(results), "text": text})
+    assert response.status_code == 302
+    page = client.get(f"/a/{token}/results").text
+    assert "Start with &lt;b&gt;barcodes&lt;/b&gt; on the finished-goods store &amp; connect" in page
+    roadmap = client.get(f"/a/{token}/roadmap").text
+    pdf = client.post(f"/a/{token}/report.pdf", data={"csrf_token": csrf_token(roadmap), "language": "en",
+                                                      "brand_colour": "#2f6f9f"})  # fmt: skip
+    printed = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf.data, capture_output=True, check=True)
+                       .stdout.decode().split())  # fmt: skip
+    assert f"Consultant comments Mei Advisory: {text}" in printed
+    # someone else's client: not found; an enterprise user: not allowed
+    for role, expected in (("consultant", 404), ("enterprise", 403)):
+        someone = client_as(app, make_user(app, role, email=f"{role}-2@example.org"))
+        own_token = csrf_token(someone.get("/workspace/").text)  # the sign-out form in the header carries one
+        assert someone.post(f"/workspace/comment/{token}", data={"csrf_token": own_token, "text": "x"}).status_code \
+            == expected
