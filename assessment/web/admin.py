@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -11,7 +13,12 @@ from assessment.classifications import load_regions
 from assessment.db import get_session
 from assessment.i18n import current_language
 from assessment.models import ROLES, AuditEvent, Enterprise, User
+from assessment.published import parse_published_csv
+from assessment.reference_csv import ReferenceFileError
+from assessment.reference_data import import_indicators, import_published, indicator_periods, published_benchmarks
+from assessment.regional import parse_indicator_csv
 from assessment.web.access import record, role_required
+from assessment.web.catalog import get_catalog
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE = 100
@@ -85,3 +92,50 @@ def audit_log():
     events = session.exec(query).all()
     emails = {u.id: u.email for u in session.exec(select(User)).all()}
     return render_template("admin/audit.html", events=events, emails=emails, enterprise=enterprise, user=user)
+
+
+REFERENCE_KINDS = {
+    "indicators": (parse_indicator_csv, import_indicators),
+    "published": (parse_published_csv, import_published),
+}
+
+
+@bp.route("/reference", methods=["GET", "POST"])
+@role_required("admin")
+def reference():
+    """Questionnaires in use (checked as the app loaded them), and uploads of regional indicators and published
+    benchmarks: a file with any bad row is refused whole, each problem named by line and column."""
+    form = FlaskForm()
+    problems: list[str] = []
+    if request.method == "POST" and form.validate_on_submit():
+        kind = request.form.get("kind", "")
+        upload = request.files.get("file")
+        if kind not in REFERENCE_KINDS or upload is None or not upload.filename:
+            problems.append(_("Choose the kind of data and a CSV file."))
+        else:
+            parse, store = REFERENCE_KINDS[kind]
+            data = upload.read()
+            try:
+                try:
+                    text = data.decode("utf-8-sig")
+                except UnicodeDecodeError as error:
+                    line = data[: error.start].count(b"\n") + 1
+                    raise ReferenceFileError(Path(upload.filename), [(f"line {line}", "not UTF-8 text")]) from None
+                rows = parse(text, file_name=upload.filename)
+            except ReferenceFileError as error:
+                problems.extend(str(error).splitlines())
+            else:
+                count = store(session=get_session(), rows=rows)
+                record("change", detail=f"imported {count} {kind} rows from {upload.filename}")
+                flash(_("%(count)s rows imported from %(file)s.", count=count, file=upload.filename), "info")
+                return redirect(url_for(".reference"))
+    catalog = get_catalog()
+    questionnaires = [catalog.get(qid, version) for qid in catalog.ids() for version in catalog.versions(qid)]
+    return render_template(
+        "admin/reference.html",
+        form=form,
+        problems=problems,
+        questionnaires=questionnaires,
+        published=published_benchmarks(session=get_session()),
+        periods=indicator_periods(session=get_session()),
+    ), 400 if problems else 200

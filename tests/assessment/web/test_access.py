@@ -19,6 +19,7 @@ RESTRICTED = {
     "admin.users": {"admin"},
     "admin.update_user": {"admin"},
     "admin.audit_log": {"admin"},
+    "admin.reference": {"admin"},
     "agencies.index": {"agency", "admin"},
     "agencies.export_csv": {"agency", "admin"},
     "agencies.export_xlsx": {"agency", "admin"},
