@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from assessment.cohorts import Comparison
@@ -454,5 +454,5 @@ def _with_phase(step: Step, phases: list[Phase]) -> Step:
     """The step with the index of the phase it starts in."""
     for index, phase in enumerate(phases):
         if step.start >= phase.start and (phase.end is None or step.start < phase.end):
-            return Step(**{**step.__dict__, "phase": index})
+            return replace(step, phase=index)
     raise AssertionError("every step starts in a phase")

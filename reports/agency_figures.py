@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from assessment.region_comparison import Column, ComparisonTable, Row
 from assessment.region_conditions import Conditions
-from reports.figures import PARADIGM_COLOURS, base_layout
+from reports.figures import PARADIGM_COLOURS, base_layout, wrap
 
 LEVEL_COLOURS = ("#c8553d", "#e59a4c", "#f2d06b", "#9fc98d", "#4f9d69", "#2f6f5e")  # level 0 (red) to 5 (green)
 ROW_HEIGHT = 24  # pixels per region on charts with one line per region
@@ -56,18 +56,6 @@ def _height(table: ComparisonTable) -> int:
 
 def _title(text: str) -> dict:
     return dict(text=text, font=dict(size=15), x=0, xanchor="left", y=0.98, yanchor="top")
-
-
-def _wrapped(label: str, width: int = 18) -> str:
-    """A long axis label on several lines (Plotly breaks lines only at <br>)."""
-    lines, line = [], ""
-    for word in label.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return "<br>".join([*lines, line])
 
 
 def _figure(traces: list[dict], **layout) -> go.Figure:
@@ -117,7 +105,7 @@ def dimension_heatmap(table: ComparisonTable, group: str, title: str, colorscale
     labels = region_labels(table)
     columns = [c for c in table.columns_of(group) if c.unit == "score" and c.key != "change_overall"]
     indexes = [table.columns.index(column) for column in columns]
-    names = [_wrapped(column.label) for column in columns]
+    names = [wrap(column.label, 18) for column in columns]
     heat = dict(type="heatmap", z=[[row.cells[i].value for i in indexes] for row in table.rows], x=names, y=labels,
                 text=[[row.cells[i].text or _reason(table, row, group) or "–" for i in indexes] for row in table.rows],
                 colorscale=colorscale, zmid=midpoint, hoverongaps=True, xgap=1, ygap=1,

@@ -33,6 +33,22 @@ def base_layout(**extra) -> dict:
     return layout
 
 
+def wrap(label: str, width: int) -> str:
+    """A long axis label broken into lines of about `width` characters (at spaces when there are any)."""
+    if len(label) <= width:
+        return label
+    if " " not in label:
+        return "<br>".join(label[i : i + width] for i in range(0, len(label), width))
+    lines, line = [], ""
+    for word in label.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join([*lines, line])
+
+
 def dimension_radar(questionnaire: Questionnaire, result: Result, lang: str, title: str) -> go.Figure:
     """The enterprise's dimension scores (0-5) on a radar; not-applicable dimensions left out."""
     names, scores = [], []

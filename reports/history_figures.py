@@ -14,8 +14,7 @@ from plotly.subplots import make_subplots
 
 from assessment.history import OVERALL_NAME, Change, HistoryComparison, HistoryRow
 from questionnaires.schema import PARADIGMS
-from reports.figures import PARADIGM_COLOURS, base_layout, paradigm_name
-from reports.roadmap_figures import wrap
+from reports.figures import PARADIGM_COLOURS, base_layout, paradigm_name, wrap
 
 SCORE_COLOUR = "#2f6f9f"
 OVERALL_COLOUR = "#6b7785"

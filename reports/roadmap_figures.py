@@ -8,7 +8,7 @@ from assessment.cohorts import Comparison
 from assessment.roadmap import Plan
 from assessment.scoring import Result
 from questionnaires.loader import Questionnaire
-from reports.figures import PARADIGM_COLOURS, base_layout
+from reports.figures import PARADIGM_COLOURS, base_layout, wrap
 
 PART_COLOURS = {"gap": "#2f6f9f", "weight": "#7fa7c9", "cohort": "#c98a00", "goals": "#3c9d6b"}
 
@@ -47,22 +47,6 @@ def cohort_radar(
         )
     )
     return figure
-
-
-def wrap(label: str, width: int) -> str:
-    """A long axis label broken into lines of about `width` characters (at spaces when there are any)."""
-    if len(label) <= width:
-        return label
-    if " " not in label:
-        return "<br>".join(label[i : i + width] for i in range(0, len(label), width))
-    lines, line = [], ""
-    for word in label.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return "<br>".join([*lines, line])
 
 
 def gap_chart(plan: Plan, names: dict[str, str], labels: dict[str, str]) -> go.Figure:

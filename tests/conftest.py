@@ -117,6 +117,18 @@ def session(app):
 
 
 @pytest.fixture
+def db(session):
+    """The test database's session, by the short name the statistics tests use."""
+    return session
+
+
+@pytest.fixture
+def quick(app):
+    """The shipped quick check."""
+    return app.extensions["questionnaires"].get("quick_check")
+
+
+@pytest.fixture
 def reference_runner(app, runner):
     """The CLI runner, with `flask reference` registered."""
     if "reference" not in app.cli.commands:

@@ -56,6 +56,19 @@ def sign_in_as(app, role: str = "admin", email: str | None = None, **fields):
     return user
 
 
+def result_with(questionnaire, overall: float):
+    """A result whose benchmarked scores are all `overall` (paradigms as that share of 100)."""
+    from assessment.cohorts import benchmark_nodes
+    from assessment.scoring import NodeResult, Result
+
+    nodes = {}
+    for node_id in benchmark_nodes(questionnaire):
+        node = questionnaire.nodes[node_id]
+        value = overall * 20 if node.kind == "paradigm" else overall
+        nodes[node_id] = NodeResult(node_id, node.kind, node.rule, value, int(overall), ())
+    return Result(questionnaire.id, questionnaire.version, "discrete", nodes, {}, {})
+
+
 def make_user(app, role: str, email: str | None = None, **fields):
     """A user of `role` in the app's database."""
     from sqlmodel import Session

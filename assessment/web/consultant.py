@@ -3,9 +3,8 @@ users, and the branding printed on the consultant's reports."""
 
 from __future__ import annotations
 
-from functools import partial
-
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -82,10 +81,8 @@ def import_clients():
                     session.add(enterprise)
                 session.commit()
                 record("change", detail=f"imported {len(created)} rows of {upload.filename}")
-                for recorded in changed_statistics(created):
-                    refresh_later = partial(refresh_statistics, current_app._get_current_object(), questionnaire.id,
-                                            recorded)  # fmt: skip
-                    refresh_later()
+                for recorded in changed_statistics(created):  # before the page answers: the rows are the user's
+                    refresh_statistics(current_app._get_current_object(), questionnaire.id, recorded)
     status = 400 if form.errors or (report and report.stopped) else 200
     return render_template("consultant/import.html", form=form, report=report, created=created), status
 
@@ -137,8 +134,6 @@ def accept(token: str):
         data = serializer.loads(token, max_age=INVITE_MAX_AGE)
     except (SignatureExpired, BadSignature):
         return render_template("accounts/reset_invalid.html"), 400
-    from flask import session as flask_session
-
     flask_session["invitation"] = data
     return redirect(url_for("accounts.register", email=data["email"]))
 

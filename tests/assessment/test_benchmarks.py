@@ -9,34 +9,13 @@ import pytest
 from sqlmodel import Session, select
 
 from assessment.benchmarks import cohort_stats, comparison, rebuild, record_submission
-from assessment.cohorts import ALL, Cohort, CohortStats, Hidden, benchmark_nodes, decode_node
+from assessment.cohorts import ALL, Cohort, CohortStats, Hidden, decode_node
 from assessment.models import Assessment, BenchmarkEntry, CohortStat, Enterprise
-from assessment.scoring import NodeResult, Result
 from assessment.store import start_assessment, start_reassessment, submit_assessment
+from factories import result_with
 
 JINAN, QINGDAO, BEIJING = "370100", "370200", "110000"
 SIZE_OF = {"small": (50, 10.0), "medium": (500, 100.0)}
-
-
-@pytest.fixture
-def db(app):
-    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
-        yield session
-
-
-@pytest.fixture
-def quick(app):
-    return app.extensions["questionnaires"].get("quick_check")
-
-
-def result_with(questionnaire, overall: float) -> Result:
-    """A result whose benchmarked scores are all `overall` (paradigms as that share of 100)."""
-    nodes = {}
-    for node_id in benchmark_nodes(questionnaire):
-        node = questionnaire.nodes[node_id]
-        value = overall * 20 if node.kind == "paradigm" else overall
-        nodes[node_id] = NodeResult(node_id, node.kind, node.rule, value, int(overall), ())
-    return Result(questionnaire.id, questionnaire.version, "discrete", nodes, {}, {})
 
 
 def submitted(db, questionnaire, *, region=JINAN, division="34", size="small", overall=3.0,

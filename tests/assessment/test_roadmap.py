@@ -178,8 +178,18 @@ def test_targets_from_the_cohort_and_from_a_paradigm(questionnaire):
     assert (by_dimension["integration"].target_score, by_dimension["integration"].target_level) == (3.5, 3)
     levels = sorted((s.dimension, s.level) for s in plan.steps)
     assert levels == [("data", 2), ("data", 3), ("data", 4), ("integration", 3), ("security", 3), ("security", 4)]
-    # beyond 36 months an open-ended phase takes what starts there
-    assert plan.phases[-1].end is None or plan.months <= 36
+    # priorities (no goals chosen): data 0.4·0.52 + 0.2·1 + 0.2·0.2 = 0.448, integration 0.4·0.3 + 0.2·0.5 +
+    # 0.2·0.2 = 0.26, security 0.4·0.32 + 0.2·0.5 = 0.228; two tracks; integration 3 waits for data 3
+    timeline = [(s.dimension, s.level, s.start, s.end) for s in plan.steps]
+    assert timeline == [
+        ("data", 2, 0, 6),
+        ("security", 3, 0, 3),
+        ("security", 4, 3, 6),
+        ("data", 3, 6, 12),
+        ("data", 4, 12, 18),
+        ("integration", 3, 12, 24),
+    ]
+    assert [(phase.start, phase.end, len(phase.steps)) for phase in plan.phases] == [(0, 6, 3), (6, 18, 3), (18, 36, 0)]
 
 
 def test_without_a_cohort_cohort_targets_fall_back_to_the_next_level(questionnaire):

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from assessment.benchmarks import rebuild, record_submission, refresh
 from assessment.classifications import load_regions, size_class
-from assessment.cohorts import ALL, benchmark_nodes
+from assessment.cohorts import ALL
 from assessment.models import (
     ActionDone,
     Answer,
@@ -27,36 +27,14 @@ from assessment.models import (
     User,
 )
 from assessment.privacy import CSV_FILES, delete_enterprise
-from assessment.scoring import NodeResult, Result
 from assessment.store import start_assessment, start_reassessment, submit_assessment
-from factories import SurveyActions, client_as, csrf_token, make_user
+from factories import SurveyActions, client_as, csrf_token, make_user, result_with
 
 K = 5  # the app's BENCHMARK_MIN_GROUP
 QINGDAO, JINAN, SHANDONG = "370200", "370100", "370000"
 NOW = datetime.now(UTC)
 # the profile SurveyActions fills in: Qingdao, division 34, 120 employees and 50 million yuan
 SIZE = size_class(120, 50)
-
-
-@pytest.fixture
-def db(app):
-    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
-        yield session
-
-
-@pytest.fixture
-def quick(app):
-    return app.extensions["questionnaires"].get("quick_check")
-
-
-def result_with(questionnaire, overall: float) -> Result:
-    """A result whose benchmarked scores are all `overall` (paradigms as that share of 100)."""
-    nodes = {}
-    for node_id in benchmark_nodes(questionnaire):
-        node = questionnaire.nodes[node_id]
-        value = overall * 20 if node.kind == "paradigm" else overall
-        nodes[node_id] = NodeResult(node_id, node.kind, node.rule, value, int(overall), ())
-    return Result(questionnaire.id, questionnaire.version, "discrete", nodes, {}, {})
 
 
 def other_enterprise(db, questionnaire, *, region=QINGDAO, overall=2.0, when=NOW, name="Other") -> Enterprise:
