@@ -2,6 +2,8 @@
 # A throwaway PostgreSQL server for the tests.
 #   bash .ci/pg.sh start   starts it (replacing one left over from a crashed run) and prints its URL
 #   bash .ci/pg.sh stop    stops it and removes its files
+#   bash .ci/pg.sh halt    stops the server but keeps its data, as a restart does (fault tests)
+#   bash .ci/pg.sh resume  starts a halted server again
 # Progress goes to stderr so that `url=$(bash .ci/pg.sh start)` captures only the URL.
 set -euo pipefail
 
@@ -65,8 +67,21 @@ CONF
   echo "$url"
 }
 
+# A restart's shutdown (fast: connections cut, commits kept). Not "immediate": this throwaway server commits
+# asynchronously, so a crash may lose its last commits, which a production server (synchronous_commit on) does not.
+halt() {
+  as_server_user "$bin_dir/pg_ctl" -D "$data_dir" -m fast -w stop >/dev/null
+}
+
+resume() {
+  as_server_user "$bin_dir/pg_ctl" -D "$data_dir" -l "$root_dir/server.log" -w -t 30 start >/dev/null \
+    || { cat "$root_dir/server.log" >&2; exit 1; }
+}
+
 case ${1:-} in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  halt) halt ;;
+  resume) resume ;;
+  *) echo "usage: $0 start|stop|halt|resume" >&2; exit 2 ;;
 esac

@@ -155,6 +155,7 @@ class ReportBatch(SQLModel, table=True):
     done: int = 0  # reports finished, well or not
     failures: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [{id, name, error}]
     path: str = Field(default="", max_length=500)  # the ZIP, once written
+    error: str = Field(default="", max_length=500)  # why the ZIP could not be written, when status is "failed"
     user_id: int | None = Field(default=None, index=True)  # who asked for it
 
 

@@ -11,7 +11,9 @@ foreground.
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import re
 import zipfile
 from collections.abc import Callable
@@ -74,52 +76,88 @@ def file_name(enterprise: Enterprise | None, assessment_id: int, language: str) 
     return f"{assessment_id:06d}-{name[:60] or 'enterprise'}-{language}.pdf"
 
 
+# Why a batch failed, as stored in `ReportBatch.error` (pages show them translated: assessment/web/batches.py).
+WRITE_ERRORS = {
+    "disk_full": "The disk is full: the ZIP could not be written and nothing was kept. Free some space on the server, "
+                 "or ask for fewer reports, and start the batch again.",
+    "write": "The ZIP could not be written ({reason}); nothing was kept. Start the batch again.",
+    "unexpected": "The batch stopped on an unexpected error; start it again.",
+}
+
+
+class BatchWriteError(OSError):
+    """The batch's ZIP could not be written (the disk is full, or the folder cannot be written to)."""
+
+
 def run_batch(*, session: Session, catalog, batch: ReportBatch, folder: Path, progress: Progress | None = None,
               logo: bytes | None = None) -> ReportBatch:  # fmt: skip
-    """Render every report of a batch into `folder`/batch-<id>.zip; return the finished batch."""
+    """Render every report of a batch into `folder`/batch-<id>.zip; return the finished batch.
+
+    The ZIP is written under a temporary name and renamed once complete, so a ZIP that could not be written whole
+    (a full disk) is never offered: the batch is marked failed with the reason, the partial file removed, and
+    `BatchWriteError` raised."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"batch-{batch.id}.zip"
+    partial_path = folder / f"batch-{batch.id}.zip.part"
     settings = settings_from_json(batch.settings)
     branding = Branding(batch.brand_name, batch.brand_colour, logo)
-    batch.status, batch.path, batch.done, batch.failures = "running", str(path), 0, []
+    batch.status, batch.path, batch.done, batch.failures, batch.error = "running", "", 0, [], ""
     session.add(batch)
     session.commit()
     failures = []
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
-        for assessment_id in batch.assessment_ids:
-            enterprise, error = None, None
-            try:
-                assessment = session.get(Assessment, assessment_id)
-                if assessment is None or assessment.status != "submitted":
-                    raise LookupError("no submitted assessment with this id")
-                enterprise = session.get(Enterprise, assessment.enterprise_id)
-                questionnaire = catalog.get(assessment.questionnaire_id, assessment.questionnaire_version)
-                if questionnaire is None:
-                    raise LookupError(f"questionnaire {assessment.questionnaire_id} is not installed")
-                result = result_from_json(questionnaire, assessment.result)
-                data = gather(session=session, catalog=catalog, assessment=assessment, settings=settings,
-                              result=result)  # fmt: skip
-                rendered = render_report(data, batch.language, branding)
-                archive.writestr(file_name(enterprise, assessment_id, batch.language), rendered.pdf)
-            except Exception as failure:  # noqa: BLE001 - one broken report must not stop the batch
-                session.rollback()
-                log.exception("report of assessment %s failed", assessment_id)
-                error = f"{type(failure).__name__}: {failure}"
-                failures.append({"id": assessment_id, "name": enterprise.name if enterprise else "", "error": error})
-            batch.done += 1
-            batch.failures = list(failures)
-            session.add(batch)
-            session.commit()
-            if progress:
-                progress(batch, enterprise.name if enterprise else str(assessment_id), error)
-        if failures:
-            lines = [f"{item['id']}\t{item['name']}\t{item['error']}" for item in failures]
-            archive.writestr("failed.txt", "assessment\tenterprise\treason\n" + "\n".join(lines) + "\n")
-    batch.status = "done"
+    try:
+        with zipfile.ZipFile(partial_path, "w", compression=zipfile.ZIP_STORED) as archive:
+            for assessment_id in batch.assessment_ids:
+                enterprise, error, rendered = None, None, None
+                try:
+                    assessment = session.get(Assessment, assessment_id)
+                    if assessment is None or assessment.status != "submitted":
+                        raise LookupError("no submitted assessment with this id")
+                    enterprise = session.get(Enterprise, assessment.enterprise_id)
+                    rendered = _render_one(session=session, catalog=catalog, assessment=assessment,
+                                           language=batch.language, settings=settings, branding=branding)  # fmt: skip
+                except Exception as failure:  # noqa: BLE001 - one broken report must not stop the batch
+                    session.rollback()
+                    log.exception("report of assessment %s failed", assessment_id)
+                    error = f"{type(failure).__name__}: {failure}"
+                    failures.append({"id": assessment_id, "name": enterprise.name if enterprise else "",
+                                     "error": error})  # fmt: skip
+                if rendered is not None:  # outside the report's own failures: a full disk ends the batch
+                    archive.writestr(file_name(enterprise, assessment_id, batch.language), rendered)
+                batch.done += 1
+                batch.failures = list(failures)
+                session.add(batch)
+                session.commit()
+                if progress:
+                    progress(batch, enterprise.name if enterprise else str(assessment_id), error)
+            if failures:
+                lines = [f"{item['id']}\t{item['name']}\t{item['error']}" for item in failures]
+                archive.writestr("failed.txt", "assessment\tenterprise\treason\n" + "\n".join(lines) + "\n")
+        os.replace(partial_path, path)
+    except OSError as error:
+        partial_path.unlink(missing_ok=True)
+        session.rollback()
+        batch.status, batch.error = "failed", "disk_full" if error.errno in (errno.ENOSPC, errno.EDQUOT) else "write"
+        batch.finished_at = datetime.now(UTC)
+        session.add(batch)
+        session.commit()
+        raise BatchWriteError(error.errno, WRITE_ERRORS[batch.error].format(reason=error.strerror or error)) from error
+    batch.status, batch.path = "done", str(path)
     batch.finished_at = datetime.now(UTC)
     session.add(batch)
     session.commit()
     return batch
+
+
+def _render_one(*, session: Session, catalog, assessment: Assessment, language: str, settings: Settings,
+                branding: Branding) -> bytes:  # fmt: skip
+    """One submitted assessment's report as PDF bytes."""
+    questionnaire = catalog.get(assessment.questionnaire_id, assessment.questionnaire_version)
+    if questionnaire is None:
+        raise LookupError(f"questionnaire {assessment.questionnaire_id} is not installed")
+    result = result_from_json(questionnaire, assessment.result)
+    data = gather(session=session, catalog=catalog, assessment=assessment, settings=settings, result=result)
+    return render_report(data, language, branding).pdf
 
 
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-batch")
@@ -136,11 +174,13 @@ def _run_in_app(app: Flask, batch_id: int, logo: bytes | None) -> None:
         try:
             run_batch(session=session, catalog=app.extensions["questionnaires"], batch=batch,
                       folder=Path(app.instance_path) / "reports", logo=logo)  # fmt: skip
-        except Exception:  # the ZIP could not be written at all
+        except BatchWriteError:  # already recorded as failed, with the reason
+            log.exception("report batch %s could not be written", batch_id)
+        except Exception:
             log.exception("report batch %s failed", batch_id)
             session.rollback()
             batch = session.get(ReportBatch, batch_id)
-            batch.status = "failed"
+            batch.status, batch.error = "failed", "unexpected"
             session.add(batch)
             session.commit()
 

@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from sqlmodel import Session
 
 from assessment.roadmap import Settings, Target
-from reports.batch import create_batch, latest_assessments, run_batch
+from reports.batch import BatchWriteError, create_batch, latest_assessments, run_batch
 from reports.enterprise_report import Branding, BrandingError
 
 reports_cli = AppGroup("reports", help="Render PDF reports.")
@@ -67,10 +67,17 @@ def batch_command(questionnaire_id, assessment_ids, region, limit, language, tar
             click.echo(f"[{current.done}/{total}] {name}: {state}")
 
         folder = Path(current_app.instance_path) / "reports"
-        batch = run_batch(session=session, catalog=catalog, batch=batch, folder=folder, progress=progress,
-                          logo=branding.logo)  # fmt: skip
+        try:
+            batch = run_batch(session=session, catalog=catalog, batch=batch, folder=folder, progress=progress,
+                              logo=branding.logo)  # fmt: skip
+        except BatchWriteError as error:
+            raise click.ClickException(f"{error.strerror} (in {folder})") from None
         out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(batch.path, out)
+        try:
+            shutil.copyfile(batch.path, out)
+        except OSError as error:
+            Path(out).unlink(missing_ok=True)
+            raise click.ClickException(f"{out} could not be written: {error.strerror or error}") from None
         failed = len(batch.failures)
         click.echo(f"{total - failed} of {total} reports written to {out}" + (f"; {failed} failed" if failed else ""))
         if failed:

@@ -56,15 +56,21 @@ def export_charts(figures: dict[str, tuple[go.Figure, ChartSize]], browser: str 
         return Charts({})
     started = time.perf_counter()
     names = list(figures)
-    try:
-        images = exporter(browser).export(
-            [figures[name][0] for name in names], CHART_FORMAT, [figures[name][1] for name in names]
-        )
-    except ChartExportError as error:
-        log.warning("report charts left out: %s", error)
-        return Charts({}, str(error), time.perf_counter() - started, error.kind)
+    charts, sizes = [figures[name][0] for name in names], [figures[name][1] for name in names]
+    for attempt in (1, 2):
+        try:
+            images = exporter(browser).export(charts, CHART_FORMAT, sizes)
+            break
+        except ChartExportError as error:
+            # A browser that died (killed, crashed) is started afresh by the next call: try once more. A missing
+            # browser stays missing, and one that timed out would only make the reader wait twice as long.
+            if error.kind == "failed" and attempt == 1:
+                log.warning("chart export failed, trying again with a fresh browser: %s", error)
+                continue
+            log.warning("report charts left out: %s", error)
+            return Charts({}, str(error), time.perf_counter() - started, error.kind)
     uris = {
-        name: "data:image/svg+xml;base64," + base64.b64encode(image).decode("ascii")
+        name: f"data:{CHART_MIME};base64," + base64.b64encode(image).decode("ascii")
         for name, image in zip(names, images, strict=True)
     }
     return Charts(uris, None, time.perf_counter() - started)

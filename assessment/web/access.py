@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, abort, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
@@ -19,7 +19,7 @@ from assessment.db import get_session
 from assessment.models import Enterprise, User
 
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def init_app(app: Flask) -> None:
@@ -28,11 +28,15 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = None
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Counts are kept per process unless IMREADY_RATELIMIT_STORAGE_URI names a shared store (e.g. redis://...).
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
+    if g.get("database_unavailable"):  # drawing the "try again" page: no user can be loaded now
+        return None
     user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
     return user if user is not None and user.active else None
 

@@ -100,7 +100,7 @@ def index():
 def show(batch_id: int):
     """A batch's progress bar (updated by the page's script) and, once done, its download and failures."""
     batch = own_batch(get_session(), batch_id)
-    return render_template("reports/batch.html", batch=batch)
+    return render_template("reports/batch.html", batch=batch, error=failure_reason(batch))
 
 
 @bp.get("/batches/<int:batch_id>/progress.json")
@@ -116,6 +116,7 @@ def progress(batch_id: int):
         total=len(batch.assessment_ids),
         failures=batch.failures,
         download=url_for(".download", batch_id=batch.id) if batch.status == "done" else None,
+        error=failure_reason(batch),
     )
 
 
@@ -128,6 +129,18 @@ def download(batch_id: int):
         abort(404)
     return send_file(batch.path, mimetype="application/zip", as_attachment=True,
                      download_name=f"imready-reports-{batch.id}.zip")  # fmt: skip
+
+
+def failure_reason(batch: ReportBatch) -> str | None:
+    """Why a failed batch has no ZIP, in the user's language."""
+    if batch.status != "failed":
+        return None
+    if batch.error == "disk_full":
+        return _("The disk of the server is full: the ZIP could not be written and nothing was kept. Ask your "
+                 "administrator to free some space, or choose fewer enterprises, and start the batch again.")
+    if batch.error == "write":
+        return _("The ZIP could not be written on the server; nothing was kept. Start the batch again.")
+    return _("The batch stopped on an unexpected error; nothing was kept. Start the batch again.")
 
 
 def own_batch(db, batch_id: int) -> ReportBatch:

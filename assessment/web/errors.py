@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from assessment.db import close_session
+
+# How long a respondent is asked to wait before trying again when the database is away (a restart takes seconds).
+RETRY_AFTER_SECONDS = 5
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def init_app(app: Flask) -> None:
@@ -28,3 +36,26 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(_error):
         return render_template("errors/400.html", message=_("The data sent is too large.")), 413
+
+    for error_class in (OperationalError, InterfaceError, PoolTimeout):
+        app.register_error_handler(error_class, database_unavailable)
+
+
+def database_unavailable(error: Exception):
+    """The database could not be reached (restarting, overloaded, locked): say so, and offer to send the same form
+    again, so that nothing the user typed is lost."""
+    current_app.logger.warning("database unavailable for %s %s: %s", request.method, request.path, error)
+    g.database_unavailable = True  # the page is drawn for an anonymous user: loading the signed-in one needs the DB
+    close_session()
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    message = _("The database is not available for a moment, so nothing was saved this time. Please try again in a "
+                "few seconds.")
+    if request.path.startswith("/api/"):
+        body = {"error": {"code": 503, "message": message, "fields": {}}}
+        return body, 503, headers
+    replay = request.method == "POST" and request.mimetype in FORM_TYPES
+    fields = [(name, value) for name, values in request.form.lists() for value in values] if replay else []
+    return render_template(
+        "errors/503.html", message=message, replay=replay, fields=fields, files=replay and bool(request.files),
+        retry_after=RETRY_AFTER_SECONDS,
+    ), 503, headers

@@ -1,0 +1,138 @@
+"""Report batches under faults: the chart browser dies in the middle of a batch, the disk fills while the ZIP is
+written."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from assessment.demo import load_demo
+from assessment.models import Assessment, ReportBatch
+from assessment.roadmap import Settings
+from factories import client_as, make_user
+from factories import make_app as make_test_app
+from reports.batch import BatchWriteError, create_batch, run_batch
+from reports.chart_export import find_browser
+from reports.enterprise_report import Branding
+
+needs_browser = pytest.mark.skipif(find_browser() is None, reason="no Chromium to draw the charts")
+
+
+@pytest.fixture(scope="module")
+def demo(module_database_url, tmp_path_factory):
+    """The app on 12 demo enterprises with submitted quick checks; the ids of four of them."""
+    app = make_test_app(module_database_url, tmp_path_factory.mktemp("instance"), BENCHMARK_MIN_GROUP=5,
+                        WTF_CSRF_ENABLED=False)  # fmt: skip
+    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        tokens = load_demo(session=session, catalog=app.extensions["questionnaires"], count=12, seed=3,
+                           questionnaire_id="quick_check", k=5)  # fmt: skip
+        ids = [session.exec(select(Assessment.id).where(Assessment.token == token)).one() for token in tokens[:4]]
+    yield app, ids
+    app.extensions["db_engine"].dispose()
+
+
+def chromium_processes() -> list[int]:
+    """The Chromium processes this test process started (its descendants whose command line names chromium)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, stack = [], [os.getpid()]
+    while stack:
+        for pid in children.get(stack.pop(), []):
+            stack.append(pid)
+            try:
+                command = (Path("/proc") / str(pid) / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"chrom" in command.lower():
+                found.append(pid)
+    return found
+
+
+def embedded_images(pdf: bytes) -> int:
+    """How many images a PDF holds (the charts; the report has no other image without a logo)."""
+    listing = subprocess.run(["pdfimages", "-list", "-"], input=pdf, capture_output=True)
+    if listing.returncode != 0:  # older pdfimages cannot read stdin
+        path = Path(os.environ.get("TMPDIR", "/tmp")) / f"imready-{os.getpid()}.pdf"
+        path.write_bytes(pdf)
+        try:
+            listing = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, check=True)
+        finally:
+            path.unlink()
+    return len(listing.stdout.decode().splitlines()[2:])
+
+
+def new_batch(app, ids) -> ReportBatch:
+    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        return create_batch(session=session, assessment_ids=ids, language="en", settings=Settings(),
+                            branding=Branding("", "#2f6f9f", None))  # fmt: skip
+
+
+@needs_browser
+def test_reports_come_out_with_their_charts_when_the_browser_dies_mid_batch(demo, tmp_path):
+    app, ids = demo
+    batch = new_batch(app, ids[:3])
+    killed = []
+
+    def kill_the_browser_after_the_first_report(current, _name, _error):
+        if current.done == 1:
+            killed.extend(chromium_processes())
+            for pid in killed:
+                os.kill(pid, signal.SIGKILL)
+
+    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        batch = session.get(ReportBatch, batch.id)
+        batch = run_batch(session=session, catalog=app.extensions["questionnaires"], batch=batch, folder=tmp_path,
+                          progress=kill_the_browser_after_the_first_report)  # fmt: skip
+    assert killed, "the batch's charts were drawn without a browser process to kill"
+    assert batch.status == "done" and batch.failures == []
+    archive = zipfile.ZipFile(batch.path)
+    pdfs = sorted(name for name in archive.namelist() if name.endswith(".pdf"))
+    assert [int(name[:6]) for name in pdfs] == sorted(ids[:3])
+    images = {name: embedded_images(archive.read(name)) for name in pdfs}
+    first = images[pdfs[0]]
+    assert first > 0 and all(count == first for count in images.values()), images  # a fresh browser drew the rest
+
+
+def test_a_full_disk_fails_the_batch_with_a_clear_reason_and_offers_nothing(demo, tmp_path):
+    app, ids = demo
+    batch = new_batch(app, ids[:2])
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    # /dev/full accepts the file's opening and answers every write with ENOSPC, as a full disk does
+    (folder / f"batch-{batch.id}.zip.part").symlink_to("/dev/full")
+    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        batch = session.get(ReportBatch, batch.id)
+        with pytest.raises(BatchWriteError, match="The disk is full"):
+            run_batch(session=session, catalog=app.extensions["questionnaires"], batch=batch, folder=folder)
+        stored = session.get(ReportBatch, batch.id)
+        session.refresh(stored)
+    assert (stored.status, stored.error, stored.path) == ("failed", "disk_full", "")
+    assert list(folder.iterdir()) == []  # neither the partial file nor a ZIP is left behind
+    admin = client_as(app, make_user(app, "admin", email=f"disk-{batch.id}@example.org"))
+    state = admin.get(f"/reports/batches/{batch.id}/progress.json").get_json()
+    assert state["status"] == "failed" and state["download"] is None
+    assert state["error"].startswith("The disk of the server is full: the ZIP could not be written")
+    page = admin.get(f"/reports/batches/{batch.id}").get_data(as_text=True)
+    assert "The disk of the server is full" in page
+    assert admin.get(f"/reports/batches/{batch.id}/download").status_code == 404
+
+
+def test_the_command_line_says_the_disk_is_full(demo, tmp_path):
+    app, ids = demo
+    out = tmp_path / "out.zip"
+    out.symlink_to("/dev/full")
+    result = app.test_cli_runner().invoke(args=["reports", "batch", "--assessment", str(ids[0]), "--out", str(out)])
+    assert result.exit_code == 1
+    assert f"Error: {out} could not be written: No space left on device" in result.output

@@ -1,0 +1,84 @@
+"""Serving in production: gunicorn with several workers on the test database, and the refusal of a placeholder secret
+key."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from app import ConfigurationError, create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+
+
+@pytest.mark.parametrize("key", ["dev", "change-me", "", "short-but-not-a-placeholder"])
+def test_production_refuses_a_placeholder_or_short_secret_key(key):
+    with pytest.raises(ConfigurationError, match="IMREADY_SECRET_KEY is a placeholder or shorter than 32 characters"):
+        create_app({"SECRET_KEY": key}, production=True)
+
+
+def test_production_sends_the_session_cookie_over_https_only_unless_told(monkeypatch):
+    key = secrets.token_urlsafe(48)
+    assert create_app({"SECRET_KEY": key}, production=True).config["SESSION_COOKIE_SECURE"] is True
+    monkeypatch.setenv("IMREADY_SESSION_COOKIE_SECURE", "false")
+    assert create_app({"SECRET_KEY": key}, production=True).config["SESSION_COOKIE_SECURE"] is False
+    assert create_app({"SECRET_KEY": "dev"}).config["SESSION_COOKIE_SECURE"] is False  # development: plain HTTP
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def gunicorn(database_url: str, tmp_path: Path, **env) -> tuple[subprocess.Popen, str]:
+    """gunicorn serving wsgi:app with two workers on a free port, as the README says to run it."""
+    port = free_port()
+    environment = {**os.environ, "DATABASE_URL": database_url, "IMREADY_BIND": f"127.0.0.1:{port}",
+                   "WEB_CONCURRENCY": "2", "IMREADY_SESSION_COOKIE_SECURE": "false", **env}  # fmt: skip
+    process = subprocess.Popen([str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=environment,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    return process, f"http://127.0.0.1:{port}"
+
+
+def test_gunicorn_serves_the_survey_from_several_workers(database_url, tmp_path):
+    process, base = gunicorn(database_url, tmp_path, IMREADY_SECRET_KEY=secrets.token_urlsafe(48))
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                home = requests.get(base + "/", timeout=60)  # the first request waits for a worker to boot
+                break
+            except requests.ConnectionError:
+                assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        assert home.status_code == 200
+        browser = requests.Session()
+        for _ in range(6):  # one respondent's requests land on either worker; the session holds across them
+            start = browser.get(base + "/start/quick_check", timeout=10)
+            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', start.text).group(1)
+            profile = {"name": "Gunicorn Works", "region": "370200", "industry": "34", "employees": "120",
+                       "revenue": "50", "csrf_token": token}  # fmt: skip
+            saved = browser.post(base + "/start/quick_check", data=profile, allow_redirects=False, timeout=10)
+            assert saved.status_code == 302 and "/a/" in saved.headers["Location"]
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    assert "Booting worker" in output and output.count("Booting worker") == 2, output
+
+
+def test_gunicorn_will_not_start_with_the_placeholder_key(database_url, tmp_path):
+    process, _ = gunicorn(database_url, tmp_path, IMREADY_SECRET_KEY="dev")
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert "IMREADY_SECRET_KEY is a placeholder or shorter than 32 characters" in output
