@@ -156,6 +156,7 @@ class ReportBatch(SQLModel, table=True):
     failures: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [{id, name, error}]
     path: str = Field(default="", max_length=500)  # the ZIP, once written
     error: str = Field(default="", max_length=500)  # why the ZIP could not be written, when status is "failed"
+    updated_at: datetime | None = None  # the last progress of a running batch: one that stops moving was interrupted
     user_id: int | None = Field(default=None, index=True)  # who asked for it
 
 

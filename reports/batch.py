@@ -18,7 +18,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -82,7 +82,23 @@ WRITE_ERRORS = {
                  "or ask for fewer reports, and start the batch again.",
     "write": "The ZIP could not be written ({reason}); nothing was kept. Start the batch again.",
     "unexpected": "The batch stopped on an unexpected error; start it again.",
+    "interrupted": "The batch stopped when the server process running it ended; start it again.",
 }
+# A running batch records its progress after every report, which takes seconds; one that has not moved for this
+# long was running in a process that has gone (a restarted or replaced worker).
+STALLED_AFTER = timedelta(minutes=10)
+
+
+def mark_if_interrupted(*, session: Session, batch: ReportBatch, now: datetime | None = None) -> ReportBatch:
+    """Mark a running batch that stopped moving as failed ("interrupted"), so that nobody waits for it forever."""
+    moved = batch.updated_at or batch.created_at
+    if moved is not None and moved.tzinfo is None:
+        moved = moved.replace(tzinfo=UTC)  # SQLite gives back naive times; they are stored in UTC
+    if batch.status == "running" and moved is not None and (now or datetime.now(UTC)) - moved > STALLED_AFTER:
+        batch.status, batch.error, batch.finished_at = "failed", "interrupted", now or datetime.now(UTC)
+        session.add(batch)
+        session.commit()
+    return batch
 
 
 class BatchWriteError(OSError):
@@ -102,6 +118,7 @@ def run_batch(*, session: Session, catalog, batch: ReportBatch, folder: Path, pr
     settings = settings_from_json(batch.settings)
     branding = Branding(batch.brand_name, batch.brand_colour, logo)
     batch.status, batch.path, batch.done, batch.failures, batch.error = "running", "", 0, [], ""
+    batch.updated_at = datetime.now(UTC)
     session.add(batch)
     session.commit()
     failures = []
@@ -126,6 +143,7 @@ def run_batch(*, session: Session, catalog, batch: ReportBatch, folder: Path, pr
                     archive.writestr(file_name(enterprise, assessment_id, batch.language), rendered)
                 batch.done += 1
                 batch.failures = list(failures)
+                batch.updated_at = datetime.now(UTC)
                 session.add(batch)
                 session.commit()
                 if progress:

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from assessment.classifications import load_regions
-from assessment.db import get_session
+from assessment.db import get_session, parse_id
 from assessment.i18n import current_language
 from assessment.models import Assessment, ReportBatch
 from assessment.web.access import record, role_required
@@ -26,7 +26,7 @@ from assessment.web.roadmap import (
     target_choices,
 )
 from questionnaires.schema import GOALS
-from reports.batch import create_batch, latest_assessments, submit
+from reports.batch import create_batch, latest_assessments, mark_if_interrupted, submit
 from reports.enterprise_report import GOAL_NAMES, Branding, BrandingError
 
 bp = Blueprint("batches", __name__, url_prefix="/reports")
@@ -53,7 +53,7 @@ def index():
     settings, problems = settings_from(values, chosen)
     form = ReportForm(language=lang, **saved_branding())
     offered = {assessment.id for assessment, _enterprise in rows}
-    selected = [int(v) for v in request.form.getlist("assessment") if v.isdigit() and int(v) in offered]
+    selected = [parse_id(v) for v in request.form.getlist("assessment") if parse_id(v) in offered]
     if request.method == "POST" and form.validate():
         logo = (form.brand_logo.data.read() if form.brand_logo.data else None) or saved_logo()
         try:
@@ -99,7 +99,8 @@ def index():
 @role_required("consultant", "admin")
 def show(batch_id: int):
     """A batch's progress bar (updated by the page's script) and, once done, its download and failures."""
-    batch = own_batch(get_session(), batch_id)
+    db = get_session()
+    batch = mark_if_interrupted(session=db, batch=own_batch(db, batch_id))
     return render_template("reports/batch.html", batch=batch, error=failure_reason(batch))
 
 
@@ -110,6 +111,7 @@ def progress(batch_id: int):
     db = get_session()
     batch = own_batch(db, batch_id)
     db.refresh(batch)
+    mark_if_interrupted(session=db, batch=batch)
     return jsonify(
         status=batch.status,
         done=batch.done,
@@ -138,6 +140,9 @@ def failure_reason(batch: ReportBatch) -> str | None:
     if batch.error == "disk_full":
         return _("The disk of the server is full: the ZIP could not be written and nothing was kept. Ask your "
                  "administrator to free some space, or choose fewer enterprises, and start the batch again.")
+    if batch.error == "interrupted":
+        return _("The batch stopped when the server process running it ended (a restart); nothing was kept. Start "
+                 "the batch again.")
     if batch.error == "write":
         return _("The ZIP could not be written on the server; nothing was kept. Start the batch again.")
     return _("The batch stopped on an unexpected error; nothing was kept. Start the batch again.")

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import zipfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,22 @@ def test_the_command_line_says_the_disk_is_full(demo, tmp_path):
     result = app.test_cli_runner().invoke(args=["reports", "batch", "--assessment", str(ids[0]), "--out", str(out)])
     assert result.exit_code == 1
     assert f"Error: {out} could not be written: No space left on device" in result.output
+
+
+def test_a_batch_whose_worker_ended_is_shown_as_interrupted_not_running_forever(demo):
+    app, ids = demo
+    stalled, moving = new_batch(app, ids[:2]), new_batch(app, ids[:2])
+    now = datetime.now(UTC)
+    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        # as a worker leaves them when it is replaced mid-batch: running, the last report 11 minutes ago
+        for batch, moved in ((stalled, now - timedelta(minutes=11)), (moving, now - timedelta(minutes=1))):
+            batch = session.get(ReportBatch, batch.id)
+            batch.status, batch.done, batch.updated_at = "running", 1, moved
+            session.add(batch)
+        session.commit()
+    admin = client_as(app, make_user(app, "admin", email="interrupted@example.org"))
+    state = admin.get(f"/reports/batches/{stalled.id}/progress.json").get_json()
+    assert state["status"] == "failed" and state["download"] is None
+    assert state["error"].startswith("The batch stopped when the server process running it ended")
+    assert "The batch stopped when the server process" in admin.get(f"/reports/batches/{stalled.id}").text
+    assert admin.get(f"/reports/batches/{moving.id}/progress.json").get_json()["status"] == "running"
