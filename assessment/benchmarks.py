@@ -3,12 +3,14 @@ what a page may read (published cohorts only). Every function takes the session 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import fcntl
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import delete, exists, false, insert, tuple_, update
+from sqlalchemy import delete, exists, false, insert, text, tuple_, update
 from sqlmodel import Session, select
 
 from assessment.classifications import load_industries, load_regions
@@ -142,44 +144,76 @@ def refresh(*, session: Session, catalog: Catalog, questionnaire_id: str, period
             cells: Collection[CellKey] | None = None) -> None:
     """Recompute the statistics of a period, and the changes into and out of it, from the entries: every cohort,
     or only the given cells (those one submission touched) with the withheld cells checked anew."""
-    periods = entry_periods(session=session, questionnaire_id=questionnaire_id)
-    if period not in periods:
-        return
-    at = periods.index(period)
-    populations = {p: load_population(session=session, catalog=catalog, questionnaire_id=questionnaire_id, period=p)
-                   for p in periods[max(at - 1, 0):at + 2]}
-    before, after = periods[at - 1] if at else None, periods[at + 1] if at + 1 < len(periods) else None
+    with statistics_lock(session):
+        periods = entry_periods(session=session, questionnaire_id=questionnaire_id)
+        if period not in periods:
+            return
+        at = periods.index(period)
+        populations = {p: load_population(session=session, catalog=catalog, questionnaire_id=questionnaire_id, period=p)
+                       for p in periods[max(at - 1, 0):at + 2]}
+        before, after = periods[at - 1] if at else None, periods[at + 1] if at + 1 < len(periods) else None
 
-    def recompute(base_period: int, population: Population) -> None:
-        if cells is None:
-            _store(session, questionnaire_id, period, base_period, population, k)
-        else:
-            _update(session, questionnaire_id, period, base_period, population, cells, k)
+        def recompute(base_period: int, population: Population) -> None:
+            if cells is None:
+                _store(session, questionnaire_id, period, base_period, population, k)
+            else:
+                _update(session, questionnaire_id, period, base_period, population, cells, k)
 
-    recompute(0, populations[period])
-    if before is not None:
-        recompute(before, populations[period].change_since(populations[before]))
-    if after is not None:  # an entry for an earlier period changes the later period's changes: rare, done in full
-        _store(session, questionnaire_id, after, period, populations[after].change_since(populations[period]), k)
-    session.commit()
+        recompute(0, populations[period])
+        if before is not None:
+            recompute(before, populations[period].change_since(populations[before]))
+        if after is not None:  # an entry for an earlier period changes the later period's changes: rare, done in full
+            _store(session, questionnaire_id, after, period, populations[after].change_since(populations[period]), k)
+        session.commit()
 
 
 def rebuild(*, session: Session, catalog: Catalog, k: int) -> dict[tuple[str, int], int]:
     """Recompute every cohort statistic from the entries; returns the number of cohorts per questionnaire and period."""
-    session.execute(delete(CohortStat))
-    built = {}
-    for questionnaire_id in session.exec(select(BenchmarkEntry.questionnaire_id).distinct()).all():
-        periods = entry_periods(session=session, questionnaire_id=questionnaire_id)
-        previous = None
-        for period in periods:
-            population = load_population(session=session, catalog=catalog, questionnaire_id=questionnaire_id,
-                                         period=period)
-            built[questionnaire_id, period] = _store(session, questionnaire_id, period, 0, population, k)
-            if previous is not None:
-                _store(session, questionnaire_id, period, previous[0], population.change_since(previous[1]), k)
-            previous = (period, population)
-    session.commit()
+    with statistics_lock(session):
+        session.execute(delete(CohortStat))
+        built = {}
+        for questionnaire_id in session.exec(select(BenchmarkEntry.questionnaire_id).distinct()).all():
+            periods = entry_periods(session=session, questionnaire_id=questionnaire_id)
+            previous = None
+            for period in periods:
+                population = load_population(session=session, catalog=catalog, questionnaire_id=questionnaire_id,
+                                             period=period)
+                built[questionnaire_id, period] = _store(session, questionnaire_id, period, 0, population, k)
+                if previous is not None:
+                    _store(session, questionnaire_id, period, previous[0], population.change_since(previous[1]), k)
+                previous = (period, population)
+        session.commit()
     return built
+
+
+# The key of the PostgreSQL advisory lock that writers of cohort statistics take (any constant 64-bit number).
+STATISTICS_LOCK = 0x696D72_7374617473  # "imr" "stats"
+
+
+@contextmanager
+def statistics_lock(session: Session) -> Iterator[None]:
+    """Let one writer of cohort statistics run at a time, from here until the transaction is committed.
+
+    Two refreshes that read the entries at the same time and then replace the same cells would collide (duplicate
+    keys, deadlocks) or store figures missing the other's submission. On PostgreSQL an advisory lock, released with
+    the transaction, serialises them across every process and machine; on SQLite a lock on a file beside the
+    database does, across the processes of the one machine that can share it."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STATISTICS_LOCK})
+        yield
+        return
+    database = bind.url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.statistics-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            session.commit()  # end any snapshot taken before the lock: the entries are read after it
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _store(session: Session, questionnaire_id: str, period: int, base_period: int, population: Population,

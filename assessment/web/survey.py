@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 from functools import partial
 
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlmodel import Session
 
 from assessment.answers import Answer, parse_answer, unanswered, visible_questions
-from assessment.benchmarks import Recorded, record_submission, refresh
+from assessment.benchmarks import Recorded, record_submission
 from assessment.classifications import load_industries, size_class
 from assessment.db import get_session
 from assessment.i18n import current_language
 from assessment.models import Assessment, Enterprise, EnterpriseBase
+from assessment.refresher import StatisticsRefresher
 from assessment.scoring import score
 from assessment.store import find_assessment, load_answers, save_answers, start_assessment, submit_assessment
 from assessment.web.access import record
@@ -279,10 +280,14 @@ def submit(token: str):
 
 
 def refresh_statistics(app: Flask, questionnaire_id: str, recorded: Recorded) -> None:
-    """Refresh the cohort statistics a submission touched, in a session of its own."""
-    try:
-        with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
-            refresh(session=session, catalog=app.extensions["questionnaires"], questionnaire_id=questionnaire_id,
-                    period=recorded.period, cells=recorded.cells, k=app.config["BENCHMARK_MIN_GROUP"])
-    except Exception:  # the submission itself is safe; `flask benchmarks rebuild` repairs the statistics
-        app.logger.exception("refreshing the statistics of %s %s failed", questionnaire_id, recorded.period)
+    """Refresh the cohort statistics a submission touched (coalesced with the other submissions of the moment)."""
+    with _refresher_lock:
+        refresher = app.extensions.get("statistics_refresher")
+        if refresher is None:
+            refresher = app.extensions["statistics_refresher"] = StatisticsRefresher(
+                engine=app.extensions["db_engine"], catalog=app.extensions["questionnaires"],
+                k=app.config["BENCHMARK_MIN_GROUP"])
+    refresher.add(questionnaire_id, recorded.period, recorded.cells)
+
+
+_refresher_lock = threading.Lock()

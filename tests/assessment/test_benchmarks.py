@@ -12,7 +12,7 @@ from assessment.benchmarks import cohort_stats, comparison, rebuild, record_subm
 from assessment.cohorts import ALL, Cohort, CohortStats, Hidden, decode_node
 from assessment.models import Assessment, BenchmarkEntry, CohortStat, Enterprise
 from assessment.store import start_assessment, start_reassessment, submit_assessment
-from factories import result_with
+from factories import result_with, rounded
 
 JINAN, QINGDAO, BEIJING = "370100", "370200", "110000"
 SIZE_OF = {"small": (50, 10.0), "medium": (500, 100.0)}
@@ -156,14 +156,3 @@ def test_statistics_kept_current_match_a_rebuild_and_withhold_at_least_as_much(a
         assert kept[key][:2] == (count, stats), key
         if suppressed:
             assert kept[key][2] is not None, key  # withheld after the rebuild: withheld before it too
-
-
-def rounded(value):
-    """Floats rounded to 9 places, inside any structure: sums taken in another order differ in the last digits."""
-    if isinstance(value, float):
-        return round(value, 9)
-    if isinstance(value, dict):
-        return {key: rounded(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [rounded(item) for item in value]
-    return value

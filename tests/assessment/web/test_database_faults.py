@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,11 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, func, select
 from werkzeug.datastructures import MultiDict
 
+from assessment.cohorts import ALL
 from assessment.models import Answer, Assessment, BenchmarkEntry, NodeScore
 from assessment.scoring import score
 from assessment.store import load_answers, submit_assessment
-from factories import client_as, csrf_token, form_values, make_user
+from factories import client_as, csrf_token, form_values, make_user, rounded
 
 ROOT = Path(__file__).resolve().parents[3]
 SERVER_URL = os.environ.get("IMREADY_TEST_DATABASE_URL")
@@ -149,3 +151,53 @@ def test_the_same_assessment_submitted_twice_at_once_is_submitted_once(app, clie
                 BenchmarkEntry.assessment_id == assessment.id)).one()  # fmt: skip
         assert (entries, scores) == (1, nodes)
         assert client.get(f"/a/{token}/results").status_code == 200
+
+
+def test_submissions_at_the_same_moment_leave_the_statistics_a_rebuild_would_give(app, survey, example_answers):
+    """Eight enterprises submit at once, each from its own browser: every refresh runs (no collision of two writers
+    on the same cells), fewer refreshes than submissions when they coalesce, and the statistics kept current match
+    a rebuild from the entries."""
+    from assessment.benchmarks import rebuild
+    from assessment.demo import load_demo
+    from assessment.models import CohortStat
+
+    catalog = app.extensions["questionnaires"]
+    engine = app.extensions["db_engine"]
+    with Session(engine, expire_on_commit=False) as session:
+        load_demo(session=session, catalog=catalog, count=40, seed=11, questionnaire_id="quick_check", k=5)
+    browsers, forms = [], []
+    for number, region in enumerate(("370200", "370200", "370100", "110000", "370200", "320500", "370200", "370100")):
+        browser = app.test_client()
+        respondent = type(survey)(browser, app)
+        token = respondent.start(region=region, name=f"Simultaneous {number}")
+        respondent.answer_all(token, example_answers)
+        review = browser.get(f"/a/{token}/review").text
+        browsers.append(browser)
+        forms.append((f"/a/{token}/submit", {"csrf_token": csrf_token(review)}))
+    start = threading.Barrier(len(browsers))
+    responses = [None] * len(browsers)
+
+    def press(index):
+        start.wait()
+        responses[index] = browsers[index].post(forms[index][0], data=forms[index][1], buffered=True)
+
+    threads = [threading.Thread(target=press, args=(index,)) for index in range(len(browsers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert [response.status_code for response in responses] == [302] * len(browsers)
+    refresher = app.extensions["statistics_refresher"]
+    assert 1 <= refresher.refreshes <= len(browsers)
+
+    def snapshot():
+        with Session(engine) as session:
+            return {(r.period, r.base_period, r.region_code, r.industry, r.size): (r.count, rounded(r.stats))
+                    for r in session.exec(select(CohortStat))}  # fmt: skip
+
+    kept = snapshot()
+    with Session(engine) as session:
+        rebuild(session=session, catalog=catalog, k=5)
+    assert kept == snapshot()
+    qingdao = kept[(datetime.now(UTC).year, 0, "370200", ALL, ALL)]
+    assert qingdao[0] >= 4  # the four Qingdao enterprises of this year counted, with any demo ones
