@@ -5,11 +5,16 @@ Workers are started after the fork, not preloaded, so that no database connectio
 processes.
 """
 
-import multiprocessing
 import os
 
+# A worker holds at most one database connection per thread plus one for a report batch, so the default stays at
+# 16 x (4 + 1) = 80, under PostgreSQL's default max_connections of 100 with room for the CLI, backups and psql; the
+# pool of each worker (SQLAlchemy's 5 + 10 overflow) covers up to 14 threads.
+# The CPUs counted are those this process may run on (a container's cpuset), not every CPU of the host.
+MAX_DEFAULT_WORKERS = 16
+
 bind = os.environ.get("IMREADY_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+workers = int(os.environ.get("WEB_CONCURRENCY", min(len(os.sched_getaffinity(0)) * 2 + 1, MAX_DEFAULT_WORKERS)))
 worker_class = "gthread"
 threads = int(os.environ.get("IMREADY_THREADS", 4))
 timeout = int(os.environ.get("IMREADY_TIMEOUT", 120))  # a report PDF takes a few seconds; never this long
