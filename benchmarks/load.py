@@ -10,10 +10,11 @@ as production does: `gunicorn -c gunicorn.conf.py wsgi:app` with a random secret
 Each simulated respondent is a browser of its own (one keep-alive connection, its own cookies) that fills in the
 profile, GETs every page, POSTs valid random answers with the CSRF token read from the page, opens the review,
 submits and opens the results, thinking a random `--think` seconds (default uniform 5-15 s, a demanding pace: the
-quick check's five pages take a person about eight minutes, 90 s a page) before every form and after the results; then it starts over with a
-new enterprise. Three phases, one after the other: a warm-up (one respondent per server thread, no think time, not
-counted in the figures), the baseline (one respondent alone for `--baseline` seconds, no think time) and the load
-(`--respondents` for `--duration` seconds; a respondent stops at the first step it would start after the end).
+quick check's five pages take a person about eight minutes, 90 s a page) before every form and after the results;
+then it starts over with a new enterprise. Three phases, one after the other: a warm-up (one respondent per server
+thread, no think time, not counted in the figures), the baseline (one respondent alone for `--baseline` seconds, no
+think time) and the load (`--respondents` for `--duration` seconds; a respondent stops at the first step it would
+start after the end).
 
 Afterwards every answer a page save sent and the server accepted is looked up in the Answer table (same value),
 and every accepted submission must be "submitted" with a score. Targets: no errors (a status other than the one
