@@ -21,6 +21,7 @@ from assessment.web import (
     errors,
     history,
     privacy,
+    request_checks,
     results,
     roadmap,
     site,
@@ -82,6 +83,7 @@ def create_app(test_config: dict | None = None, *, production: bool | None = Non
     demo.init_app(app)
     reference_data.init_app(app)
     errors.init_app(app)
+    request_checks.init_app(app)
     access.init_app(app)
     backup.init_app(app)
     api.init_app(app)  # after CSRFProtect: the token-authenticated API is exempt from CSRF

@@ -12,10 +12,29 @@ from flask.cli import AppGroup
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
+from werkzeug.routing import IntegerConverter
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 db_cli = AppGroup("db", help="Create or upgrade the database schema.")
+MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds on PostgreSQL (SQLite's hold more, but no more are made)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in a URL: numbers up to MAX_ID, so a larger one matches no route (404) instead of overflowing
+    the database's integers."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,  # noqa: A002
+                 signed: bool = False) -> None:  # fmt: skip
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def parse_id(text: str) -> int | None:
+    """The id a query or form value names; None when it names none (not ASCII digits, 0, or above MAX_ID)."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
 
 
 def make_engine(url: str) -> Engine:
@@ -84,7 +103,9 @@ def _safe_url(url: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its engine, the per-request session and the `flask db` commands."""
+    """Give the app its engine, the per-request session, URL ids the database can hold and the `flask db`
+    commands (before the blueprints are registered: their rules take the converter then)."""
+    app.url_map.converters["int"] = IdConverter
     app.extensions["db_engine"] = make_engine(app.config["DATABASE_URL"])
     app.teardown_appcontext(close_session)
     app.cli.add_command(db_cli)

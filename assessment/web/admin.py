@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from sqlmodel import col, select
 
 from assessment.classifications import load_regions
-from assessment.db import get_session
+from assessment.db import get_session, parse_id
 from assessment.i18n import current_language
 from assessment.models import ROLES, AuditEvent, Enterprise, User
 from assessment.published import parse_published_csv
@@ -61,14 +61,14 @@ def update_user(user_id: int):
         problems.append(_("Unknown region code %(code)s.", code=jurisdiction))
     if role == "agency" and not jurisdiction:
         problems.append(_("An agency analyst needs a jurisdiction."))
-    if enterprise and (not enterprise.isdigit() or session.get(Enterprise, int(enterprise)) is None):
+    if enterprise and (parse_id(enterprise) is None or session.get(Enterprise, parse_id(enterprise)) is None):
         problems.append(_("No enterprise has the id %(id)s.", id=enterprise))
     if problems:
         for problem in problems:
             flash(f"{user.email}: {problem}", "error")
         return redirect(url_for(".users"))
     user.role, user.jurisdiction = role, jurisdiction if role == "agency" else None
-    user.enterprise_id = int(enterprise) if enterprise else None
+    user.enterprise_id = parse_id(enterprise) if enterprise else None
     user.active = request.form.get("active") == "on"
     session.add(user)
     session.commit()
@@ -85,10 +85,10 @@ def audit_log():
     query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(PAGE)
     enterprise = request.args.get("enterprise", "")
     if enterprise.isdigit():
-        query = query.where(AuditEvent.enterprise_id == int(enterprise))
+        query = query.where(AuditEvent.enterprise_id == (parse_id(enterprise) or 0))  # 0: no id
     user = request.args.get("user", "")
     if user.isdigit():
-        query = query.where(AuditEvent.user_id == int(user))
+        query = query.where(AuditEvent.user_id == (parse_id(user) or 0))
     events = session.exec(query).all()
     emails = {u.id: u.email for u in session.exec(select(User)).all()}
     return render_template("admin/audit.html", events=events, emails=emails, enterprise=enterprise, user=user)

@@ -30,6 +30,7 @@ from reports.batch import create_batch, latest_assessments, mark_if_interrupted,
 from reports.enterprise_report import GOAL_NAMES, Branding, BrandingError
 
 bp = Blueprint("batches", __name__, url_prefix="/reports")
+MAX_NAME = 200  # the longest enterprise name (Enterprise.name)
 
 
 @bp.route("/batches", methods=["GET", "POST"])
@@ -48,9 +49,13 @@ def index():
     name = values.get("name", "").strip()
     prefix = _region_prefix(region)
     consultant = current_user.id if current_user.role == "consultant" else None
-    rows, total = latest_assessments(session=db, questionnaire_id=chosen.id, region_prefix=prefix, name=name,
-                                     consultant_id=consultant)  # fmt: skip
     settings, problems = settings_from(values, chosen)
+    if len(name) > MAX_NAME:  # no enterprise's name is longer (and SQLite refuses so long a pattern)
+        problems.append(_("Name: at most %(count)s characters; no enterprise has a longer name.", count=MAX_NAME))
+        rows, total = [], 0
+    else:
+        rows, total = latest_assessments(session=db, questionnaire_id=chosen.id, region_prefix=prefix, name=name,
+                                         consultant_id=consultant)  # fmt: skip
     form = ReportForm(language=lang, **saved_branding())
     offered = {assessment.id for assessment, _enterprise in rows}
     selected = [parse_id(v) for v in request.form.getlist("assessment") if parse_id(v) in offered]
@@ -65,7 +70,7 @@ def index():
             branding = None
         if not selected:
             problems.append(_("Tick at least one enterprise."))
-        elif branding is not None:
+        elif branding is not None and not problems:
             batch = create_batch(session=db, assessment_ids=selected, language=form.language.data,
                                  settings=settings, branding=branding, user_id=current_user.id)  # fmt: skip
             record("export", detail=f"report batch {batch.id}: {len(selected)} assessments")

@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.datastructures import FileStorage
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
@@ -144,7 +145,8 @@ def branding():
     """The name, colour and logo printed on this consultant's reports."""
     form = BrandingForm(obj=current_user)
     if form.validate_on_submit():
-        logo = form.brand_logo.data.read() if form.brand_logo.data else None
+        upload = form.brand_logo.data  # the saved logo (bytes, from `obj`) when the request sent no file
+        logo = upload.read() if isinstance(upload, FileStorage) else None
         try:
             checked = Branding(form.brand_name.data or "", form.brand_colour.data, logo or current_user.brand_logo)
         except BrandingError as error:

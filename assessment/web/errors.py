@@ -26,6 +26,11 @@ def init_app(app: Flask) -> None:
     def server_error(_error):
         return render_template("errors/500.html"), 500
 
+    @app.errorhandler(400)
+    def bad_request(_error):
+        message = _("The form sent was incomplete or not valid. Please go back, reload the page and try again.")
+        return render_template("errors/400.html", message=message), 400
+
     @app.errorhandler(CSRFError)
     def csrf_failed(_error):
         message = _(
@@ -37,8 +42,27 @@ def init_app(app: Flask) -> None:
     def too_large(_error):
         return render_template("errors/400.html", message=_("The data sent is too large.")), 413
 
-    for error_class in (OperationalError, InterfaceError, PoolTimeout):
-        app.register_error_handler(error_class, database_unavailable)
+    @app.errorhandler(OperationalError)
+    def operational_error(error: OperationalError):
+        if not is_unavailable(error):  # a query the database refused: a fault of ours, not a moment to wait out
+            current_app.logger.error("database error on %s %s", request.method, request.path, exc_info=error)
+            return render_template("errors/500.html"), 500
+        return database_unavailable(error)
+
+    app.register_error_handler(InterfaceError, database_unavailable)
+    app.register_error_handler(PoolTimeout, database_unavailable)
+
+
+def is_unavailable(error: OperationalError) -> bool:
+    """Whether an operational error means the database cannot be reached or is busy for now (worth trying again):
+    a lost or refused connection, a server shutting down or overloaded, a locked SQLite file."""
+    if error.connection_invalidated:
+        return True
+    original = error.orig
+    if type(original).__module__.startswith("psycopg"):
+        return True  # psycopg's operational errors are connection, shutdown, resource and cancellation errors
+    message = str(original).lower()
+    return any(words in message for words in ("database is locked", "database is busy", "unable to open database"))
 
 
 def database_unavailable(error: Exception):

@@ -148,7 +148,7 @@ def report(token: str):
             except BrandingError as error:
                 getattr(form, error.field).errors = [str(error)]
     data = gather(session=get_session(), catalog=get_catalog(), assessment=assessment, settings=settings, result=result)
-    if branding is None:
+    if branding is None or problems:  # the plan asked for is not the one that would be printed
         return _page(token, questionnaire, data, settings, problems, form, current_language()), 400
     rendered = render_report(data, lang, branding)
     record("export", enterprise_id=assessment.enterprise_id, assessment_id=assessment.id, detail=f"PDF report ({lang})")

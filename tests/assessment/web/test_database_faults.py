@@ -201,3 +201,28 @@ def test_submissions_at_the_same_moment_leave_the_statistics_a_rebuild_would_giv
     assert kept == snapshot()
     qingdao = kept[(datetime.now(UTC).year, 0, "370200", ALL, ALL)]
     assert qingdao[0] >= 4  # the four Qingdao enterprises of this year counted, with any demo ones
+
+
+def test_only_an_unreachable_or_busy_database_is_worth_trying_again(tmp_path):
+    """A locked SQLite file asks the user to try again; a query the database refuses is our fault (a 500 page)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    from assessment.web.errors import is_unavailable
+
+    path = tmp_path / "locked.db"
+    holder = create_engine(f"sqlite:///{path}")
+    waiter = create_engine(f"sqlite:///{path}", connect_args={"timeout": 0.1})
+    with holder.connect() as connection:
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+        connection.commit()
+        connection.exec_driver_sql("BEGIN EXCLUSIVE")
+        with pytest.raises(OperationalError) as locked, waiter.connect() as other:
+            other.execute(text("INSERT INTO t VALUES (1)"))
+        connection.rollback()
+    assert "database is locked" in str(locked.value) and is_unavailable(locked.value)
+    with pytest.raises(OperationalError) as refused, waiter.connect() as other:
+        other.execute(text("SELECT 'a' LIKE :pattern"), {"pattern": "%" * 60000})
+    assert "pattern too complex" in str(refused.value) and not is_unavailable(refused.value)
+    holder.dispose()
+    waiter.dispose()
