@@ -7,6 +7,7 @@ consultant branding. Runs inside an application context (templates and translati
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from dataclasses import dataclass, field
@@ -60,7 +61,7 @@ class Branding:
             raise BrandingError("brand_colour", _("The colour must look like #2f6f9f."))
         if self.logo is not None:
             kind = next((mime for mime, magic in LOGO_TYPES.items() if self.logo.startswith(magic)), None)
-            if kind is None:
+            if kind is None or not _whole_image(self.logo):
                 raise BrandingError("brand_logo", _("The logo must be a PNG or JPEG image."))
             object.__setattr__(self, "logo_type", kind)
 
@@ -317,3 +318,17 @@ def _prerequisite_texts(q: Questionnaire) -> dict[tuple[str, int], list]:
     for prerequisite in roadmap.prerequisites if roadmap else ():
         texts.setdefault((prerequisite.dimension, prerequisite.level), []).append(prerequisite)
     return texts
+
+
+def _whole_image(content: bytes) -> bool:
+    """Whether an image file can be read to its end (a truncated or corrupt file cannot be printed)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()  # checks to the end even where loading pads a truncated image (WeasyPrint allows that)
+        with Image.open(io.BytesIO(content)) as image:
+            image.load()
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+        return False
+    return True

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 
 from assessment.classifications import load_industries, load_regions
+from assessment.db import MAX_ID  # ids in bodies and paths: what an INTEGER column holds
 
-MAX_ID = 2**31 - 1  # the largest id an integer column holds (PostgreSQL's INTEGER; SQLite's go further)
 NAME_MAX_LENGTH = 200  # as EnterpriseBase.name
 MAX_EMPLOYEES = 5_000_000  # as the profile form
 MAX_REVENUE = 10_000_000.0

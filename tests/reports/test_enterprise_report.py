@@ -20,6 +20,7 @@ from assessment.models import Assessment, Enterprise
 from assessment.roadmap import Settings, Target, build_plan
 from assessment.web.results import result_from_json
 from factories import make_app as make_test_app
+from reports.enterprise_report import Branding, BrandingError
 
 K = 5
 SETTINGS_FORM = {"goal": ["cost", "quality"], "target": "upper_quartile"}
@@ -209,3 +210,13 @@ def test_unknown_settings_are_named_and_the_plan_still_shows(demo, subject):
     assert "target: &#39;everything&#39; is not a target." in html
     assert "goal: &#39;happiness&#39; is not a business goal." in html
     assert 'id="priority-table"' in html
+
+
+def test_a_truncated_logo_is_refused_before_it_is_stored():
+    logo = io.BytesIO()
+    Image.new("RGB", (40, 20), "#aa3300").save(logo, "PNG")
+    whole = logo.getvalue()
+    assert Branding("Harbour", "#336699", whole).logo_type == "image/png"
+    for broken in (whole[: len(whole) // 2], b"\x89PNG\r\n\x1a\n" + b"\x00" * 32):
+        with pytest.raises(BrandingError, match="The logo must be a PNG or JPEG image."):
+            Branding("Harbour", "#336699", broken)
