@@ -1,9 +1,12 @@
 """Cohort statistics refreshed after submissions, coalesced: a burst of submissions costs a few refreshes, not one
 each.
 
-A submission adds the cells it touched to the pending set and, when no refresh is running in this process, runs
-one itself over everything pending, then again while more arrived meanwhile. Submissions made while a refresh runs
-only add their cells and return. Refreshes in different processes are serialised by `statistics_lock`.
+A submission adds the cells it touched to the pending set. When no refresh is running in this process, the
+submission's own thread (after its response has gone out) refreshes everything pending once; whatever arrived
+meanwhile is left to a background thread, which refreshes until nothing is pending. So a respondent's connection is
+held for one refresh at most, and a submission made while a refresh runs only adds its cells. Refreshes in
+different processes are serialised by `statistics_lock`. Cells still pending when a process ends are refreshed by
+the next submission of the same period, or by `flask benchmarks rebuild`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from assessment.cohorts import CellKey
 from questionnaires.catalog import Catalog
 
 log = logging.getLogger(__name__)
+Pending = dict[tuple[str, int], set[CellKey]]
 
 
 class StatisticsRefresher:
@@ -27,36 +31,53 @@ class StatisticsRefresher:
 
     def __init__(self, *, engine: Engine, catalog: Catalog, k: int):
         self.engine, self.catalog, self.k = engine, catalog, k
-        self._lock = threading.Lock()
-        self._pending: dict[tuple[str, int], set[CellKey]] = {}
+        self._changed = threading.Condition()
+        self._pending: Pending = {}
         self._running = False
         self.refreshes = 0  # how many refreshes ran, for tests and measurements
 
     def add(self, questionnaire_id: str, period: int, cells: Collection[CellKey]) -> None:
-        """Have these cells refreshed: now, by this thread, unless another thread is refreshing (it takes them)."""
-        with self._lock:
+        """Have these cells refreshed: now, in this thread, unless a refresh is running (it will take them)."""
+        with self._changed:
             self._pending.setdefault((questionnaire_id, period), set()).update(cells)
             if self._running:
                 return
             self._running = True
+        work = self._take()
         try:
-            while work := self._take():
-                for (questionnaire_id, period), cells in sorted(work.items()):
-                    self._refresh(questionnaire_id, period, cells)
+            if work:
+                self._refresh(work)
         finally:
-            with self._lock:
-                self._running = False
+            if self._take(peek=True):
+                threading.Thread(target=self._drain, name="statistics-refresh", daemon=True).start()
 
-    def _take(self) -> dict[tuple[str, int], set[CellKey]]:
-        with self._lock:
-            work, self._pending = self._pending, {}
+    def wait_until_idle(self, timeout: float) -> bool:
+        """Wait until nothing is pending nor running; False if that took longer than `timeout` seconds."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._running, timeout)
+
+    def _drain(self) -> None:
+        while work := self._take():
+            self._refresh(work)
+
+    def _take(self, peek: bool = False) -> Pending:
+        """The pending cells, now this thread's to refresh; when there are none, this thread stops refreshing. With
+        `peek`, only say whether any are pending, and stop refreshing if none are."""
+        with self._changed:
+            work = self._pending
+            if not work:
+                self._running = False
+                self._changed.notify_all()
+            elif not peek:
+                self._pending = {}
             return work
 
-    def _refresh(self, questionnaire_id: str, period: int, cells: set[CellKey]) -> None:
-        try:
-            with Session(self.engine, expire_on_commit=False) as session:
-                refresh(session=session, catalog=self.catalog, questionnaire_id=questionnaire_id, period=period,
-                        cells=cells, k=self.k)  # fmt: skip
-            self.refreshes += 1
-        except Exception:  # the submissions are safe; `flask benchmarks rebuild` repairs the statistics
-            log.exception("refreshing the statistics of %s %s failed", questionnaire_id, period)
+    def _refresh(self, work: Pending) -> None:
+        for (questionnaire_id, period), cells in sorted(work.items()):
+            try:
+                with Session(self.engine, expire_on_commit=False) as session:
+                    refresh(session=session, catalog=self.catalog, questionnaire_id=questionnaire_id, period=period,
+                            cells=cells, k=self.k)  # fmt: skip
+                self.refreshes += 1
+            except Exception:  # the submissions are safe; `flask benchmarks rebuild` repairs the statistics
+                log.exception("refreshing the statistics of %s %s failed", questionnaire_id, period)
