@@ -43,12 +43,10 @@ class StatisticsRefresher:
             if self._running:
                 return
             self._running = True
-        work = self._take()
         try:
-            if work:
-                self._refresh(work)
+            self._refresh(self._take())
         finally:
-            if self._take(peek=True):
+            if not self._stop_if_idle():  # more arrived meanwhile: left to a background thread
                 threading.Thread(target=self._drain, name="statistics-refresh", daemon=True).start()
 
     def wait_until_idle(self, timeout: float) -> bool:
@@ -57,20 +55,23 @@ class StatisticsRefresher:
             return self._changed.wait_for(lambda: not self._running, timeout)
 
     def _drain(self) -> None:
-        while work := self._take():
-            self._refresh(work)
+        while not self._stop_if_idle():
+            self._refresh(self._take())
 
-    def _take(self, peek: bool = False) -> Pending:
-        """The pending cells, now this thread's to refresh; when there are none, this thread stops refreshing. With
-        `peek`, only say whether any are pending, and stop refreshing if none are."""
+    def _take(self) -> Pending:
+        """The pending cells, now this thread's to refresh."""
         with self._changed:
-            work = self._pending
-            if not work:
-                self._running = False
-                self._changed.notify_all()
-            elif not peek:
-                self._pending = {}
+            work, self._pending = self._pending, {}
             return work
+
+    def _stop_if_idle(self) -> bool:
+        """Stop refreshing if nothing is pending (then True); else keep this thread the one refreshing (False)."""
+        with self._changed:
+            if self._pending:
+                return False
+            self._running = False
+            self._changed.notify_all()
+            return True
 
     def _refresh(self, work: Pending) -> None:
         for (questionnaire_id, period), cells in sorted(work.items()):

@@ -76,13 +76,12 @@ def file_name(enterprise: Enterprise | None, assessment_id: int, language: str) 
     return f"{assessment_id:06d}-{name[:60] or 'enterprise'}-{language}.pdf"
 
 
-# Why a batch failed, as stored in `ReportBatch.error` (pages show them translated: assessment/web/batches.py).
+# Why a batch's ZIP could not be written, by the code stored in `ReportBatch.error` (for the command line; pages say
+# it translated, as they do the other codes "unexpected" and "interrupted": assessment/web/batches.py).
 WRITE_ERRORS = {
     "disk_full": "The disk is full: the ZIP could not be written and nothing was kept. Free some space on the server, "
                  "or ask for fewer reports, and start the batch again.",
     "write": "The ZIP could not be written ({reason}); nothing was kept. Start the batch again.",
-    "unexpected": "The batch stopped on an unexpected error; start it again.",
-    "interrupted": "The batch stopped when the server process running it ended; start it again.",
 }
 # A running batch records its progress after every report, which takes seconds; one that has not moved for this
 # long was running in a process that has gone (a restarted or replaced worker).

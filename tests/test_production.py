@@ -41,7 +41,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def gunicorn(database_url: str, tmp_path: Path, **env) -> tuple[subprocess.Popen, str]:
+def gunicorn(database_url: str, **env) -> tuple[subprocess.Popen, str]:
     """gunicorn serving wsgi:app with two workers on a free port, as the README says to run it."""
     port = free_port()
     environment = {**os.environ, "DATABASE_URL": database_url, "IMREADY_BIND": f"127.0.0.1:{port}",
@@ -51,8 +51,8 @@ def gunicorn(database_url: str, tmp_path: Path, **env) -> tuple[subprocess.Popen
     return process, f"http://127.0.0.1:{port}"
 
 
-def test_gunicorn_serves_the_survey_from_several_workers(database_url, tmp_path):
-    process, base = gunicorn(database_url, tmp_path, IMREADY_SECRET_KEY=secrets.token_urlsafe(48))
+def test_gunicorn_serves_the_survey_from_several_workers(database_url):
+    process, base = gunicorn(database_url, IMREADY_SECRET_KEY=secrets.token_urlsafe(48))
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -77,8 +77,8 @@ def test_gunicorn_serves_the_survey_from_several_workers(database_url, tmp_path)
     assert "Booting worker" in output and output.count("Booting worker") == 2, output
 
 
-def test_gunicorn_will_not_start_with_the_placeholder_key(database_url, tmp_path):
-    process, _ = gunicorn(database_url, tmp_path, IMREADY_SECRET_KEY="dev")
+def test_gunicorn_will_not_start_with_the_placeholder_key(database_url):
+    process, _ = gunicorn(database_url, IMREADY_SECRET_KEY="dev")
     output, _ = process.communicate(timeout=60)
     assert process.returncode != 0
     assert "IMREADY_SECRET_KEY is a placeholder or shorter than 32 characters" in output

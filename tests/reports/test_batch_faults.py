@@ -63,15 +63,8 @@ def chromium_processes() -> list[int]:
 
 def embedded_images(pdf: bytes) -> int:
     """How many images a PDF holds (the charts; the report has no other image without a logo)."""
-    listing = subprocess.run(["pdfimages", "-list", "-"], input=pdf, capture_output=True)
-    if listing.returncode != 0:  # older pdfimages cannot read stdin
-        path = Path(os.environ.get("TMPDIR", "/tmp")) / f"imready-{os.getpid()}.pdf"
-        path.write_bytes(pdf)
-        try:
-            listing = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, check=True)
-        finally:
-            path.unlink()
-    return len(listing.stdout.decode().splitlines()[2:])
+    listing = subprocess.run(["pdfimages", "-list", "-"], input=pdf, capture_output=True, check=True)
+    return len(listing.stdout.decode().splitlines()[2:])  # after the two header lines
 
 
 def new_batch(app, ids) -> ReportBatch:
