@@ -9,17 +9,21 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from assessment import api, backup, cli, db, demo, i18n, reference_data
-from assessment.web import (
+from cli import commands as cli
+from cli import reports as reports_cli
+from storage import backup, db, demo, reference_data
+from web import (
     access,
     accounts,
     admin,
     agencies,
+    api,
     batches,
     catalog,
     consultant,
     errors,
     history,
+    i18n,
     privacy,
     request_checks,
     results,
@@ -28,7 +32,6 @@ from assessment.web import (
     survey,
     workspace,
 )
-from reports import cli as reports_cli
 
 ROOT = Path(__file__).resolve().parent
 PLACEHOLDER_SECRET_KEYS = {"", "dev", "change-me", "changeme", "secret", "test"}

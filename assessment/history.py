@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from assessment.models import Assessment
 from assessment.scoring import NodeResult, Result
 from questionnaires.loader import Questionnaire
 from questionnaires.schema import PARADIGMS, Text
 from reports.figures import PARADIGM_NAMES
+from storage.tables import Assessment
 
 OVERALL_NAME = Text(en="Overall", zh="总体得分")
 PARADIGM_TEXTS = {paradigm: Text(**PARADIGM_NAMES[paradigm]) for paradigm in PARADIGMS}

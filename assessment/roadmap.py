@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from assessment.cohorts import Comparison
+from assessment.cohorts.groups import Comparison
 from assessment.scoring import Result, band_table, level_in
 from questionnaires.loader import Questionnaire
 from questionnaires.schema import GOALS, PARADIGMS, Action, Benefit, Roadmap, Text

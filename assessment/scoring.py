@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import NamedTuple
 
-from assessment.answers import Answer, answer_to_json, hidden_questions, value_function
+from assessment.answers import Answer, answer_to_json, hidden_questions, parse_answer, value_function
 from questionnaires.loader import Questionnaire
 from questionnaires.schema import NOT_APPLICABLE, Band, Node, NodeInput
 
@@ -56,6 +56,23 @@ class Result:
     def paradigms(self, questionnaire: Questionnaire) -> dict[str, NodeResult]:
         """Paradigm name -> its result."""
         return {name: self.nodes[node.id] for name, node in questionnaire.paradigm_nodes.items()}
+
+    @classmethod
+    def from_dict(cls, questionnaire: Questionnaire, data: dict) -> Result:
+        """The inverse of `to_dict`: a stored result rebuilt as domain objects."""
+        stored = {**data["items"], **data["dimensions"], questionnaire.overall_node.id: data["overall"],
+                  **{questionnaire.paradigm_nodes[p].id: v for p, v in data["paradigms"].items()}}
+        nodes = {}
+        for node_id, node in questionnaire.nodes.items():
+            entry = stored[node_id]
+            trace = tuple(Contribution(c["ref"], c["value"], c["weight"], c["contribution"], c.get("note", ""))
+                          for c in entry["trace"])
+            nodes[node_id] = NodeResult(node_id, node.kind, node.rule, entry["score"], entry["level"], trace)
+        answers = {question_id: parse_answer(questionnaire.questions[question_id], entry["answer"])
+                   for question_id, entry in data["answers"].items()}
+        values = {question_id: entry["value"] for question_id, entry in data["answers"].items()}
+        return cls(data["questionnaire"]["id"], data["questionnaire"]["version"], data["profile"], nodes, answers,
+                   values)
 
     def to_dict(self, questionnaire: Questionnaire) -> dict:
         """The documented JSON form of the result."""

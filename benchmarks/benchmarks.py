@@ -32,6 +32,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
+from assessment.scoring import Result
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -41,17 +43,16 @@ from sqlalchemy.exc import OperationalError  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from app import create_app  # noqa: E402
-from assessment.benchmarks import comparison, rebuild  # noqa: E402
 from assessment.classifications import load_industries, load_regions, size_class  # noqa: E402
-from assessment.cohorts import benchmark_nodes, pack_scores  # noqa: E402
-from assessment.db import make_engine, upgrade  # noqa: E402
-from assessment.demo import PERIODS, SIZE_RANGES, SIZE_WEIGHTS  # noqa: E402
-from assessment.models import Assessment, BenchmarkEntry, Enterprise, NodeScore  # noqa: E402
+from assessment.cohorts.groups import benchmark_nodes, pack_scores  # noqa: E402
 from assessment.scoring import score  # noqa: E402
 from assessment.synthetic import draw_maturity, synthetic_answers  # noqa: E402
-from assessment.web.results import result_from_json  # noqa: E402
 from questionnaires.catalog import Catalog  # noqa: E402
 from questionnaires.loader import Questionnaire  # noqa: E402
+from storage.db import make_engine, upgrade  # noqa: E402
+from storage.demo import PERIODS, SIZE_RANGES, SIZE_WEIGHTS  # noqa: E402
+from storage.statistics import comparison, rebuild  # noqa: E402
+from storage.tables import Assessment, BenchmarkEntry, Enterprise, NodeScore  # noqa: E402
 
 QUESTIONNAIRE = "quick_check"
 K = 5  # the app's BENCHMARK_MIN_GROUP
@@ -262,7 +263,7 @@ def comparison_times(engine: Engine, catalog: Catalog, rows: int, cases: int) ->
         with Session(engine, expire_on_commit=False) as session:
             assessment = session.get(Assessment, assessment_id)
             questionnaire = catalog.get(assessment.questionnaire_id, assessment.questionnaire_version)
-            result = result_from_json(questionnaire, assessment.result)
+            result = Result.from_dict(questionnaire, assessment.result)
             started = time.perf_counter()
             found = comparison(session=session, catalog=catalog, assessment=assessment, result=result,
                                questionnaire=questionnaire)

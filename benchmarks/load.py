@@ -48,8 +48,8 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 
 from assessment.classifications import load_industries, load_regions  # noqa: E402
-from assessment.models import Answer, Assessment  # noqa: E402
 from questionnaires.catalog import Catalog  # noqa: E402
+from storage.tables import Answer, Assessment  # noqa: E402
 
 QUESTIONNAIRE = "quick_check"
 STEPS = ("profile page", "start", "page GET", "page save", "review", "submit", "results")

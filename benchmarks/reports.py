@@ -19,19 +19,20 @@ import tempfile
 import time
 from pathlib import Path
 
+from assessment.scoring import Result
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlmodel import Session, select  # noqa: E402
 
 from app import create_app  # noqa: E402
-from assessment.db import upgrade  # noqa: E402
-from assessment.demo import load_demo  # noqa: E402
-from assessment.models import Assessment  # noqa: E402
 from assessment.roadmap import Settings, Target  # noqa: E402
-from assessment.web.results import result_from_json  # noqa: E402
 from reports.batch import create_batch, run_batch  # noqa: E402
 from reports.enterprise_report import Branding, figures, gather, render_report  # noqa: E402
 from reports.pdf import render_pdf  # noqa: E402
+from storage.db import upgrade  # noqa: E402
+from storage.demo import load_demo  # noqa: E402
+from storage.tables import Assessment  # noqa: E402
 
 SETTINGS = Settings(default=Target("upper_quartile"), goals=frozenset({"cost", "quality"}))
 
@@ -65,7 +66,7 @@ def main() -> None:
         questionnaire = catalog.get(assessment.questionnaire_id, assessment.questionnaire_version)
 
         def end_to_end():
-            result = result_from_json(questionnaire, assessment.result)
+            result = Result.from_dict(questionnaire, assessment.result)
             data = gather(session=session, catalog=catalog, assessment=assessment, settings=SETTINGS, result=result)
             return render_report(data, "en", Branding("Benchmark Advisory"))
 
@@ -74,7 +75,7 @@ def main() -> None:
             warm = end_to_end()  # starts the browser and loads the fonts
             print(f"first report (browser start, fonts): {time.perf_counter() - first:.2f} s")
             count = len(figures(gather(session=session, catalog=catalog, assessment=assessment, settings=SETTINGS,
-                                       result=result_from_json(questionnaire, assessment.result)), "en"))  # fmt: skip
+                                       result=Result.from_dict(questionnaire, assessment.result)), "en"))  # fmt: skip
             print(f"report: {pages(warm.pdf)} pages, {count} charts, {len(warm.pdf) / 1024:.0f} KiB")
             if args.keep_html:
                 Path(args.keep_html).write_text(warm.html, encoding="utf-8")

@@ -21,10 +21,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402
-from assessment.db import upgrade  # noqa: E402
 from assessment.scoring import score  # noqa: E402
 from assessment.synthetic import draw_maturity, synthetic_answers  # noqa: E402
 from questionnaires.catalog import Catalog  # noqa: E402
+from storage.db import upgrade  # noqa: E402
 from tests.factories import SurveyActions, form_values  # noqa: E402
 
 

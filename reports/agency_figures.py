@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from assessment.region_comparison import Column, ComparisonTable, Row
-from assessment.region_conditions import Conditions
+from assessment.regional.comparison import Column, ComparisonTable, Row
+from assessment.regional.conditions import Conditions
 from reports.figures import PARADIGM_COLOURS, base_layout, wrap
 
 LEVEL_COLOURS = ("#c8553d", "#e59a4c", "#f2d06b", "#9fc98d", "#4f9d69", "#2f6f5e")  # level 0 (red) to 5 (green)

@@ -24,10 +24,10 @@ from pathlib import Path
 from flask import Flask
 from sqlmodel import Session, select
 
-from assessment.models import Assessment, Enterprise, ReportBatch
 from assessment.roadmap import Settings, Target
-from assessment.web.results import result_from_json
+from assessment.scoring import Result
 from reports.enterprise_report import Branding, gather, render_report
+from storage.tables import Assessment, Enterprise, ReportBatch
 
 log = logging.getLogger(__name__)
 Progress = Callable[[ReportBatch, str, str | None], None]  # batch, enterprise name, error or None
@@ -172,7 +172,7 @@ def _render_one(*, session: Session, catalog, assessment: Assessment, language: 
     questionnaire = catalog.get(assessment.questionnaire_id, assessment.questionnaire_version)
     if questionnaire is None:
         raise LookupError(f"questionnaire {assessment.questionnaire_id} is not installed")
-    result = result_from_json(questionnaire, assessment.result)
+    result = Result.from_dict(questionnaire, assessment.result)
     data = gather(session=session, catalog=catalog, assessment=assessment, settings=settings, result=result)
     return render_report(data, language, branding).pdf
 

@@ -18,19 +18,19 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from assessment.benchmarks import comparison
 from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, load_industries, load_regions
-from assessment.cohorts import Comparison
-from assessment.models import Assessment, AssessmentComment, Enterprise
+from assessment.cohorts.groups import Comparison
 from assessment.roadmap import Plan, Settings, Target, build_plan
 from assessment.scoring import Result
-from assessment.web.display import describe_answer, describe_cohort, format_score
 from questionnaires.catalog import Catalog
 from questionnaires.loader import Questionnaire
 from reports.chart_export import ChartSize
 from reports.figures import comparison_chart, paradigm_bars, paradigm_name
 from reports.pdf import Charts, data_uri, export_charts, render_pdf
 from reports.roadmap_figures import cohort_radar, gap_chart, priority_chart, timeline_chart
+from storage.statistics import comparison
+from storage.tables import Assessment, AssessmentComment, Enterprise
+from web.display import describe_answer, describe_cohort, format_score
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LOGO_TYPES = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}

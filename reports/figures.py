@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from assessment.cohorts import NodeComparison
+from assessment.cohorts.groups import NodeComparison
 from assessment.scoring import Result
 from questionnaires.loader import Questionnaire
 from questionnaires.schema import PARADIGMS

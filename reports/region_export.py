@@ -17,8 +17,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from assessment.published import Publication
-from assessment.region_comparison import Cell, Column, ComparisonTable
-from assessment.region_conditions import Conditions
+from assessment.regional.comparison import Cell, Column, ComparisonTable
+from assessment.regional.conditions import Conditions
 
 WITHHELD_FILL = "E3E7EB"  # the grey of withheld cells
 WIDTHS = {"region": 24, "sub_index": 22, "indicator": 40, "value_source": 40, "denominator_source": 40, "missing": 40}

@@ -16,13 +16,13 @@ from datetime import UTC, datetime
 from flask import current_app, render_template
 
 from assessment.classifications import load_regions
-from assessment.i18n import current_language
-from assessment.region_comparison import Cell, Column, ComparisonTable, Row, reached_level
-from assessment.region_conditions import Conditions
-from assessment.web import agencies
-from assessment.web.display import format_share
+from assessment.regional.comparison import Cell, Column, ComparisonTable, Row, reached_level
+from assessment.regional.conditions import Conditions
 from reports.chart_export import ChartSize
 from reports.pdf import Charts, export_charts, render_pdf
+from web import agencies
+from web.display import format_share
+from web.i18n import current_language
 
 CHART_WIDTH = 700  # CSS pixels, printed across the text width of an A4 page (178 mm)
 MAX_CHART_HEIGHT = 860  # taller charts (many regions) are drawn squeezed, so that a chart and its heading fit a page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from assessment.cohorts import Comparison
+from assessment.cohorts.groups import Comparison
 from assessment.roadmap import Plan
 from assessment.scoring import Result
 from questionnaires.loader import Questionnaire

@@ -16,12 +16,9 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from app import create_app
-from assessment import reference_data
-from assessment.db import upgrade
-from factories import SurveyActions
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "questionnaires" / "examples"
+from factories import EXAMPLES, ROOT, SurveyActions
+from storage import reference_data
+from storage.db import upgrade
 
 
 @pytest.fixture(scope="session")

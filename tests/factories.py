@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-MINI = Path(__file__).resolve().parent / "data" / "mini.yaml"
+ROOT = Path(__file__).resolve().parent.parent  # the repository
+EXAMPLES = ROOT / "questionnaires" / "examples"
+MINI = ROOT / "tests" / "data" / "mini.yaml"
 # Answers to mini.yaml worked by hand in tests/assessment/test_scoring.py: data 2.5, security 2.5,
 # integration 1.65, overall (2·2.5 + 2.5 + 1.65)/4 = 2.2875 with the discrete profile.
 MINI_ANSWERS = {
@@ -39,7 +41,7 @@ def sign_in_as(app, role: str = "admin", email: str | None = None, **fields):
     from flask.testing import FlaskClient
     from sqlmodel import Session
 
-    from assessment.accounts import create_user
+    from storage.accounts import create_user
 
     with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
         user = create_user(session=session, email=email or f"{role}@example.org", password="a long test password",
@@ -58,7 +60,7 @@ def sign_in_as(app, role: str = "admin", email: str | None = None, **fields):
 
 def result_with(questionnaire, overall: float):
     """A result whose benchmarked scores are all `overall` (paradigms as that share of 100)."""
-    from assessment.cohorts import benchmark_nodes
+    from assessment.cohorts.groups import benchmark_nodes
     from assessment.scoring import NodeResult, Result
 
     nodes = {}
@@ -73,7 +75,7 @@ def make_user(app, role: str, email: str | None = None, **fields):
     """A user of `role` in the app's database."""
     from sqlmodel import Session
 
-    from assessment.accounts import create_user
+    from storage.accounts import create_user
 
     with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
         return create_user(session=session, email=email or f"{role}@example.org", password="a long test password",

@@ -16,8 +16,8 @@ import pytest
 import requests
 
 from app import ConfigurationError, create_app
+from factories import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 

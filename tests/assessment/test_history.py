@@ -9,14 +9,13 @@ import yaml
 
 from assessment.answers import parse_answers
 from assessment.history import HistoryRow, compare, history_rows
-from assessment.models import Assessment
-from assessment.scoring import score
-from assessment.web.results import result_from_json
+from assessment.scoring import Result, score
+from factories import ROOT
 from questionnaires.loader import load_questionnaire
 from reports.chart_export import exporter
 from reports.history_figures import change_chart, delta_text, paradigm_change_chart, timeline_chart
+from storage.tables import Assessment
 
-ROOT = Path(__file__).resolve().parents[2]
 QUICK_CHECK = ROOT / "questionnaires" / "quick_check.yaml"
 FULL = ROOT / "questionnaires" / "imready_full.yaml"
 T0_ANSWERS = json.loads((ROOT / "questionnaires" / "examples" / "quick_check_answers.json").read_text("utf-8"))
@@ -108,8 +107,8 @@ def test_the_comparison_is_ordered_and_named(pair, quick):
 
 def test_stored_results_compare_like_fresh_ones(quick, pair):
     before, after = scored(quick), scored(quick, T1_CHANGES)
-    stored = compare(quick, result_from_json(quick, before.to_dict(quick)),
-                     quick, result_from_json(quick, after.to_dict(quick)))
+    stored = compare(quick, Result.from_dict(quick, before.to_dict(quick)),
+                     quick, Result.from_dict(quick, after.to_dict(quick)))
     for fresh, rebuilt in zip(pair.changes, stored.changes, strict=True):
         assert rebuilt.delta == pytest.approx(fresh.delta, abs=1e-3)
         assert (rebuilt.level_before, rebuilt.level_after) == (fresh.level_before, fresh.level_after)

@@ -4,10 +4,10 @@ functions and `flask reference import-published`."""
 import pytest
 from sqlmodel import Session, select
 
-from assessment import reference_data
-from assessment.models import PublishedBenchmark
 from assessment.published import PUBLISHED_PATH, parse_published_csv
 from assessment.reference_csv import ReferenceFileError, read_csv_text
+from storage import reference_data
+from storage.tables import PublishedBenchmark
 
 HEADER = "source,year,framework,scope,region_code,industry_code,measure,level,value\n"
 CMMM_2021 = "CESI index report (2021),2021,CMMM,China,100000,,level_share"

@@ -4,7 +4,7 @@ files), exercised through the indicator CSV."""
 import pytest
 
 from assessment.reference_csv import ReferenceFileError, read_csv_text
-from assessment.regional import parse_indicator_csv
+from assessment.regional.indicators import parse_indicator_csv
 
 SHANDONG = "370000"
 HEADER = "region_code,period,indicator,value,source\n"

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assessment.cohorts import Cohort, Comparison, NodeComparison
+from assessment.cohorts.groups import Cohort, Comparison, NodeComparison
 from assessment.roadmap import Settings, Target, build_plan, resolve_action
 from assessment.scoring import NodeResult, Result
+from factories import MINI
 from questionnaires.loader import QuestionnaireError, load_questionnaire
 
-MINI = Path(__file__).resolve().parents[1] / "data" / "mini.yaml"
 MONTHS = {"data": 6, "security": 3, "integration": 12}
 
 

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from assessment.answers import answer_value, parse_answer, parse_answers
 from assessment.scoring import score
+from factories import ROOT
 from questionnaires.loader import Questionnaire, load_questionnaire
 from questionnaires.schema import NOT_APPLICABLE, ThresholdScale
 
-ROOT = Path(__file__).resolve().parents[2]
 QUESTIONNAIRES = [ROOT / "tests" / "data" / "mini.yaml", *sorted((ROOT / "questionnaires").glob("*.yaml"))]
 SCORE_RANGE = {"item": (0, 5), "dimension": (0, 5), "overall": (0, 5), "paradigm": (0, 100)}
 EPSILON = 1e-9

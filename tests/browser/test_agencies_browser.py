@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
-from assessment.demo import load_demo
 from factories import make_user
+from storage.demo import load_demo
 
 SHANDONG = "370000"
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-from pathlib import Path
 
 import pytest
 from browser_pages import expect_answers_shown, fill_page, guard_offline
 from playwright.sync_api import expect
 from sqlalchemy.engine import make_url
 
-ROOT = Path(__file__).resolve().parents[2]
+from factories import ROOT
+
 SERVER_URL = os.environ.get("IMREADY_TEST_DATABASE_URL")
 
 

@@ -3,14 +3,14 @@ the link with answers intact, submits and sees the results, with nothing loaded 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from babel.messages.pofile import read_po
 from browser_pages import expect_answers_shown, fill_page, guard_offline
 from playwright.sync_api import expect
 
-CATALOG = Path(__file__).resolve().parents[2] / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
+from factories import ROOT
+
+CATALOG = ROOT / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 
 
 def chinese(message: str) -> str:

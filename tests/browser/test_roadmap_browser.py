@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
-from assessment.demo import load_demo
-from assessment.models import Assessment
 from factories import make_user
+from storage.demo import load_demo
+from storage.tables import Assessment
 
 
 def load(app, count: int = 150) -> list[str]:

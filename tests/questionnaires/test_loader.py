@@ -1,16 +1,15 @@
 """Questionnaire files: the shipped ones load and export; broken ones fail naming the file, key path and line."""
 
 import json
-from pathlib import Path
 
 import pytest
 import yaml
 
+from factories import ROOT
 from questionnaires.catalog import Catalog
 from questionnaires.export import export_questionnaire
 from questionnaires.loader import QuestionnaireError, check_files, load_directory, load_questionnaire
 
-ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((ROOT / "questionnaires").glob("*.yaml"))
 MINI = ROOT / "tests" / "data" / "mini.yaml"
 

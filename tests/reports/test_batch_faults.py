@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from assessment.demo import load_demo
-from assessment.models import Assessment, ReportBatch
 from assessment.roadmap import Settings
 from factories import client_as, make_user
 from factories import make_app as make_test_app
 from reports.batch import BatchWriteError, create_batch, run_batch
 from reports.chart_export import find_browser
 from reports.enterprise_report import Branding
+from storage.demo import load_demo
+from storage.tables import Assessment, ReportBatch
 
 needs_browser = pytest.mark.skipif(find_browser() is None, reason="no Chromium to draw the charts")
 

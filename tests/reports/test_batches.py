@@ -12,10 +12,10 @@ import zipfile
 import pytest
 from sqlmodel import Session, select
 
-from assessment.demo import load_demo
-from assessment.models import Assessment, Enterprise
 from factories import client_as, make_user
 from factories import make_app as make_test_app
+from storage.demo import load_demo
+from storage.tables import Assessment, Enterprise
 
 K = 5
 

@@ -14,13 +14,13 @@ import pytest
 from PIL import Image
 from sqlmodel import Session, select
 
-from assessment.benchmarks import comparison
-from assessment.demo import load_demo
-from assessment.models import Assessment, Enterprise
 from assessment.roadmap import Settings, Target, build_plan
-from assessment.web.results import result_from_json
+from assessment.scoring import Result
 from factories import make_app as make_test_app
 from reports.enterprise_report import Branding, BrandingError
+from storage.demo import load_demo
+from storage.statistics import comparison
+from storage.tables import Assessment, Enterprise
 
 K = 5
 SETTINGS_FORM = {"goal": ["cost", "quality"], "target": "upper_quartile"}
@@ -50,7 +50,7 @@ def subject(demo):
         for token in reversed(tokens):
             assessment = session.exec(select(Assessment).where(Assessment.token == token)).one()
             questionnaire = catalog.get(assessment.questionnaire_id, assessment.questionnaire_version)
-            result = result_from_json(questionnaire, assessment.result)
+            result = Result.from_dict(questionnaire, assessment.result)
             compared = comparison(session=session, catalog=catalog, assessment=assessment, result=result,
                                   questionnaire=questionnaire)  # fmt: skip
             if compared is not None:

@@ -14,15 +14,15 @@ import pytest
 from PIL import Image
 from sqlmodel import Session
 
-from assessment.benchmarks import cohort_stats
 from assessment.classifications import load_regions
-from assessment.cohorts import Cohort, CohortStats
-from assessment.demo import load_demo
-from assessment.region_comparison import ComparisonTable
-from assessment.region_conditions import Conditions
-from assessment.web import agencies
+from assessment.cohorts.groups import Cohort, CohortStats
+from assessment.regional.comparison import ComparisonTable
+from assessment.regional.conditions import Conditions
 from factories import make_app as make_test_app
 from factories import sign_in_as
+from storage.demo import load_demo
+from storage.statistics import cohort_stats
+from web import agencies
 
 K = 5
 SHANDONG, JIANGSU, CHINA = "370000", "320000", "100000"

@@ -1,0 +1,176 @@
+"""Command-line tools: `flask questionnaires check|export` for questionnaire files, `flask score` for answers,
+`flask benchmarks rebuild` for cohort statistics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import get_args
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlmodel import Session
+
+from assessment.answers import parse_answers
+from assessment.classifications import IndustryType, load_regions
+from assessment.scoring import score
+from questionnaires.catalog import Catalog
+from questionnaires.export import export_questionnaire
+from questionnaires.loader import Questionnaire, QuestionnaireError, check_files, load_directory
+from storage.accounts import AccountError, create_user
+from storage.statistics import rebuild
+from storage.tables import ROLES
+
+# what a JSON document that is not an object holds, for the error message
+JSON_TYPES = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "true or false",
+    type(None): "null",
+}
+
+questionnaires_cli = AppGroup("questionnaires", help="Check and export questionnaire files.")
+
+
+def init_app(app: Flask) -> None:
+    """Register the `questionnaires` command group and the `score` command."""
+    app.cli.add_command(questionnaires_cli)
+    app.cli.add_command(score_command)
+    app.cli.add_command(benchmarks_cli)
+    app.cli.add_command(users_cli)
+
+
+@questionnaires_cli.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+def check_command(paths: tuple[Path, ...]) -> None:
+    """Check questionnaire files (default: every *.yaml in QUESTIONNAIRE_DIR) and list every problem."""
+    # Reads the files itself, never the app's catalog: this must work while a malformed file stops the app loading.
+    directory = Path(current_app.config["QUESTIONNAIRE_DIR"])
+    whole_directory = not paths
+    if whole_directory:
+        paths = tuple(sorted(directory.glob("*.yaml")))
+        if not paths:
+            raise click.ClickException(f"no *.yaml questionnaire files in {directory}")
+    failed = False
+    for path, problems in check_files(paths).items():
+        if not problems:
+            click.echo(f"{path}: ok")
+        for problem in problems:
+            click.echo(f"{path}: {problem}")
+        failed = failed or bool(problems)
+    if whole_directory and not failed:
+        failed = not _check_directory(directory)  # the app also refuses two files with the same id and version
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+def _check_directory(directory: Path) -> bool:
+    """Load the folder as the app does; print what stops it and return False if it fails."""
+    try:
+        load_directory(directory)
+    except QuestionnaireError as error:
+        click.echo(str(error))
+        return False
+    return True
+
+
+@questionnaires_cli.command("export")
+@click.argument("questionnaire_id", metavar="ID")
+@click.option("--version", "version", help="The version to export (default: the newest).")
+def export_command(questionnaire_id: str, version: str | None) -> None:
+    """Print one questionnaire version as JSON in the export format of questionnaires/FORMAT.md."""
+    questionnaire = _find(questionnaire_id, version)
+    click.echo(json.dumps(export_questionnaire(questionnaire), ensure_ascii=False, indent=2))
+
+
+@click.command("score")
+@click.argument("questionnaire_id", metavar="ID")
+@click.argument("answers_file", metavar="ANSWERS.json", type=click.File("r", encoding="utf-8"))
+@click.option("--version", "version", help="The questionnaire version (default: the newest).")
+@click.option(
+    "--industry-type",
+    type=click.Choice(get_args(IndustryType)),
+    help="Picks the weight profile (default: the questionnaire's default profile).",
+)
+@with_appcontext
+def score_command(questionnaire_id: str, answers_file, version: str | None, industry_type: str | None) -> None:
+    """Score a JSON object of question id -> answer and print the result as JSON."""
+    questionnaire = _find(questionnaire_id, version)
+    name = answers_file.name
+    try:
+        raw = json.load(answers_file)
+    except json.JSONDecodeError as error:
+        raise click.ClickException(
+            f"{name}: not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
+        ) from None
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{name}: not UTF-8 text") from None
+    except ValueError as error:  # e.g. an integer with more digits than Python converts
+        raise click.ClickException(f"{name}: not valid JSON: {error}") from None
+    if not isinstance(raw, dict):
+        raise click.ClickException(
+            f"{name}: expected a JSON object of question id -> answer, got {JSON_TYPES[type(raw)]}"
+        )
+    answers, problems = parse_answers(questionnaire, raw, complete=True)
+    if problems:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        raise click.exceptions.Exit(1)
+    result = score(questionnaire, answers, profile=industry_type)
+    click.echo(json.dumps(result.to_dict(questionnaire), ensure_ascii=False, indent=2))
+
+
+def _find(questionnaire_id: str, version: str | None) -> Questionnaire:
+    """The questionnaire the app offers under this id and version, or a usage error naming what there is."""
+    catalog: Catalog = current_app.extensions["questionnaires"]
+    questionnaire = catalog.get(questionnaire_id, version)
+    if questionnaire is not None:
+        return questionnaire
+    if questionnaire_id not in catalog.ids():
+        available = ", ".join(catalog.ids()) or "none"
+        raise click.ClickException(f"no questionnaire '{questionnaire_id}'; available: {available}")
+    versions = ", ".join(catalog.versions(questionnaire_id))
+    raise click.ClickException(f"questionnaire '{questionnaire_id}' has no version '{version}'; available: {versions}")
+
+
+benchmarks_cli = AppGroup("benchmarks", help="Cohort statistics of the submitted assessments.")
+
+
+@benchmarks_cli.command("rebuild")
+def rebuild_command() -> None:
+    """Recompute every cohort statistic from the submitted assessments."""
+    k = current_app.config["BENCHMARK_MIN_GROUP"]
+    with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:
+        built = rebuild(session=session, catalog=current_app.extensions["questionnaires"], k=k)
+    for (questionnaire_id, period), cohorts in sorted(built.items()):
+        click.echo(f"{questionnaire_id} {period}: {cohorts} cohorts")
+    click.echo(f"Rebuilt {sum(built.values())} cohort statistics (groups of fewer than {k} are withheld).")
+
+
+users_cli = AppGroup("users", help="Accounts.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), default="enterprise", show_default=True)
+@click.option("--name", default="")
+@click.option("--jurisdiction", help="Region code an agency analyst may see (GB/T 2260), e.g. 370000.")
+@click.option("--enterprise", "enterprise_id", type=int, help="The enterprise an enterprise user belongs to.")
+@click.password_option("--password", help="Asked for when not given.")
+def create_user_command(email, role, name, jurisdiction, enterprise_id, password) -> None:
+    """Create an account (agency analysts and administrators are created this way or by an administrator)."""
+    if role == "agency" and not jurisdiction:
+        raise click.BadParameter("an agency analyst needs a jurisdiction", param_hint="--jurisdiction")
+    if jurisdiction and jurisdiction not in load_regions():
+        raise click.BadParameter(f"unknown region code {jurisdiction}", param_hint="--jurisdiction")
+    with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:
+        try:
+            user = create_user(session=session, email=email, password=password, role=role, name=name,
+                               jurisdiction=jurisdiction, enterprise_id=enterprise_id)  # fmt: skip
+        except AccountError as error:
+            hint = f"--{error.field}" if error.field != "email" else "EMAIL"
+            raise click.BadParameter(str(error), param_hint=hint) from None
+    click.echo(f"created {user.role} {user.email} (id {user.id})")

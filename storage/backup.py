@@ -1,0 +1,393 @@
+"""`flask backup FILE` and `flask restore FILE`: every table of the database as gzip-compressed JSON Lines, portable
+between SQLite and PostgreSQL.
+
+The file holds a header line (format, version, Alembic revision, when, rows per table), then one line per row,
+`{"table": ..., "row": {...}}`, tables in foreign-key order and rows in primary-key order. Values are typed by their
+column: datetimes as ISO 8601 strings with their offset, bytes as `{"$base64": ...}`, JSON columns as JSON (a JSON
+column holding SQL NULL rather than JSON null is named in the line's `"sql_null"` list), non-finite floats as
+`{"$float": "nan"|"inf"|"-inf"}`, everything else as itself."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import math
+import os
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import JSON, Column, Connection, DateTime, Engine, Float, LargeBinary, Table, func, null, select, text
+from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlmodel import SQLModel
+
+import storage.tables  # noqa: F401  (registers every table on SQLModel.metadata)
+from storage.db import alembic_config, upgrade
+
+FORMAT = "imready-backup"
+VERSION = 1
+BATCH_ROWS = 1000  # rows read per fetch and inserted per statement
+LINE_KEYS = {"table", "row", "sql_null"}
+
+
+class BackupError(Exception):
+    """A backup that cannot be written or restored; the message says where and why."""
+
+
+def tables() -> list[Table]:
+    """Every table of the models, parents before the tables that refer to them."""
+    return list(SQLModel.metadata.sorted_tables)
+
+
+def code_revision() -> str:
+    """The newest Alembic revision of this code's migrations."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def database_revision(connection: Connection) -> str | None:
+    """The Alembic revision the database is at (None: not migrated)."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def write_backup(*, engine: Engine, path: Path) -> dict[str, int]:
+    """Write every row of the database to `path` (gzip JSON Lines) from one consistent snapshot; return the rows per
+    table. The file appears only once complete."""
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    with _snapshot(engine) as connection:
+        revision, head = database_revision(connection), code_revision()
+        if revision != head:
+            raise BackupError(f"the database is at revision {revision}, but this code's migrations end at {head}; "
+                              "run `flask db upgrade` first")  # fmt: skip
+        counts = {table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+                  for table in tables()}  # fmt: skip
+        header = {"format": FORMAT, "version": VERSION, "alembic_revision": revision,
+                  "created_at": datetime.now(UTC).isoformat(), "source": engine.dialect.name, "tables": counts}
+        try:
+            with gzip.open(partial, "wt", encoding="utf-8", newline="\n", compresslevel=6) as out:
+                out.write(_dumps(header) + "\n")
+                for table in tables():
+                    for line in _table_lines(connection, table):
+                        out.write(_dumps(line) + "\n")
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
+    return counts
+
+
+@contextmanager
+def _snapshot(engine: Engine) -> Iterator[Connection]:
+    """A connection reading one consistent state of the database, whatever is written meanwhile."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="REPEATABLE READ")
+        elif engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN")  # pysqlite opens no transaction for reads by itself
+        try:
+            yield connection
+        finally:
+            connection.rollback()
+
+
+def _table_lines(connection: Connection, table: Table) -> Iterator[dict]:
+    """The lines of one table's rows, in primary-key order, fetched a batch at a time (server-side on PostgreSQL)."""
+    nullable_json = [c for c in table.columns if isinstance(_kind(c), JSON) and c.nullable]
+    flags = [c.is_(None).label(f"sql_null_{c.name}") for c in nullable_json]
+    query = select(*table.columns, *flags).order_by(*table.primary_key.columns)
+    result = connection.execution_options(yield_per=BATCH_ROWS).execute(query)
+    width = len(table.columns)
+    for values in result:
+        row = {column.name: _encode(column, value) for column, value in zip(table.columns, values[:width],
+                                                                             strict=True)}  # fmt: skip
+        line = {"table": table.name, "row": row}
+        sql_null = [c.name for c, flag in zip(nullable_json, values[width:], strict=True) if flag]
+        if sql_null:
+            line["sql_null"] = sql_null
+        yield line
+
+
+def _kind(column: Column) -> TypeEngine:
+    """The column's type as the database stores it (UTCDateTime is a DateTime, AutoString a String)."""
+    kind = column.type
+    return kind.impl_instance if isinstance(kind, TypeDecorator) else kind
+
+
+def _encode(column: Column, value):
+    """A column's value as JSON."""
+    kind = _kind(column)
+    if value is None or isinstance(kind, JSON):
+        return value
+    if isinstance(kind, DateTime):
+        return value.isoformat()
+    if isinstance(kind, LargeBinary):
+        return {"$base64": base64.b64encode(value).decode("ascii")}
+    if isinstance(kind, Float) and not math.isfinite(value):
+        return {"$float": repr(value)}  # 'nan', 'inf' or '-inf'
+    return value
+
+
+def _decode(column: Column, value):
+    """A value of the file as the column takes it; ValueError says what is wrong with it."""
+    kind = _kind(column)
+    if isinstance(kind, JSON):
+        return value  # None is JSON null here; SQL NULL is listed in the line's "sql_null"
+    if value is None:
+        if not column.nullable:
+            raise ValueError("null in a column that must have a value")
+        return None
+    if isinstance(kind, DateTime):
+        if not isinstance(value, str):
+            raise ValueError(f"a datetime must be an ISO 8601 string, not {value!r}")
+        moment = datetime.fromisoformat(value)
+        if kind.timezone and moment.utcoffset() is None:
+            raise ValueError(f"{value!r} has no time zone offset")
+        return moment
+    if isinstance(kind, LargeBinary):
+        if not (isinstance(value, dict) and set(value) == {"$base64"} and isinstance(value["$base64"], str)):
+            raise ValueError('bytes must be written as {"$base64": "..."}')
+        return base64.b64decode(value["$base64"], validate=True)
+    if isinstance(kind, Float):
+        if isinstance(value, dict) and set(value) == {"$float"} and value["$float"] in ("nan", "inf", "-inf"):
+            return float(value["$float"])
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"expected a number, not {value!r}")
+        return float(value)
+    expected = kind.python_type
+    if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValueError(f"expected an integer, not {value!r}")
+    if expected is not int and not isinstance(value, expected):
+        raise ValueError(f"expected {expected.__name__}, not {value!r}")
+    return value
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def read_header(path: Path) -> dict:
+    """The header of a backup file, checked; BackupError if it is not one this code can restore."""
+    with _open(path) as lines:
+        for _number, line in lines:
+            return _check_header(path, line)
+    raise BackupError(f"{path}: the file is empty")
+
+
+def restore_backup(*, engine: Engine, path: Path, replace: bool = False) -> dict[str, int]:
+    """Load a backup into the database at `engine` (migrated to the newest revision first) in one transaction;
+    return the rows per table. A database with rows is refused unless `replace`, which deletes them first."""
+    path = Path(path)
+    header = read_header(path)
+    with engine.connect() as connection:
+        migrated = database_revision(connection) == header["alembic_revision"]
+    if not migrated:
+        upgrade(engine.url.render_as_string(hide_password=False))
+    by_name = {table.name: table for table in tables()}
+    with engine.begin() as connection:
+        existing = {name: n for name, table in by_name.items()
+                    if (n := connection.execute(select(func.count()).select_from(table)).scalar_one())}  # fmt: skip
+        if existing and not replace:
+            rows = ", ".join(f"{name} {n}" for name, n in existing.items())
+            raise BackupError(f"the database at {engine.url.render_as_string()} is not empty (rows: {rows}); restore "
+                              "into an empty database, or use --replace to delete its rows first")  # fmt: skip
+        for table in reversed(tables()):
+            connection.execute(table.delete())
+        counts = _load_rows(connection, path, header, by_name)
+        if connection.dialect.name == "postgresql":
+            _reset_sequences(connection)
+    return counts
+
+
+def _load_rows(connection: Connection, path: Path, header: dict, by_name: dict[str, Table]) -> dict[str, int]:
+    counts = dict.fromkeys(by_name, 0)
+    batch: list[tuple[int, dict, frozenset]] = []
+    table: Table | None = None
+    last = 1
+    with _open(path) as lines:
+        for number, line in lines:
+            last = number
+            if number == 1:
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise BackupError(f"{path}: line {number}: not valid JSON ({error})") from None
+            name, row, sql_null = _check_line(path, number, record, by_name)
+            if by_name[name] is not table or len(batch) >= BATCH_ROWS:
+                _insert(connection, path, table, batch)
+                table, batch = by_name[name], []
+            batch.append((number, row, sql_null))
+            counts[name] += 1
+        _insert(connection, path, table, batch)
+    if counts != header["tables"]:
+        wrong = ", ".join(f"{name}: {counts[name]} rows, header says {header['tables'][name]}"
+                          for name in by_name if counts[name] != header["tables"][name])  # fmt: skip
+        raise BackupError(f"{path}: line {last}: the file ends early or does not match its header ({wrong})")
+    return counts
+
+
+def _check_line(path: Path, number: int, record, by_name: dict[str, Table]) -> tuple[str, dict, frozenset]:
+    """The table, decoded row and SQL-NULL JSON columns of one line; BackupError names what is wrong."""
+    where = f"{path}: line {number}"
+    if not isinstance(record, dict) or not isinstance(record.get("row"), dict) or not set(record) <= LINE_KEYS:
+        raise BackupError(f'{where}: expected {{"table": ..., "row": {{...}}}}')
+    name = record.get("table")
+    if name not in by_name:
+        raise BackupError(f"{where}: unknown table {name!r}")
+    table = by_name[name]
+    row = record["row"]
+    columns = set(table.columns.keys())
+    if set(row) != columns:
+        problems = []
+        if missing := sorted(columns - set(row)):
+            problems.append(f"missing columns {', '.join(missing)}")
+        if unknown := sorted(set(row) - columns):
+            problems.append(f"unknown columns {', '.join(unknown)}")
+        raise BackupError(f"{where}: table {name}: {'; '.join(problems)}")
+    sql_null = record.get("sql_null", [])
+    nullable_json = {c.name for c in table.columns if isinstance(_kind(c), JSON) and c.nullable}
+    if not isinstance(sql_null, list) or not set(sql_null) <= nullable_json:
+        raise BackupError(f"{where}: sql_null must list nullable JSON columns of {name}")
+    decoded = {}
+    for column in table.columns:
+        if column.name in sql_null:
+            continue
+        try:
+            decoded[column.name] = _decode(column, row[column.name])
+        except (ValueError, TypeError, zlib.error) as error:
+            raise BackupError(f"{where}: {name}.{column.name}: {error}") from None
+    return name, decoded, frozenset(sql_null)
+
+
+def _insert(connection: Connection, path: Path, table: Table | None, batch: list[tuple[int, dict, frozenset]]) -> None:
+    """Insert a batch of rows of one table, grouped by the JSON columns that are SQL NULL."""
+    if not batch:
+        return
+    groups: dict[frozenset, list[dict]] = {}
+    for _number, row, sql_null in batch:
+        groups.setdefault(sql_null, []).append(row)
+    try:
+        for sql_null, rows in groups.items():
+            statement = table.insert().values({name: null() for name in sql_null}) if sql_null else table.insert()
+            connection.execute(statement, rows)
+    except (DBAPIError, StatementError) as error:
+        first, last = batch[0][0], batch[-1][0]
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        raise BackupError(f"{path}: lines {first}-{last}: table {table.name}: the database refused the rows: "
+                          f"{reason}") from None  # fmt: skip
+
+
+def _reset_sequences(connection: Connection) -> None:
+    """Set every serial column's sequence past the largest id, so that new rows get fresh ids."""
+    quote = connection.dialect.identifier_preparer.quote
+    for table in tables():
+        column = table.autoincrement_column
+        if column is None:
+            continue
+        connection.execute(
+            text(f"SELECT setval(pg_get_serial_sequence(:table, :column), coalesce(max({quote(column.name)}), 1), "
+                 f"max({quote(column.name)}) IS NOT NULL) FROM {quote(table.name)}"),  # fmt: skip
+            {"table": quote(table.name), "column": column.name},
+        )
+
+
+@contextmanager
+def _open(path: Path) -> Iterator[Iterator[tuple[int, str]]]:
+    """The numbered lines of a backup file; BackupError names the line where the file stops being readable."""
+    try:
+        file = gzip.open(path, "rt", encoding="utf-8", newline="\n")
+    except OSError as error:
+        raise BackupError(f"{path}: cannot open: {error.strerror or error}") from None
+    with file:
+        yield _numbered_lines(path, file)
+
+
+def _numbered_lines(path: Path, file) -> Iterator[tuple[int, str]]:
+    number = 0
+    while True:
+        number += 1
+        try:
+            line = file.readline()
+        except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
+            raise BackupError(f"{path}: line {number}: the file is truncated or damaged (not a complete gzip file "
+                              f"of UTF-8 text: {error})") from None
+        if not line:
+            return
+        if not line.endswith("\n"):
+            raise BackupError(f"{path}: line {number}: the file is truncated (the last line is incomplete)")
+        yield number, line
+
+
+def _check_header(path: Path, line: str) -> dict:
+    try:
+        header = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise BackupError(f"{path}: line 1: not an imready backup header ({error})") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise BackupError(f"{path}: line 1: not an imready backup (no \"format\": \"{FORMAT}\")")
+    if header.get("version") != VERSION:
+        raise BackupError(f"{path}: line 1: backup format version {header.get('version')!r}; this code reads "
+                          f"version {VERSION}")  # fmt: skip
+    revision, head = header.get("alembic_revision"), code_revision()
+    if revision != head:
+        raise BackupError(f"{path}: line 1: the backup was made at database revision {revision}, but this code's "
+                          f"migrations end at {head}; restoring a backup of another revision is not supported")
+    names = {table.name for table in tables()}
+    counts = header.get("tables")
+    if (not isinstance(counts, dict) or set(counts) != names
+            or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts.values())):
+        raise BackupError(f"{path}: line 1: \"tables\" must give the row count of every table: "
+                          f"{', '.join(sorted(names))}")  # fmt: skip
+    return header
+
+
+def _display_url() -> str:
+    return current_app.extensions["db_engine"].url.render_as_string()
+
+
+def _echo_counts(counts: dict[str, int]) -> None:
+    width = max(map(len, counts))
+    for name, count in counts.items():
+        click.echo(f"  {name:<{width}}  {count:>9}")
+    click.echo(f"  {'total':<{width}}  {sum(counts.values()):>9}")
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path) -> None:
+    """Write every table of the database to FILE (gzip-compressed JSON Lines)."""
+    try:
+        counts = write_backup(engine=current_app.extensions["db_engine"], path=file)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up {_display_url()} to {file}:")
+    _echo_counts(counts)
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Delete every row of the database first (in the same transaction).")
+@with_appcontext
+def restore_command(file: Path, replace: bool) -> None:
+    """Load a backup FILE into the database (migrated first); refused if the database has rows, unless --replace."""
+    try:
+        counts = restore_backup(engine=current_app.extensions["db_engine"], path=file, replace=replace)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored {file} into {_display_url()}:")
+    _echo_counts(counts)
+
+
+def init_app(app: Flask) -> None:
+    """Register `flask backup` and `flask restore`."""
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

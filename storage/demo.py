@@ -1,0 +1,161 @@
+"""`flask demo load`: a synthetic population of enterprises over provinces, cities, industries, sizes and two
+periods, every assessment made through the real submission path, every enterprise labelled synthetic."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlmodel import Session, func, select
+
+from assessment.classifications import load_industries, load_regions, size_class
+from assessment.reference_csv import read_csv_text
+from assessment.regional.indicators import DEMO_INDICATORS_PATH, parse_indicator_csv
+from assessment.synthetic import draw_maturity, synthetic_answers
+from questionnaires.catalog import Catalog
+from storage.accounts import create_user, set_password
+from storage.assessments import save_answers, start_assessment, start_reassessment
+from storage.reference_data import import_indicators
+from storage.statistics import rebuild
+from storage.submissions import submit as submit_answers
+from storage.tables import Enterprise, EnterpriseBase, User
+
+demo_cli = AppGroup("demo", help="Demonstration data (synthetic, and labelled so wherever it is shown).")
+
+# (employees, revenue in million yuan) ranges per size class, with the share of enterprises in each
+SIZE_RANGES = ((5, 19, 0.5, 2.9), (20, 299, 3, 19.9), (300, 999, 20, 399), (1000, 5000, 400, 5000))
+SIZE_WEIGHTS = (30, 45, 18, 7)
+# Provinces of the demo population and their weight; the eight with every city listed carry most enterprises.
+# The offset nudges maturity so that regions differ as they do in the published indices (coast ahead).
+PROVINCES = {
+    "370000": (16, 0.15), "320000": (15, 0.35), "330000": (14, 0.35), "440000": (15, 0.4),
+    "410000": (9, -0.2), "420000": (8, 0.0), "510000": (8, -0.1), "350000": (7, 0.1),
+    "310000": (3, 0.5), "110000": (2, 0.5), "130000": (2, -0.3), "340000": (1, -0.1),
+}
+PERIODS = (2025, 2026)
+FIRST_PERIOD_SHARE = 0.65  # of the enterprises, assessed in the first period
+REASSESSED_SHARE = 0.7  # of those, assessed again in the second period
+
+
+def load_demo(*, session: Session, catalog: Catalog, count: int, seed: int, questionnaire_id: str,
+              k: int) -> list[str]:
+    """Create `count` synthetic enterprises with submitted assessments in two periods, rebuild the benchmark
+    statistics and import the synthetic regional indicators; return the resume tokens of the assessments."""
+    rng = random.Random(seed)
+    questionnaire = catalog.get(questionnaire_id)
+    if questionnaire is None:
+        raise click.ClickException(f"no questionnaire '{questionnaire_id}'; available: {', '.join(catalog.ids())}")
+    regions = load_regions()
+    industries = sorted(load_industries().values(), key=lambda i: i.code)
+    provinces, weights = zip(*((code, weight) for code, (weight, _) in PROVINCES.items()), strict=True)
+    tokens = []
+
+    def answer_and_submit(assessment, maturity: float, period: int) -> None:
+        answers = synthetic_answers(questionnaire, maturity, rng)
+        save_answers(session=session, assessment=assessment, answers=answers)
+        when = datetime(period, 1, 1, tzinfo=UTC) + timedelta(days=rng.randint(15, 330), hours=rng.randint(0, 23))
+        submit_answers(session=session, assessment=assessment, questionnaire=questionnaire, answers=answers,
+                       submitted_at=when)
+        tokens.append(assessment.token)
+
+    for number in range(1, count + 1):
+        province = rng.choices(provinces, weights)[0]
+        cities = regions.children(province)
+        # where only the capital is listed, most enterprises elsewhere in the province name the province itself
+        region = rng.choice(cities).code if cities and (len(cities) > 1 or rng.random() < 0.4) else province
+        industry = rng.choice(industries)
+        size = rng.choices(range(4), SIZE_WEIGHTS)[0]
+        low_e, high_e, low_r, high_r = SIZE_RANGES[size]
+        employees, revenue = rng.randint(low_e, high_e), round(rng.uniform(low_r, high_r), 1)
+        profile = EnterpriseBase(
+            name=f"Demo enterprise {number:05d}", region_code=region, industry_code=industry.code,
+            industry_type=industry.type, employees=employees, revenue_million_yuan=revenue,
+            size_class=size_class(employees, revenue), synthetic=True,
+        )
+        maturity = min(5.0, max(0.0, draw_maturity(rng) + PROVINCES[province][1] + 0.25 * (size - 1.5)))
+        first = rng.random() < FIRST_PERIOD_SHARE
+        assessment = start_assessment(session=session, profile=profile, questionnaire=questionnaire)
+        enterprise = session.get(Enterprise, assessment.enterprise_id)
+        answer_and_submit(assessment, maturity, PERIODS[0] if first else PERIODS[1])
+        if first and rng.random() < REASSESSED_SHARE:
+            progress = rng.gauss(0.3, 0.35)  # a year of work, sometimes a step back
+            again = start_reassessment(session=session, enterprise=enterprise, questionnaire=questionnaire)
+            answer_and_submit(again, min(5.0, max(0.0, maturity + progress)), PERIODS[1])
+    rebuild(session=session, catalog=catalog, k=k)
+    rows = parse_indicator_csv(read_csv_text(DEMO_INDICATORS_PATH), file_name=str(DEMO_INDICATORS_PATH))
+    import_indicators(session=session, rows=rows)
+    return tokens
+
+
+@demo_cli.command("load")
+@click.option("--count", default=5000, show_default=True, help="How many synthetic enterprises.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed: the same seed gives the same data.")
+@click.option("--questionnaire", "questionnaire_id", default="quick_check", show_default=True)
+@click.option("--force", is_flag=True, help="Load even if synthetic enterprises already exist.")
+def load_command(count: int, seed: int, questionnaire_id: str, force: bool) -> None:
+    """Load synthetic enterprises with submitted assessments in two periods (skipped if some exist, unless --force)."""
+    with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:
+        existing = session.exec(select(func.count()).select_from(Enterprise).where(Enterprise.synthetic)).one()
+        if existing and not force:
+            click.echo(f"{existing} synthetic enterprises already loaded; nothing to do (use --force to add more).")
+            return
+        tokens = load_demo(
+            session=session, catalog=current_app.extensions["questionnaires"], count=count, seed=seed,
+            questionnaire_id=questionnaire_id, k=current_app.config["BENCHMARK_MIN_GROUP"],
+        )
+    click.echo(f"Loaded {count} synthetic enterprises with {len(tokens)} submitted '{questionnaire_id}' assessments "
+               f"in {PERIODS[0]} and {PERIODS[1]}, rebuilt the benchmark statistics and imported synthetic regional "
+               "indicators.")
+    click.echo(f"Open /a/{tokens[0]}/results on the running app to see one.")
+
+
+DEMO_ACCOUNTS = (  # (e-mail, role, jurisdiction)
+    ("admin@demo.imready", "admin", None),
+    ("agency@demo.imready", "agency", "370000"),
+    ("consultant@demo.imready", "consultant", None),
+    ("enterprise@demo.imready", "enterprise", None),
+)
+DEMO_CLIENTS = 25  # synthetic enterprises given to the demo consultant
+
+
+def demo_accounts(*, session: Session, password: str) -> list[User]:
+    """One account per role, sharing `password` (existing ones get it again): a Shandong agency analyst, a
+    consultant with the first synthetic enterprises as clients, and an enterprise user of the first of them."""
+    enterprises = session.exec(select(Enterprise).where(Enterprise.synthetic).order_by(Enterprise.id)
+                               .limit(DEMO_CLIENTS)).all()  # fmt: skip
+    users = []
+    for email, role, jurisdiction in DEMO_ACCOUNTS:
+        user = session.exec(select(User).where(User.email == email)).first()
+        if user is None:
+            user = create_user(session=session, email=email, password=password, role=role, jurisdiction=jurisdiction,
+                               name=f"Demo {role}")  # fmt: skip
+        else:
+            set_password(session=session, user=user, password=password)
+        users.append(user)
+    consultant, member = users[2], users[3]
+    for enterprise in enterprises:
+        enterprise.consultant_id = consultant.id
+        session.add(enterprise)
+    if enterprises:
+        member.enterprise_id = enterprises[0].id
+        session.add(member)
+    session.commit()
+    return users
+
+
+@demo_cli.command("accounts")
+@click.option("--password", required=True, help="The password of every demo account.")
+def accounts_command(password: str) -> None:
+    """Create (or reset) one demo account per role."""
+    with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:
+        users = demo_accounts(session=session, password=password)
+    for user in users:
+        click.echo(f"{user.role:<11} {user.email}")
+
+
+def init_app(app: Flask) -> None:
+    """Register `flask demo`."""
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,344 @@
+"""An enterprise's rights over its data, without Flask: all of it as JSON or as CSV files in a ZIP, and the deletion
+of the enterprise with everything it entered.
+
+Consent to count in benchmarks is the enterprise's `benchmark_consent` column; `assessment.benchmarks.load_population`
+leaves out the enterprises that withdrew it, so a change counts from the next rebuild of the statistics.
+
+What an export holds: the enterprise's profile, every assessment with its answers, its scores and its stored result,
+the periods its assessments count in, the accounts linked to it (its users and its consultant: e-mail, name and
+role, never a password hash), and the audit events about it (when, what, who by e-mail). Left out on purpose: the
+resume tokens (a resume link is a credential, like a password) and the network addresses in the audit log (those of
+whoever made each request, not the enterprise's data).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import zipfile
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import delete, or_, update
+from sqlmodel import Session, col, select
+
+from assessment.classifications import load_regions
+from assessment.cohorts.groups import CellKey
+from questionnaires.catalog import Catalog
+from storage.statistics import entry_cells, entry_periods, refresh
+from storage.tables import (
+    ActionDone,
+    Answer,
+    Assessment,
+    AssessmentComment,
+    AuditEvent,
+    BenchmarkEntry,
+    CohortStat,
+    Enterprise,
+    EnterpriseBase,
+    NodeScore,
+    ReportBatch,
+    User,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+EXPORT_FORMAT = "imready-enterprise-export"
+EXPORT_VERSION = 1
+ENTERPRISE_FIELDS = ("id", *EnterpriseBase.model_fields, "created_at", "benchmark_consent")
+ASSESSMENT_FIELDS = ("id", "questionnaire_id", "questionnaire_version", "status", "created_at", "updated_at",
+                     "submitted_at", "overall_score", "overall_level")
+CSV_FILES = {  # file in the ZIP: its columns
+    "enterprise.csv": ENTERPRISE_FIELDS,
+    "assessments.csv": ASSESSMENT_FIELDS,
+    "answers.csv": ("assessment_id", "question_id", "value", "updated_at"),
+    "scores.csv": ("assessment_id", "node_id", "kind", "score", "level"),
+    "benchmark_entries.csv": ("questionnaire_id", "period", "assessment_id"),
+    "users.csv": ("email", "name", "role"),
+    "audit_events.csv": ("at", "action", "user", "assessment_id", "detail"),
+}
+
+
+class UnknownEnterprise(LookupError):
+    """No enterprise has this id."""
+
+
+# --- export -----------------------------------------------------------------------------------------------------
+
+
+def export_enterprise(session: Session, enterprise_id: int) -> dict:
+    """Everything stored about one enterprise, as JSON-ready data (timestamps in ISO 8601, UTC).
+
+    Answers are given per assessment as the JSON answer set of questionnaires/FORMAT.md ({question id: answer}), so
+    that an export can be read back by the same tools; `result` is the scored result as stored at submission."""
+    enterprise = _enterprise(session, enterprise_id)
+    assessments = _assessments(session, enterprise_id)
+    answers = _answers(session, enterprise_id)
+    scores = _scores(session, enterprise_id)
+    return {
+        "format": EXPORT_FORMAT,
+        "format_version": EXPORT_VERSION,
+        "exported_at": _iso(utcnow()),
+        "enterprise": _enterprise_row(enterprise),
+        "assessments": [
+            {
+                **_assessment_row(assessment),
+                "answers": {row.question_id: row.value for row in answers if row.assessment_id == assessment.id},
+                "scores": [_score_row(row) for row in scores if row.assessment_id == assessment.id],
+                "result": assessment.result,
+            }
+            for assessment in assessments
+        ],
+        "benchmark_entries": [_entry_row(entry) for entry in _entries(session, enterprise_id)],
+        "users": _users(session, enterprise),
+        "audit_events": _audit_events(session, enterprise_id),
+    }
+
+
+def export_csv(session: Session, enterprise_id: int) -> bytes:
+    """The same data as `export_enterprise` as a ZIP of CSV files, one per table (see CSV_FILES): one row per
+    enterprise, assessment, answer, score, benchmark entry, linked account and audit event.
+
+    The files are UTF-8 with a byte-order mark (Excel reads Chinese names right) and CRLF line ends, as the app's
+    other CSV files. An answer's value is its JSON (a text answer in quotes, a checklist as a list). The full result
+    with its trace is only in the JSON export; scores.csv holds every scored node of it. Text that a spreadsheet
+    would run as a formula (starting with = + - @) is written with a leading apostrophe."""
+    enterprise = _enterprise(session, enterprise_id)
+    tables: dict[str, Iterable[dict]] = {
+        "enterprise.csv": [_enterprise_row(enterprise)],
+        "assessments.csv": [_assessment_row(a) for a in _assessments(session, enterprise_id)],
+        "answers.csv": [dict(assessment_id=row.assessment_id, question_id=row.question_id,
+                             value=json.dumps(row.value, ensure_ascii=False), updated_at=_iso(row.updated_at))
+                        for row in _answers(session, enterprise_id)],
+        "scores.csv": [{"assessment_id": row.assessment_id, **_score_row(row)}
+                       for row in _scores(session, enterprise_id)],
+        "benchmark_entries.csv": [_entry_row(entry) for entry in _entries(session, enterprise_id)],
+        "users.csv": _users(session, enterprise),
+        "audit_events.csv": _audit_events(session, enterprise_id),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, columns in CSV_FILES.items():
+            archive.writestr(name, _csv(columns, tables[name]))
+    return buffer.getvalue()
+
+
+def _csv(columns: Iterable[str], rows: Iterable[dict]) -> bytes:
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    columns = list(columns)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(column)) for column in columns])
+    return text.getvalue().encode("utf-8-sig")
+
+
+def _cell(value) -> str | int | float:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """A timestamp in ISO 8601; SQLite hands them back without their zone, and they are stored in UTC."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)).isoformat()
+
+
+def _enterprise(session: Session, enterprise_id: int) -> Enterprise:
+    enterprise = session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise UnknownEnterprise(enterprise_id)
+    return enterprise
+
+
+def _enterprise_row(enterprise: Enterprise) -> dict:
+    row = {name: getattr(enterprise, name) for name in ENTERPRISE_FIELDS}
+    row["created_at"] = _iso(enterprise.created_at)
+    return row
+
+
+def _assessments(session: Session, enterprise_id: int) -> list[Assessment]:
+    return list(session.exec(select(Assessment).where(Assessment.enterprise_id == enterprise_id)
+                             .order_by(col(Assessment.created_at), col(Assessment.id))))
+
+
+def _assessment_row(assessment: Assessment) -> dict:
+    row = {name: getattr(assessment, name) for name in ASSESSMENT_FIELDS}
+    for name in ("created_at", "updated_at", "submitted_at"):
+        row[name] = _iso(row[name])
+    return row
+
+
+def _answers(session: Session, enterprise_id: int) -> list[Answer]:
+    return list(session.exec(select(Answer).join(Assessment, col(Assessment.id) == col(Answer.assessment_id))
+                             .where(Assessment.enterprise_id == enterprise_id)
+                             .order_by(col(Answer.assessment_id), col(Answer.id))))
+
+
+def _scores(session: Session, enterprise_id: int) -> list[NodeScore]:
+    return list(session.exec(select(NodeScore).join(Assessment, col(Assessment.id) == col(NodeScore.assessment_id))
+                             .where(Assessment.enterprise_id == enterprise_id)
+                             .order_by(col(NodeScore.assessment_id), col(NodeScore.node_id))))
+
+
+def _score_row(row: NodeScore) -> dict:
+    return {"node_id": row.node_id, "kind": row.kind, "score": row.score, "level": row.level}
+
+
+def _entries(session: Session, enterprise_id: int) -> list[BenchmarkEntry]:
+    return list(session.exec(select(BenchmarkEntry).where(BenchmarkEntry.enterprise_id == enterprise_id)
+                             .order_by(col(BenchmarkEntry.questionnaire_id), col(BenchmarkEntry.period))))
+
+
+def _entry_row(entry: BenchmarkEntry) -> dict:
+    return {"questionnaire_id": entry.questionnaire_id, "period": entry.period, "assessment_id": entry.assessment_id}
+
+
+def _users(session: Session, enterprise: Enterprise) -> list[dict]:
+    """The accounts linked to the enterprise: its own users, then its consultant. Never a password hash."""
+    users = list(session.exec(select(User).where(User.enterprise_id == enterprise.id).order_by(col(User.email))))
+    if enterprise.consultant_id is not None:
+        consultant = session.get(User, enterprise.consultant_id)
+        if consultant is not None:
+            users.append(consultant)
+    return [{"email": user.email, "name": user.name, "role": user.role} for user in users]
+
+
+def _audit_events(session: Session, enterprise_id: int) -> list[dict]:
+    events = session.exec(select(AuditEvent).where(AuditEvent.enterprise_id == enterprise_id)
+                          .order_by(col(AuditEvent.at), col(AuditEvent.id))).all()
+    ids = {event.user_id for event in events if event.user_id is not None}
+    emails = dict(session.exec(select(User.id, User.email).where(col(User.id).in_(ids))).all()) if ids else {}
+    return [{"at": _iso(event.at), "action": event.action, "user": emails.get(event.user_id),
+             "assessment_id": event.assessment_id, "detail": event.detail} for event in events]
+
+
+# --- deletion ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """What a deletion removed, and whether the benchmark statistics were brought up to date."""
+
+    enterprise_id: int
+    assessments: int
+    answers: int
+    scores: int
+    benchmark_entries: int
+    accounts_deleted: int
+    accounts_unlinked: int
+    report_files_removed: int
+    statistics_updated: bool
+
+
+def delete_enterprise(session: Session, enterprise_id: int, *, catalog: Catalog, k: int,
+                      actor_id: int | None = None, delete_accounts: Collection[int] = (),
+                      address: str = "") -> Deletion:  # fmt: skip
+    """Delete an enterprise and its data: its assessments with their answers and scores, its benchmark entries and
+    the enterprise itself. Accounts linked to it are unlinked, except those in `delete_accounts` (the enterprise
+    user who asked to "delete my account and data"), which are deleted; each must be linked to this enterprise.
+    Finished report batches that hold one of its reports lose their ZIP (the batch stays listed, without a download).
+
+    The audit log is kept (it says who saw or changed the data while it existed) and records the deletion, with
+    counts only, by `actor_id` from `address`. Everything is removed in one transaction.
+
+    Then the benchmark statistics: the cohorts its entries counted in are recomputed with `benchmarks.refresh` for
+    just those cells (and the changes into and out of each period), as after a submission, rather than with
+    `rebuild`: one enterprise touches a few dozen cells, while a rebuild recomputes every cohort of every
+    questionnaire and period over the whole population (a million entries) with the person waiting. A period left
+    without any entry has its statistics dropped, and the next period's changes, which are now measured from an
+    earlier period, are recomputed in full. Should that fail, the data is deleted all the same,
+    `statistics_updated` is False, the failure is logged, and `flask benchmarks rebuild` repairs the statistics."""
+    _enterprise(session, enterprise_id)  # raises UnknownEnterprise
+    delete_accounts = set(delete_accounts)
+    if delete_accounts:
+        linked = set(session.exec(select(User.id).where(col(User.id).in_(delete_accounts),
+                                                        User.enterprise_id == enterprise_id)).all())
+        if linked != delete_accounts:
+            strangers = sorted(delete_accounts - linked)
+            raise ValueError(f"accounts {strangers} are not linked to enterprise {enterprise_id}")
+    country = load_regions().country.code
+    touched: dict[tuple[str, int], set[CellKey]] = {}
+    entries = _entries(session, enterprise_id)
+    for entry in entries:
+        touched.setdefault((entry.questionnaire_id, entry.period), set()).update(entry_cells(entry, country))
+    own = select(Assessment.id).where(Assessment.enterprise_id == enterprise_id)
+    assessment_ids = set(session.exec(own).all())
+
+    scores = session.execute(delete(NodeScore).where(col(NodeScore.assessment_id).in_(own))).rowcount
+    answers = session.execute(delete(Answer).where(col(Answer.assessment_id).in_(own))).rowcount
+    session.execute(delete(AssessmentComment).where(col(AssessmentComment.assessment_id).in_(own)))
+    session.execute(delete(BenchmarkEntry).where(BenchmarkEntry.enterprise_id == enterprise_id))
+    session.execute(delete(ActionDone).where(ActionDone.enterprise_id == enterprise_id))
+    deleted = session.execute(delete(User).where(col(User.id).in_(delete_accounts))).rowcount if delete_accounts else 0
+    unlinked = session.execute(update(User).where(User.enterprise_id == enterprise_id)
+                               .values(enterprise_id=None)).rowcount
+    assessments = session.execute(delete(Assessment).where(Assessment.enterprise_id == enterprise_id)).rowcount
+    session.execute(delete(Enterprise).where(Enterprise.id == enterprise_id))
+    files = _forget_reports(session, assessment_ids)
+    counts = dict(assessments=assessments, answers=answers, scores=scores, benchmark_entries=len(entries),
+                  accounts_deleted=deleted, accounts_unlinked=unlinked, report_files_removed=len(files))
+    session.add(AuditEvent(
+        user_id=actor_id, action="delete", enterprise_id=enterprise_id, address=address[:64],
+        detail="enterprise deleted with its data: " + ", ".join(f"{n} {name.replace('_', ' ')}"
+                                                                for name, n in counts.items()),
+    ))
+    session.commit()
+    for path in files:  # once the deletion is committed: a failed transaction leaves every file in place
+        Path(path).unlink(missing_ok=True)
+
+    try:
+        update_benchmarks(session, touched, catalog=catalog, k=k)
+        updated = True
+    except Exception:  # the data is gone either way; a rebuild repairs the statistics
+        session.rollback()
+        log.exception("updating the benchmark statistics after deleting enterprise %s failed", enterprise_id)
+        updated = False
+    return Deletion(enterprise_id=enterprise_id, statistics_updated=updated, **counts)
+
+
+def update_benchmarks(session: Session, touched: dict[tuple[str, int], set[CellKey]], *, catalog: Catalog,
+                      k: int) -> None:
+    """Recompute the statistics of the given cells per questionnaire and period, after entries were removed."""
+    for (questionnaire_id, period), cells in sorted(touched.items()):
+        periods = entry_periods(session=session, questionnaire_id=questionnaire_id)
+        if period in periods:
+            refresh(session=session, catalog=catalog, questionnaire_id=questionnaire_id, period=period, k=k,
+                    cells=cells)
+            continue
+        session.execute(delete(CohortStat).where(
+            CohortStat.questionnaire_id == questionnaire_id,
+            or_(CohortStat.period == period, CohortStat.base_period == period)))
+        session.commit()
+        later = [p for p in periods if p > period]
+        if later:
+            refresh(session=session, catalog=catalog, questionnaire_id=questionnaire_id, period=later[0], k=k)
+
+
+def _forget_reports(session: Session, assessment_ids: set[int]) -> list[str]:
+    """Drop the enterprise from finished report batches: the names of its failed reports, and the ZIP files holding
+    its reports (returned, to be removed once the deletion is committed). A batch still waiting or rendering finds
+    the assessments gone when it reaches them and lists them as failed, without a name."""
+    if not assessment_ids:
+        return []
+    files = []
+    for batch in session.exec(select(ReportBatch).where(col(ReportBatch.status).in_(("done", "failed")))):
+        if not assessment_ids & set(batch.assessment_ids):
+            continue
+        if batch.path:
+            files.append(batch.path)
+            batch.path = ""
+        batch.failures = [item for item in batch.failures if item.get("id") not in assessment_ids]
+        session.add(batch)
+    return files

@@ -1,0 +1,122 @@
+"""Reference data in the database: regional indicators, the regional index computed from them, and published
+benchmarks; `flask reference import-indicators|import-published` load them from CSV files.
+
+Every function takes the session as a keyword argument; the parsing lives in `assessment/regional.py` and
+`assessment/published.py`, the arithmetic in `assessment/regional_index.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from assessment.classifications import load_regions
+from assessment.published import PublishedRow, parse_published_csv
+from assessment.reference_csv import ReferenceFileError, read_csv_text
+from assessment.regional.index import IndexDefinition, RegionalIndex, composite_index
+from assessment.regional.indicators import IndicatorRow, parse_indicator_csv
+from storage.tables import PublishedBenchmark, RegionalIndicator, utcnow
+
+reference_cli = AppGroup("reference", help="Import regional indicators and published benchmarks from CSV files.")
+
+
+def import_indicators(*, session: Session, rows: Iterable[IndicatorRow]) -> int:
+    """Insert or replace each (region, period, indicator) value; return how many rows were written."""
+    rows = list(rows)
+    periods = {row.period for row in rows}
+    stored = {
+        (record.region_code, record.period, record.indicator): record
+        for record in session.exec(select(RegionalIndicator).where(col(RegionalIndicator.period).in_(periods)))
+    }
+    now = utcnow()
+    for row in rows:
+        key = (row.region_code, row.period, row.indicator)
+        record = stored.get(key)
+        if record is None:
+            stored[key] = RegionalIndicator(**row.model_dump(), imported_at=now)
+            session.add(stored[key])
+        else:
+            record.value, record.source, record.imported_at = row.value, row.source, now
+    session.commit()
+    return len(rows)
+
+
+def import_published(*, session: Session, rows: Iterable[PublishedRow]) -> int:
+    """Replace the figures of each publication (source, year, scope) in `rows` by theirs; return how many."""
+    rows = list(rows)
+    for source, year, scope in {row.publication for row in rows}:
+        session.execute(delete(PublishedBenchmark).where(
+            PublishedBenchmark.source == source, PublishedBenchmark.year == year, PublishedBenchmark.scope == scope,
+        ))
+    now = utcnow()
+    session.add_all(PublishedBenchmark(**row.model_dump(), imported_at=now) for row in rows)
+    session.commit()
+    return len(rows)
+
+
+def regional_index_table(*, session: Session, region_codes: Sequence[str], period: int,
+                         definition: IndexDefinition) -> list[RegionalIndex]:
+    """The index of the country (= 100) and then of each region in `region_codes`, for one period."""
+    regions = load_regions()
+    reference, provinces = regions.country.code, [province.code for province in regions.provinces()]
+    wanted = {reference, *provinces, *region_codes}
+    values: dict[str, dict[str, float]] = {code: {} for code in region_codes}
+    query = select(RegionalIndicator).where(RegionalIndicator.period == period,
+                                            col(RegionalIndicator.region_code).in_(wanted))
+    for record in session.exec(query):
+        values.setdefault(record.region_code, {})[record.indicator] = record.value
+    results = composite_index(definition, values, reference, reference_parts=provinces)
+    return [results[reference], *(results[code] for code in dict.fromkeys(region_codes) if code != reference)]
+
+
+def published_benchmarks(*, session: Session, framework: str | None = None) -> list[PublishedBenchmark]:
+    """The published figures, of one framework or all, by framework, year and scope, in the order imported."""
+    query = select(PublishedBenchmark)
+    if framework is not None:
+        query = query.where(PublishedBenchmark.framework == framework)
+    order = (PublishedBenchmark.framework, PublishedBenchmark.year, PublishedBenchmark.scope, PublishedBenchmark.id)
+    return list(session.exec(query.order_by(*order)))
+
+
+def indicator_periods(*, session: Session) -> list[int]:
+    """The periods that have regional indicators, oldest first."""
+    query = select(RegionalIndicator.period).distinct().order_by(RegionalIndicator.period)
+    return list(session.exec(query))
+
+
+def _import_file(path: Path, parse: Callable, store: Callable, what: str) -> None:
+    """Parse a whole file (every bad row listed on standard error, exit 1, nothing written), then store it."""
+    try:
+        rows = parse(read_csv_text(path), file_name=str(path))
+    except ReferenceFileError as error:
+        for line in str(error).splitlines():
+            click.echo(line, err=True)
+        raise click.exceptions.Exit(1) from None
+    with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:
+        count = store(session=session, rows=rows)
+    click.echo(f"Imported {count} {what} from {path}.")
+
+
+@reference_cli.command("import-indicators")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+def import_indicators_command(path: Path) -> None:
+    """Import regional indicators (region_code,period,indicator,value,source); nothing is written if a row is bad."""
+    _import_file(path, parse_indicator_csv, import_indicators, "regional indicator values")
+
+
+@reference_cli.command("import-published")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+def import_published_command(path: Path) -> None:
+    """Import published benchmarks, replacing earlier imports of the same publications; all rows or none."""
+    _import_file(path, parse_published_csv, import_published, "published benchmark figures")
+
+
+def init_app(app: Flask) -> None:
+    """Register `flask reference`."""
+    app.cli.add_command(reference_cli)

@@ -1,0 +1,131 @@
+"""Accounts through the app: registering, signing in and out, limited attempts, and resetting a password by a signed,
+expiring link that works once; passwords are stored hashed."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session, select
+
+from factories import csrf_token, make_user
+from storage.accounts import reset_token, user_for_reset
+from storage.tables import AuditEvent, User
+from web import mail
+
+PASSWORD = "a long test password"
+
+
+def post_form(client, url: str, data: dict, page: str | None = None):
+    """Post a form with the CSRF token of the page that shows it."""
+    token = csrf_token(client.get(page or url).text)
+    return client.post(url, data={**data, "csrf_token": token})
+
+
+def test_register_signs_in_and_stores_only_a_hash(app, client):
+    response = post_form(client, "/account/register", {"name": "Li Wei", "email": " Li.Wei@Example.ORG ",
+                                                       "role": "consultant", "password": PASSWORD,
+                                                       "confirm": PASSWORD})  # fmt: skip
+    assert response.status_code == 302 and response.headers["Location"].endswith("/workspace/")
+    assert "My clients" in client.get("/workspace/").text
+    with Session(app.extensions["db_engine"]) as session:
+        user = session.exec(select(User)).one()
+        assert (user.email, user.role, user.name) == ("li.wei@example.org", "consultant", "Li Wei")
+        assert PASSWORD not in user.password_hash and user.password_hash.startswith("scrypt:")
+        assert session.exec(select(AuditEvent.action)).all() == ["register"]
+
+
+def test_register_refuses_with_the_field_named_and_keeps_what_was_typed(app, client):
+    make_user(app, "enterprise", email="taken@example.org")
+    cases = [
+        ({"email": "taken@example.org", "password": PASSWORD, "confirm": PASSWORD}, "email",
+         "An account with this e-mail already exists."),
+        ({"email": "new@example.org", "password": "short", "confirm": "short"}, "password",
+         "Use at least 10 characters."),
+        ({"email": "new@example.org", "password": PASSWORD, "confirm": PASSWORD + "x"}, "confirm",
+         "The passwords differ."),
+        ({"email": "not-an-address", "password": PASSWORD, "confirm": PASSWORD}, "email", None),
+    ]  # fmt: skip
+    for data, field, message in cases:
+        response = post_form(client, "/account/register", {"name": "Zhang San", "role": "enterprise", **data})
+        assert response.status_code == 400, data
+        assert f'id="{field}-error"' in response.text
+        if message:
+            assert message in response.text
+        assert 'value="Zhang San"' in response.text
+
+
+def test_agency_and_administrator_roles_cannot_be_registered(app, client):
+    response = post_form(client, "/account/register", {"email": "boss@example.org", "role": "admin",
+                                                       "password": PASSWORD, "confirm": PASSWORD})  # fmt: skip
+    assert response.status_code == 400 and 'id="role-error"' in response.text
+    with Session(app.extensions["db_engine"]) as session:
+        assert session.exec(select(User)).all() == []
+
+
+def test_sign_in_and_out(app, client):
+    make_user(app, "agency", email="analyst@example.org", jurisdiction="370000")
+    wrong = post_form(client, "/account/sign-in", {"email": "analyst@example.org", "password": "wrong password"})
+    assert wrong.status_code == 401 and "The e-mail or the password is wrong." in wrong.text
+    unknown = post_form(client, "/account/sign-in", {"email": "nobody@example.org", "password": PASSWORD})
+    assert unknown.status_code == 401 and "The e-mail or the password is wrong." in unknown.text
+    right = post_form(client, "/account/sign-in", {"email": "ANALYST@example.org", "password": PASSWORD})
+    assert right.status_code == 302 and right.headers["Location"].endswith("/agencies/")
+    assert "analyst@example.org" in client.get("/").text
+    assert client.post("/account/sign-out").status_code == 400  # no CSRF token: refused, still signed in
+    post_form(client, "/account/sign-out", {}, page="/")
+    assert "analyst@example.org" not in client.get("/").text
+    assert client.get("/agencies/").status_code == 302
+
+
+def test_sign_in_goes_back_to_the_page_asked_for_but_never_off_site(app, client):
+    make_user(app, "admin", email="admin@example.org")
+    token = csrf_token(client.get("/account/sign-in").text)
+    data = {"email": "admin@example.org", "password": PASSWORD, "csrf_token": token}
+    back = client.post("/account/sign-in?next=/admin/audit", data=data)
+    assert back.headers["Location"] == "/admin/audit"
+    client.get("/")
+    post_form(client, "/account/sign-out", {}, page="/")
+    token = csrf_token(client.get("/account/sign-in").text)
+    away = client.post("/account/sign-in?next=//evil.example/", data={**data, "csrf_token": token})
+    assert away.headers["Location"] == "/admin/users"
+
+
+def test_sign_in_attempts_are_limited_per_address(app, client):
+    app.config["SIGN_IN_LIMIT"] = "3 per minute"
+    make_user(app, "enterprise", email="user@example.org")
+    token = csrf_token(client.get("/account/sign-in").text)
+    statuses = [client.post("/account/sign-in", data={"email": "user@example.org", "password": "guess", "csrf_token":
+                                                      token}).status_code for _ in range(4)]  # fmt: skip
+    assert statuses == [401, 401, 401, 429]
+
+
+def test_a_password_is_reset_by_a_link_that_works_once(app, client):
+    user = make_user(app, "enterprise", email="user@example.org")
+    sent = len(mail.outbox)
+    response = post_form(client, "/account/reset", {"email": "nobody@example.org"})
+    assert response.status_code == 302 and len(mail.outbox) == sent  # same answer, nothing sent
+    post_form(client, "/account/reset", {"email": "User@Example.org"})
+    message = mail.outbox[-1]
+    assert message["To"] == "user@example.org"
+    link = re.search(r"http://localhost(/account/reset/\S+)", message.get_content()).group(1)
+    assert client.get(link).status_code == 200
+    short = post_form(client, link, {"password": "short", "confirm": "short"})
+    assert short.status_code == 400 and "Use at least 10 characters." in short.text
+    done = post_form(client, link, {"password": "a brand new password", "confirm": "a brand new password"})
+    assert done.status_code == 302
+    used = client.get(link)
+    assert used.status_code == 400 and 'id="reset-invalid"' in used.text
+    assert post_form(client, "/account/sign-in", {"email": "user@example.org", "password": PASSWORD}).status_code == 401
+    signed = post_form(client, "/account/sign-in", {"email": "user@example.org", "password": "a brand new password"})
+    assert signed.status_code == 302
+    del user
+
+
+def test_reset_tokens_expire_and_cannot_be_forged(app):
+    user = make_user(app, "enterprise", email="user@example.org")
+    with app.app_context(), Session(app.extensions["db_engine"]) as session:
+        token = reset_token("test", user)
+        assert user_for_reset(session=session, secret_key="test", token=token).id == user.id
+        assert user_for_reset(session=session, secret_key="test", token=token, max_age=-1) is None  # expired
+        assert user_for_reset(session=session, secret_key="another key", token=token) is None
+        assert user_for_reset(session=session, secret_key="test", token=token[:-2] + "xx") is None

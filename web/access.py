@@ -1,0 +1,80 @@
+"""Who may see what: sign-in (Flask-Login), roles, the limit on sign-in attempts, and the audit log of requests.
+
+Roles: an enterprise user sees its own enterprise's assessments; a consultant its clients'; an agency analyst
+aggregates for the regions of its jurisdiction, never a single enterprise; an administrator manages users,
+questionnaires and reference data. Each view says which roles it lets in with `role_required`.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Flask, abort, current_app, g, redirect, request, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user
+
+from assessment.classifications import load_regions
+from storage.accounts import audit
+from storage.db import get_session
+from storage.tables import User
+
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def init_app(app: Flask) -> None:
+    """Set up sign-in and the attempt limiter."""
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = None
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Counts are kept per process unless IMREADY_RATELIMIT_STORAGE_URI names a shared store (e.g. redis://...).
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    limiter.init_app(app)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    if g.get("database_unavailable"):  # drawing the "try again" page: no user can be loaded now
+        return None
+    user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def role_required(*roles: str):
+    """Let the view run for signed-in users of these roles; send others to sign in, or answer 403."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return redirect(url_for("accounts.sign_in", next=request.full_path))
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.roles = roles  # read by the route-by-role test
+        return wrapped
+
+    return decorate
+
+
+def jurisdiction() -> str | None:
+    """The region an agency analyst may see (None: the whole country, as for administrators)."""
+    code = getattr(current_user, "jurisdiction", None) if current_user.is_authenticated else None
+    if current_user.is_authenticated and current_user.role == "agency" and code != load_regions().country.code:
+        return code
+    return None
+
+
+def record(action: str, *, enterprise_id: int | None = None, assessment_id: int | None = None, detail: str = ""):
+    """Add the current request's user and address to the audit log."""
+    user = current_user if current_user.is_authenticated else None
+    audit(session=get_session(), user=user, action=action, enterprise_id=enterprise_id, assessment_id=assessment_id,
+          detail=detail, address=request.remote_addr or "")  # fmt: skip
+
+
+def sign_in_limit() -> str:
+    """How many sign-in attempts one address may make (configurable for tests)."""
+    return current_app.config.get("SIGN_IN_LIMIT", "10 per minute;100 per day")

@@ -1,0 +1,141 @@
+"""Administration: users and their roles, and the audit log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from sqlmodel import col, select
+
+from assessment.classifications import load_regions
+from assessment.published import parse_published_csv
+from assessment.reference_csv import ReferenceFileError
+from assessment.regional.indicators import parse_indicator_csv
+from storage.db import get_session, parse_id
+from storage.reference_data import import_indicators, import_published, indicator_periods, published_benchmarks
+from storage.tables import ROLES, AuditEvent, Enterprise, User
+from web.access import record, role_required
+from web.catalog import get_catalog
+from web.i18n import current_language
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE = 100
+
+
+@bp.get("/users")
+@role_required("admin")
+def users():
+    """Every account with its role, jurisdiction and state."""
+    session = get_session()
+    rows = session.exec(select(User).order_by(User.email)).all()
+    regions = load_regions()
+    return render_template(
+        "admin/users.html",
+        users=rows,
+        roles=ROLES,
+        regions=[("", "—"), (regions.country.code, regions.country.name(current_language())),
+                 *regions.choices(current_language())],  # fmt: skip
+        form=FlaskForm(),
+    )
+
+
+@bp.post("/users/<int:user_id>")
+@role_required("admin")
+def update_user(user_id: int):
+    """Change one account's role, jurisdiction, enterprise or state."""
+    form = FlaskForm()
+    session = get_session()
+    user = session.get(User, user_id)
+    if user is None or not form.validate_on_submit():
+        flash(_("Nothing was changed."), "error")
+        return redirect(url_for(".users"))
+    role = request.form.get("role", user.role)
+    jurisdiction = request.form.get("jurisdiction") or None
+    enterprise = request.form.get("enterprise_id", "").strip()
+    problems = []
+    if role not in ROLES:
+        problems.append(_("Unknown role."))
+    if jurisdiction and jurisdiction not in load_regions():
+        problems.append(_("Unknown region code %(code)s.", code=jurisdiction))
+    if role == "agency" and not jurisdiction:
+        problems.append(_("An agency analyst needs a jurisdiction."))
+    if enterprise and (parse_id(enterprise) is None or session.get(Enterprise, parse_id(enterprise)) is None):
+        problems.append(_("No enterprise has the id %(id)s.", id=enterprise))
+    if problems:
+        for problem in problems:
+            flash(f"{user.email}: {problem}", "error")
+        return redirect(url_for(".users"))
+    user.role, user.jurisdiction = role, jurisdiction if role == "agency" else None
+    user.enterprise_id = parse_id(enterprise) if enterprise else None
+    user.active = request.form.get("active") == "on"
+    session.add(user)
+    session.commit()
+    record("change_user", detail=f"{user.email}: role {role}, jurisdiction {user.jurisdiction}, active {user.active}")
+    flash(_("%(email)s was updated.", email=user.email), "info")
+    return redirect(url_for(".users"))
+
+
+@bp.get("/audit")
+@role_required("admin")
+def audit_log():
+    """The newest audit events, filtered by enterprise or user if asked."""
+    session = get_session()
+    query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(PAGE)
+    enterprise = request.args.get("enterprise", "")
+    if enterprise.isdigit():
+        query = query.where(AuditEvent.enterprise_id == (parse_id(enterprise) or 0))  # 0: no id
+    user = request.args.get("user", "")
+    if user.isdigit():
+        query = query.where(AuditEvent.user_id == (parse_id(user) or 0))
+    events = session.exec(query).all()
+    emails = {u.id: u.email for u in session.exec(select(User)).all()}
+    return render_template("admin/audit.html", events=events, emails=emails, enterprise=enterprise, user=user)
+
+
+REFERENCE_KINDS = {
+    "indicators": (parse_indicator_csv, import_indicators),
+    "published": (parse_published_csv, import_published),
+}
+
+
+@bp.route("/reference", methods=["GET", "POST"])
+@role_required("admin")
+def reference():
+    """Questionnaires in use (checked as the app loaded them), and uploads of regional indicators and published
+    benchmarks: a file with any bad row is refused whole, each problem named by line and column."""
+    form = FlaskForm()
+    problems: list[str] = []
+    if request.method == "POST" and form.validate_on_submit():
+        kind = request.form.get("kind", "")
+        upload = request.files.get("file")
+        if kind not in REFERENCE_KINDS or upload is None or not upload.filename:
+            problems.append(_("Choose the kind of data and a CSV file."))
+        else:
+            parse, store = REFERENCE_KINDS[kind]
+            data = upload.read()
+            try:
+                try:
+                    text = data.decode("utf-8-sig")
+                except UnicodeDecodeError as error:
+                    line = data[: error.start].count(b"\n") + 1
+                    raise ReferenceFileError(Path(upload.filename), [(f"line {line}", "not UTF-8 text")]) from None
+                rows = parse(text, file_name=upload.filename)
+            except ReferenceFileError as error:
+                problems.extend(str(error).splitlines())
+            else:
+                count = store(session=get_session(), rows=rows)
+                record("change", detail=f"imported {count} {kind} rows from {upload.filename}")
+                flash(_("%(count)s rows imported from %(file)s.", count=count, file=upload.filename), "info")
+                return redirect(url_for(".reference"))
+    catalog = get_catalog()
+    questionnaires = [catalog.get(qid, version) for qid in catalog.ids() for version in catalog.versions(qid)]
+    return render_template(
+        "admin/reference.html",
+        form=form,
+        problems=problems,
+        questionnaires=questionnaires,
+        published=published_benchmarks(session=get_session()),
+        periods=indicator_periods(session=get_session()),
+    ), 400 if problems else 200

@@ -1,0 +1,163 @@
+"""A consultant's workspace: client enterprises created by hand or imported from a spreadsheet, invitations for their
+users, and the branding printed on the consultant's reports."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.datastructures import FileStorage
+from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from reports.enterprise_report import Branding, BrandingError
+from spreadsheets.imports import changed_statistics, import_rows, read_rows, write_template, write_template_guide
+from storage.access import can_see_enterprise
+from storage.db import get_session
+from storage.refresher import refresh_statistics
+from storage.tables import Enterprise
+from web import mail
+from web.access import record, role_required
+from web.catalog import get_catalog
+from web.i18n import current_language
+
+bp = Blueprint("consultant", __name__, url_prefix="/workspace/clients")
+INVITE_SALT = "invitation"
+INVITE_MAX_AGE = 14 * 24 * 3600
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+class ImportForm(FlaskForm):
+    questionnaire = SelectField(_l("Questionnaire"))
+    upload = FileField(_l("CSV or XLSX file"))
+    submit_complete = BooleanField(_l("Submit the complete rows (the others stay drafts)"), default=True)
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("E-mail of the person to invite"), validators=[DataRequired(), Length(max=254)])
+
+
+class BrandingForm(FlaskForm):
+    brand_name = StringField(_l("Name printed on reports"), validators=[Optional(), Length(max=120)])
+    brand_colour = StringField(_l("Brand colour"), validators=[Regexp(r"^#[0-9a-fA-F]{6}$",
+                                                                      message=_l("Use the form #2f6f9f."))])
+    brand_logo = FileField(_l("Logo (PNG or JPEG, at most 512 KB; optional)"))
+
+
+def _client(enterprise_id: int) -> Enterprise:
+    enterprise = get_session().get(Enterprise, enterprise_id)
+    if enterprise is None or not can_see_enterprise(current_user, enterprise):
+        abort(404)
+    return enterprise
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required("consultant")
+def import_clients():
+    """Import assessments collected offline; every bad cell is listed, the good rows become clients."""
+    catalog = get_catalog()
+    form = ImportForm()
+    form.questionnaire.choices = [(q.id, q.definition.title.get(current_language())) for q in catalog.latest()]
+    report, created = None, []
+    if form.validate_on_submit():
+        questionnaire = catalog.get(form.questionnaire.data)
+        upload = form.upload.data
+        data = upload.read(MAX_IMPORT_BYTES + 1) if upload else b""
+        if not data:
+            form.upload.errors = [_("Choose a file.")]
+        elif len(data) > MAX_IMPORT_BYTES:
+            form.upload.errors = [_("The file is larger than 2 MB; split it.")]
+        else:
+            report = read_rows(data, upload.filename or "upload", questionnaire)
+            if not report.stopped and report.rows:
+                session = get_session()
+                created = import_rows(session, questionnaire, report, submit=form.submit_complete.data)
+                for item in created:
+                    enterprise = session.get(Enterprise, item.enterprise_id)
+                    enterprise.consultant_id = current_user.id
+                    session.add(enterprise)
+                session.commit()
+                record("change", detail=f"imported {len(created)} rows of {upload.filename}")
+                for recorded in changed_statistics(created):  # before the page answers: the rows are the user's
+                    refresh_statistics(current_app._get_current_object(), questionnaire.id, recorded)
+    status = 400 if form.errors or (report and report.stopped) else 200
+    return render_template("consultant/import.html", form=form, report=report, created=created), status
+
+
+@bp.get("/import/template.<fmt>")
+@role_required("consultant")
+def import_template(fmt: str):
+    """The import template of a questionnaire (XLSX with a column guide, CSV, or the guide for CSV as Markdown)."""
+    questionnaire = get_catalog().get(request.args.get("q", "")) or get_catalog().latest()[0]
+    lang = current_language()
+    if fmt == "xlsx":
+        content, mimetype = write_template(questionnaire, "xlsx", lang), \
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "csv":
+        content, mimetype = write_template(questionnaire, "csv", lang), "text/csv"
+    elif fmt == "md":
+        content, mimetype = write_template_guide(questionnaire, lang).encode("utf-8"), "text/markdown"
+    else:
+        abort(404)
+    name = f"imready-import-{questionnaire.id}-{lang}.{fmt}"
+    return Response(content, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/<int:enterprise_id>/invite", methods=["GET", "POST"])
+@role_required("consultant")
+def invite(enterprise_id: int):
+    """Mail a client's user a link to create an account linked to the client enterprise."""
+    enterprise = _client(enterprise_id)
+    form = InviteForm()
+    if form.validate_on_submit():
+        serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITE_SALT)
+        token = serializer.dumps({"enterprise": enterprise.id, "email": form.email.data.strip().lower()})
+        link = url_for("consultant.accept", token=token, _external=True)
+        mail.send(form.email.data, _("Your imready account for %(name)s", name=enterprise.name),
+                  _("%(consultant)s invites you to see the assessments of %(name)s. Create your account within two "
+                    "weeks:\n\n%(link)s", consultant=current_user.name or current_user.email, name=enterprise.name,
+                    link=link))  # fmt: skip
+        record("change", enterprise_id=enterprise.id, detail=f"invited {form.email.data}")
+        flash(_("The invitation was sent to %(email)s.", email=form.email.data), "info")
+        return redirect(url_for("workspace.index"))
+    return render_template("consultant/invite.html", form=form, enterprise=enterprise), 400 if form.errors else 200
+
+
+@bp.get("/invitation/<token>")
+def accept(token: str):
+    """An invitation link: remember the enterprise, then register (the account is linked on creation)."""
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITE_SALT)
+    try:
+        data = serializer.loads(token, max_age=INVITE_MAX_AGE)
+    except (SignatureExpired, BadSignature):
+        return render_template("accounts/reset_invalid.html"), 400
+    flask_session["invitation"] = data
+    return redirect(url_for("accounts.register", email=data["email"]))
+
+
+@bp.route("/branding", methods=["GET", "POST"])
+@role_required("consultant")
+def branding():
+    """The name, colour and logo printed on this consultant's reports."""
+    form = BrandingForm(obj=current_user)
+    if form.validate_on_submit():
+        upload = form.brand_logo.data  # the saved logo (bytes, from `obj`) when the request sent no file
+        logo = upload.read() if isinstance(upload, FileStorage) else None
+        try:
+            checked = Branding(form.brand_name.data or "", form.brand_colour.data, logo or current_user.brand_logo)
+        except BrandingError as error:
+            getattr(form, error.field).errors = [str(error)]
+        else:
+            session = get_session()
+            current_user.brand_name, current_user.brand_colour = checked.name, checked.colour
+            current_user.brand_logo = checked.logo
+            session.add(current_user)
+            session.commit()
+            flash(_("Your branding is saved; it is printed on your reports."), "info")
+            return redirect(url_for(".branding"))
+    return render_template("consultant/branding.html", form=form), 400 if form.errors else 200

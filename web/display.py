@@ -1,0 +1,59 @@
+"""How answers and scores read on a page, in the user's language."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from assessment.answers import Answer
+from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, load_industries, load_regions
+from assessment.cohorts.groups import ALL, Cohort
+from questionnaires.schema import NOT_APPLICABLE
+
+
+def describe_answer(question, answer: Answer | None, lang: str) -> str:
+    """An answer as a respondent would say it: the level's descriptor, the option's label, the number and unit."""
+    if answer is None:
+        return _("Not answered")
+    if answer == NOT_APPLICABLE:
+        return _("Not applicable")
+    if question.type == "ladder":
+        return _("Level %(level)s: %(text)s", level=answer, text=question.levels[answer].get(lang))
+    if question.type == "single":
+        return next(option.label.get(lang) for option in question.options if option.id == answer)
+    if question.type == "multiple":
+        labels = [option.label.get(lang) for option in question.options if option.id in answer]
+        return "; ".join(labels) if labels else _("None of these")
+    if question.type == "yesno":
+        return _("Yes") if answer else _("No")
+    if question.type == "number":
+        return f"{format_number(answer)} {question.unit.get(lang)}"
+    return str(answer)
+
+
+def format_number(value: float) -> str:
+    """A number without a trailing '.0'."""
+    return f"{value:g}" if value != int(value) else str(int(value))
+
+
+def format_score(value: float | None, digits: int = 2) -> str:
+    """A score for display; a dash when not applicable."""
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def describe_cohort(cohort: Cohort, lang: str) -> str:
+    """A cohort as a reader would name it: region, industry scope, size scope and period."""
+    regions = load_regions()
+    region = " / ".join(r.name(lang) for r in regions.path(cohort.region_code)[1:]) or regions.country.name(lang)
+    if cohort.industry == ALL:
+        industry = _("all manufacturing")
+    elif cohort.industry in INDUSTRY_TYPE_LABELS:
+        industry = _("%(type)s industries", type=INDUSTRY_TYPE_LABELS[cohort.industry][lang].lower())
+    else:
+        industry = f"{cohort.industry} {load_industries()[cohort.industry].name(lang)}"
+    size = _("all sizes") if cohort.size == ALL else SIZE_LABELS[cohort.size][lang].lower()
+    return f"{region} · {industry} · {size} · {cohort.period}"
+
+
+def format_share(share: float) -> str:
+    """A share (0-1) as a percentage with at most one decimal: 0.63 → '63 %', 0.389 → '38.9 %'."""
+    return f"{share * 100:.1f}".removesuffix(".0") + " %"

@@ -1,0 +1,158 @@
+"""The results page: scores, levels and the explanation of how the answers produced them."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlmodel import select
+
+from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, load_industries, load_regions
+from assessment.cohorts.groups import Comparison
+from assessment.published import publications
+from assessment.scoring import NodeResult, Result
+from questionnaires.loader import Questionnaire
+from reports.figures import comparison_chart, dimension_radar, paradigm_bars, paradigm_name
+from storage.access import can_see_enterprise
+from storage.db import get_session
+from storage.reference_data import published_benchmarks
+from storage.statistics import comparison
+from storage.tables import AssessmentComment, Enterprise
+from web.access import record
+from web.catalog import get_catalog
+from web.display import describe_answer, describe_cohort, format_score, format_share
+from web.i18n import current_language
+from web.survey import open_assessment
+
+bp = Blueprint("results", __name__)
+
+
+@bp.get("/a/<token>/results")
+def show(token: str):
+    """Overall, paradigm and dimension scores with levels, charts and the trace behind each score."""
+    assessment, questionnaire = open_assessment(token)
+    if assessment.status != "submitted":
+        return redirect(url_for("survey.review", token=token))
+    lang = current_language()
+    result = Result.from_dict(questionnaire, assessment.result)
+    session = get_session()
+    enterprise = session.get(Enterprise, assessment.enterprise_id)
+    record("view", enterprise_id=enterprise.id, assessment_id=assessment.id, detail="results")
+    compared = comparison(session=session, catalog=get_catalog(), assessment=assessment, result=result,
+                          questionnaire=questionnaire)
+    region_path = " / ".join(r.name(lang) for r in load_regions().path(enterprise.region_code)[1:])
+    industry = load_industries()[enterprise.industry_code]
+    return render_template(
+        "results/show.html",
+        q=questionnaire,
+        assessment=assessment,
+        enterprise=enterprise,
+        region_path=region_path,
+        industry=industry.name(lang),
+        industry_type=INDUSTRY_TYPE_LABELS[enterprise.industry_type][lang],
+        size=SIZE_LABELS[enterprise.size_class][lang],
+        result=result,
+        overall=result.overall(questionnaire),
+        paradigms=[(p, paradigm_name(p, lang), node) for p, node in result.paradigms(questionnaire).items()],
+        dimensions=[(d, result.nodes[d.id]) for d in questionnaire.dimensions],
+        radar=dimension_radar(questionnaire, result, lang, enterprise.name).to_json(),
+        bars=paradigm_bars(questionnaire, result, lang).to_json(),
+        level_name=lambda node: level_name(questionnaire, node, lang),
+        explain=lambda node: explain(questionnaire, result, node, lang),
+        format_score=format_score,
+        format_share=format_share,
+        **comparison_view(questionnaire, compared, lang),
+        published=publications(published_benchmarks(session=session)),
+        comments=session.exec(select(AssessmentComment).where(AssessmentComment.assessment_id == assessment.id)
+                              .order_by(AssessmentComment.id)).all(),  # fmt: skip
+        may_comment=current_user.is_authenticated and current_user.role in ("consultant", "admin")
+        and can_see_enterprise(current_user, enterprise),
+    )
+
+
+def comparison_view(questionnaire: Questionnaire, compared: Comparison | None, lang: str) -> dict:
+    """What the results page shows of the enterprise's comparison with its cohort: rows, charts and wording."""
+    if compared is None:
+        return {"compared": None, "k": current_app.config["BENCHMARK_MIN_GROUP"]}
+    labels = {"middle": _("Middle half of the group (Q1–Q3)"), "median": _("Median"),
+              "best": _("Best in class (90th percentile)"), "you": _("Your enterprise")}
+    paradigm_rows = [(paradigm_name(p, lang), compared.nodes[node.id])
+                     for p, node in questionnaire.paradigm_nodes.items() if node.id in compared.nodes]
+    dimension_rows = [(d.name.get(lang), compared.nodes[d.id]) for d in questionnaire.dimensions
+                      if d.id in compared.nodes]
+    overall = compared.nodes.get(questionnaire.overall_node.id)
+    return {
+        "compared": compared,
+        "k": current_app.config["BENCHMARK_MIN_GROUP"],
+        "cohort_name": describe_cohort(compared.cohort, lang),
+        "passed_names": [describe_cohort(cohort, lang) for cohort in compared.passed],
+        # (name, figures, decimals, unit): paradigms are percentages, the rest scores on 0-5
+        "comparison_rows": ([(_("Overall"), overall, 2, "")] if overall else [])
+        + [(name, row, 0, " %") for name, row in paradigm_rows] + [(name, row, 2, "") for name, row in dimension_rows],
+        "paradigm_comparison": comparison_chart(paradigm_rows, 100, " %", labels).to_json(),
+        "dimension_comparison": comparison_chart(dimension_rows, 5, "", labels).to_json(),
+    }
+
+
+def level_name(questionnaire: Questionnaire, node: NodeResult, lang: str) -> str:
+    """The name of the node's level, e.g. 'Integrated'."""
+    for band in questionnaire.bands(questionnaire.nodes[node.id]):
+        if band.level == node.level:
+            return band.name.get(lang)
+    return ""
+
+
+def explain(questionnaire: Questionnaire, result: Result, node: NodeResult, lang: str, depth: int = 0) -> list[dict]:
+    """Each input of a node as a row a person can read: what it is, its value, its weight and its share.
+
+    Inputs that are item nodes are followed by their own inputs, indented, down to the answers."""
+    rows = []
+    for item in node.trace:
+        if item.ref in questionnaire.questions:
+            question = questionnaire.questions[item.ref]
+            label = question.text.get(lang)
+            answer = describe_answer(question, result.answers.get(item.ref), lang)
+        else:
+            label = _node_label(questionnaire, item.ref, lang)
+            answer = ""
+        rows.append({"label": label, "answer": answer, "item": item, "depth": depth, "note": describe_note(item.note)})
+        child = result.nodes.get(item.ref)
+        if child is not None and child.kind == "item":
+            rows.extend(explain(questionnaire, result, child, lang, depth + 1))
+    return rows
+
+
+def describe_note(note: str) -> str:
+    """A trace note of the scoring engine in the user's language."""
+    fixed = {
+        "not applicable": _("not applicable"),
+        "hidden": _("not asked (condition not met)"),
+        "unanswered": _("not answered"),
+        "lowest": _("lowest: sets the score"),
+        "capped": _("capped"),
+    }
+    if note in fixed:
+        return fixed[note]
+    match = re.fullmatch(r"level (\d) met \(([\d.]+)\)", note)
+    if match:
+        return _("level %(level)s met (%(mean)s)", level=match[1], mean=match[2])
+    match = re.fullmatch(r"level (\d) not met \(([\d.]+) < ([\d.]+)\)", note)
+    if match:
+        return _("level %(level)s not met (%(mean)s < %(threshold)s)", level=match[1], mean=match[2],
+                 threshold=match[3])
+    match = re.fullmatch(r"level (\d) not reached", note)
+    if match:
+        return _("level %(level)s not reached", level=match[1])
+    return note
+
+
+def _node_label(questionnaire: Questionnaire, node_id: str, lang: str) -> str:
+    for dimension in questionnaire.dimensions:
+        if dimension.id == node_id:
+            return dimension.name.get(lang)
+    node = questionnaire.nodes[node_id]
+    if node.explanation:
+        return node.explanation.get(lang).split(". ")[0].rstrip(".")
+    return node_id

@@ -1,0 +1,80 @@
+"""The signed-in home of enterprise users and consultants: the enterprises they may see and their assessments."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlmodel import col, select
+
+from storage.access import can_see_enterprise, visible_enterprises
+from storage.assessments import find_assessment
+from storage.db import get_session
+from storage.tables import Assessment, AssessmentComment, Enterprise
+from web.access import record, role_required
+
+bp = Blueprint("workspace", __name__, url_prefix="/workspace")
+
+
+@bp.get("/")
+@role_required("enterprise", "consultant", "admin")
+def index():
+    """Each visible enterprise with its assessments, newest first."""
+    enterprises = visible_enterprises(session=get_session(), user=current_user)
+    ids = [e.id for e in enterprises]
+    assessments: dict[int, list[Assessment]] = {i: [] for i in ids}
+    if ids:
+        query = select(Assessment).where(col(Assessment.enterprise_id).in_(ids)).order_by(
+            col(Assessment.created_at).desc())
+        for assessment in get_session().exec(query):
+            assessments[assessment.enterprise_id].append(assessment)
+    return render_template("workspace/index.html", enterprises=enterprises, assessments=assessments)
+
+
+@bp.post("/claim/<token>")
+@role_required("enterprise", "consultant")
+def claim(token: str):
+    """Link the enterprise of an assessment whose resume link the user holds: as its own, or as a client."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    assessment = find_assessment(session=session, token=token) or abort(404)
+    enterprise = session.get(Enterprise, assessment.enterprise_id)
+    if current_user.role == "enterprise":
+        if current_user.enterprise_id not in (None, enterprise.id):
+            flash(_("Your account already belongs to another enterprise."), "error")
+            return redirect(url_for("results.show", token=token))
+        current_user.enterprise_id = enterprise.id
+        session.add(current_user)
+    else:
+        if enterprise.consultant_id not in (None, current_user.id):
+            flash(_("This enterprise is already the client of another consultant."), "error")
+            return redirect(url_for("results.show", token=token))
+        enterprise.consultant_id = current_user.id
+        session.add(enterprise)
+    session.commit()
+    record("change", enterprise_id=enterprise.id, assessment_id=assessment.id, detail=f"claimed by {current_user.role}")
+    flash(_("%(name)s is now linked to your account.", name=enterprise.name), "info")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/comment/<token>")
+@role_required("consultant", "admin")
+def comment(token: str):
+    """Add a comment to a client's assessment; it is printed in the assessment's report."""
+    session = get_session()
+    assessment = find_assessment(session=session, token=token) or abort(404)
+    enterprise = session.get(Enterprise, assessment.enterprise_id)
+    if not can_see_enterprise(current_user, enterprise):
+        abort(404)
+    text = (request.form.get("text") or "").strip()
+    if not FlaskForm().validate_on_submit() or not text or len(text) > 2000:
+        flash(_("A comment needs between 1 and 2000 characters; nothing was added."), "error")
+        return redirect(url_for("results.show", token=token))
+    author = current_user.brand_name or current_user.name or current_user.email
+    session.add(AssessmentComment(assessment_id=assessment.id, user_id=current_user.id, author=author, text=text))
+    session.commit()
+    record("change", enterprise_id=enterprise.id, assessment_id=assessment.id, detail="comment added")
+    flash(_("The comment is added; it is printed in the report."), "info")
+    return redirect(url_for("results.show", token=token) + "#comments")
