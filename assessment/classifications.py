@@ -15,13 +15,13 @@ from typing import Annotated, Literal, TypeVar
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from questionnaires.vocabulary import IndustryType, SizeClass
+
 DATA_DIR = Path(__file__).parent / "data"
 REGIONS_PATH = DATA_DIR / "regions.yaml"
 INDUSTRIES_PATH = DATA_DIR / "industries.yaml"
 
 RegionLevel = Literal["country", "province", "city"]
-IndustryType = Literal["discrete", "process"]
-SizeClass = Literal["micro", "small", "medium", "large"]
 SizeProfile = Literal["cn2011", "eu"]
 
 SIZE_LABELS: dict[SizeClass, dict[str, str]] = {

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 from assessment.scoring import NodeResult, Result
 from questionnaires.loader import Questionnaire
-from questionnaires.schema import PARADIGMS, Text
-from reports.figures import PARADIGM_NAMES
+from questionnaires.schema import Text
+from questionnaires.vocabulary import PARADIGM_NAMES, PARADIGMS
 from storage.tables import Assessment
 
 OVERALL_NAME = Text(en="Overall", zh="总体得分")

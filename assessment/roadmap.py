@@ -30,7 +30,8 @@ from typing import Literal
 from assessment.cohorts.groups import Comparison
 from assessment.scoring import Result, band_table, level_in
 from questionnaires.loader import Questionnaire
-from questionnaires.schema import GOALS, PARADIGMS, Action, Benefit, Roadmap, Text
+from questionnaires.schema import Action, Benefit, Roadmap, Text
+from questionnaires.vocabulary import GOALS, PARADIGMS
 
 TargetKind = Literal["next_level", "upper_quartile", "best_in_class", "paradigm"]
 TARGET_KINDS: tuple[TargetKind, ...] = ("next_level", "upper_quartile", "best_in_class", "paradigm")

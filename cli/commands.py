@@ -13,11 +13,12 @@ from flask.cli import AppGroup, with_appcontext
 from sqlmodel import Session
 
 from assessment.answers import parse_answers
-from assessment.classifications import IndustryType, load_regions
+from assessment.classifications import load_regions
 from assessment.scoring import score
 from questionnaires.catalog import Catalog
 from questionnaires.export import export_questionnaire
 from questionnaires.loader import Questionnaire, QuestionnaireError, check_files, load_directory
+from questionnaires.vocabulary import IndustryType
 from storage.accounts import AccountError, create_user
 from storage.statistics import rebuild
 from storage.tables import ROLES

@@ -11,12 +11,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-PARADIGMS = ("digital", "networked", "intelligent")
+from questionnaires.vocabulary import PARADIGMS, Goal, IndustryType, Paradigm, SizeClass
+
 LANGUAGES = ("en", "zh")
 NOT_APPLICABLE = "na"
-GOALS = ("cost", "quality", "delivery", "flexibility", "energy", "safety")
-INDUSTRY_TYPES = ("discrete", "process")
-SIZES = ("micro", "small", "medium", "large")
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
@@ -109,7 +107,7 @@ class QuestionBase(Strict):
     help: Text | None = None
     not_applicable: bool = False  # the respondent may answer "not applicable"
     show_if: Condition | None = None
-    paradigm: Literal["digital", "networked", "intelligent"] | None = None  # documentation and trace only
+    paradigm: Paradigm | None = None  # documentation and trace only
     anchors: dict[str, str] = Field(default_factory=dict)  # framework name -> where it maps
 
     @property
@@ -210,7 +208,7 @@ class Node(Strict):
     rule: Literal["weighted_mean", "sum", "min", "gating", "progress"]
     inputs: list[NodeInput] = Field(min_length=1)
     bands: Identifier | None = None
-    paradigm: Literal["digital", "networked", "intelligent"] | None = None  # kind 'paradigm' only
+    paradigm: Paradigm | None = None  # kind 'paradigm' only
     threshold: float = 0.8  # gating: a level counts when its requirements' mean reaches this
     cap: float | None = None  # sum: the result never exceeds this
     range: tuple[float, float] | None = None  # progress: the input span that maps to 0..100
@@ -242,8 +240,8 @@ class Benefit(Strict):
 class Audience(Strict):
     """Which enterprises a variant of an action is written for; an absent key matches every enterprise."""
 
-    industry_type: Literal["discrete", "process"] | None = None
-    sizes: list[Literal["micro", "small", "medium", "large"]] | None = Field(default=None, min_length=1)
+    industry_type: IndustryType | None = None
+    sizes: list[SizeClass] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _not_empty(self) -> Audience:
@@ -309,8 +307,8 @@ class Roadmap(Strict):
     """How a scored assessment becomes a phased plan: priorities, prerequisites, phases and the action library."""
 
     priority_weights: PriorityWeights
-    dimension_goals: dict[Identifier, list[Literal["cost", "quality", "delivery", "flexibility", "energy", "safety"]]]
-    paradigm_levels: dict[Literal["digital", "networked", "intelligent"], int]  # the level that reaches each one
+    dimension_goals: dict[Identifier, list[Goal]]
+    paradigm_levels: dict[Paradigm, int]  # the level that reaches each one
     parallel_tracks: int = Field(default=3, ge=1, le=14)  # dimensions an SME can move at the same time
     phases: list[int] = Field(default=[6, 18, 36], min_length=1)  # months at which each phase ends
     prerequisites: list[Prerequisite] = Field(default_factory=list)

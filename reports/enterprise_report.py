@@ -24,8 +24,9 @@ from assessment.roadmap import Plan, Settings, Target, build_plan
 from assessment.scoring import Result
 from questionnaires.catalog import Catalog
 from questionnaires.loader import Questionnaire
+from questionnaires.vocabulary import PARADIGMS, paradigm_name
 from reports.chart_export import ChartSize
-from reports.figures import comparison_chart, paradigm_bars, paradigm_name
+from reports.figures import comparison_chart, paradigm_bars
 from reports.pdf import Charts, data_uri, export_charts, render_pdf
 from reports.roadmap_figures import cohort_radar, gap_chart, priority_chart, timeline_chart
 from storage.statistics import comparison
@@ -160,7 +161,7 @@ def figures(data: ReportData, lang: str) -> dict[str, tuple]:
         charts["gaps"] = (gap_chart(plan, names, labels), ChartSize(700, height))
         charts["priorities"] = (priority_chart(plan, names, labels), ChartSize(700, height))
     if plan is not None and plan.steps:
-        paradigm_names = {p: paradigm_name(p, lang) for p in ("digital", "networked", "intelligent")}
+        paradigm_names = {p: paradigm_name(p, lang) for p in PARADIGMS}
         rows = len({step.dimension for step in plan.steps})
         charts["timeline"] = (
             timeline_chart(plan, names, paradigm_names, labels["months"]),
@@ -219,7 +220,7 @@ def render_html(data: ReportData, lang: str, branding: Branding, charts: Charts)
         k=current_app.config["BENCHMARK_MIN_GROUP"],
         plan=data.plan,
         names={d.id: d.name.get(lang) for d in q.dimensions},
-        paradigm_names={p: paradigm_name(p, lang) for p in ("digital", "networked", "intelligent")},
+        paradigm_names={p: paradigm_name(p, lang) for p in PARADIGMS},
         charts=charts,
         branding=branding,
         submitted=submitted,

@@ -7,19 +7,9 @@ import plotly.graph_objects as go
 from assessment.cohorts.groups import NodeComparison
 from assessment.scoring import Result
 from questionnaires.loader import Questionnaire
-from questionnaires.schema import PARADIGMS
+from questionnaires.vocabulary import PARADIGMS, paradigm_name
 
 PARADIGM_COLOURS = {"digital": "#2f6f9f", "networked": "#3c9d6b", "intelligent": "#8a5cb8"}
-PARADIGM_NAMES = {
-    "digital": {"en": "Digital manufacturing", "zh": "数字化制造"},
-    "networked": {"en": "Networked manufacturing", "zh": "数字化网络化制造"},
-    "intelligent": {"en": "New-generation intelligent manufacturing", "zh": "新一代智能制造"},
-}
-
-
-def paradigm_name(paradigm: str, lang: str) -> str:
-    """The paradigm's name in a language (one definition, used by pages and reports)."""
-    return PARADIGM_NAMES[paradigm]["zh" if lang == "zh" else "en"]
 
 
 def base_layout(**extra) -> dict:

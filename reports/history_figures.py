@@ -13,8 +13,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from assessment.history import OVERALL_NAME, Change, HistoryComparison, HistoryRow
-from questionnaires.schema import PARADIGMS
-from reports.figures import PARADIGM_COLOURS, base_layout, paradigm_name, wrap
+from questionnaires.vocabulary import PARADIGMS, paradigm_name
+from reports.figures import PARADIGM_COLOURS, base_layout, wrap
 
 SCORE_COLOUR = "#2f6f9f"
 OVERALL_COLOUR = "#6b7785"

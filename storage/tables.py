@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from assessment.profile import NAME_MAX_LENGTH
+
 
 def utcnow() -> datetime:
     """The current time in UTC, as stored in every timestamp column."""
@@ -16,7 +18,7 @@ def utcnow() -> datetime:
 class EnterpriseBase(SQLModel):
     """What an enterprise tells about itself in its profile."""
 
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=NAME_MAX_LENGTH)
     region_code: str = Field(max_length=6, index=True)  # GB/T 2260 code of the city (or province)
     industry_code: str = Field(max_length=2, index=True)  # GB/T 4754 manufacturing division, "13".."43"
     industry_type: str = Field(max_length=10)  # "discrete" or "process", from the division

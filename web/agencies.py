@@ -28,8 +28,8 @@ from assessment.regional.comparison import ComparisonTable, Selection, Wording, 
 from assessment.regional.conditions import Conditions, ConditionsWording, build_conditions
 from assessment.regional.index import load_index_definition
 from questionnaires.loader import Questionnaire
+from questionnaires.vocabulary import paradigm_name
 from reports import agency_figures
-from reports.figures import paradigm_name
 from reports.region_export import SheetWording, table_csv, table_xlsx
 from storage.access import within_jurisdiction
 from storage.db import get_session

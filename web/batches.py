@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from assessment.classifications import load_regions
-from questionnaires.schema import GOALS
+from questionnaires.vocabulary import GOALS
 from reports.batch import create_batch, latest_assessments, mark_if_interrupted, submit
 from reports.enterprise_report import GOAL_NAMES, Branding, BrandingError
 from storage.db import get_session, parse_id

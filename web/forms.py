@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from assessment.classifications import INDUSTRY_TYPE_LABELS, load_industries, load_regions
+from assessment.profile import EMPLOYEES_MAX, NAME_MAX_LENGTH, REVENUE_MAX
 from questionnaires.loader import Questionnaire
 from questionnaires.schema import NOT_APPLICABLE
 
@@ -30,14 +31,14 @@ NA_SUFFIX = "__na"  # the "not applicable" tick box of a checklist or number que
 class ProfileForm(FlaskForm):
     """The enterprise profile asked before the questionnaire."""
 
-    name = StringField(_l("Enterprise name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Enterprise name"), validators=[DataRequired(), Length(max=NAME_MAX_LENGTH)])
     region = SelectField(_l("Region (province / city)"), validators=[DataRequired()])
     industry = SelectField(_l("Industry (GB/T 4754 manufacturing division)"), validators=[DataRequired()])
     employees = IntegerField(
-        _l("Employees"), validators=[InputRequired(), NumberRange(min=0, max=5_000_000)]
+        _l("Employees"), validators=[InputRequired(), NumberRange(min=0, max=EMPLOYEES_MAX)]
     )
     revenue = DecimalField(
-        _l("Annual revenue (million yuan)"), places=2, validators=[InputRequired(), NumberRange(min=0, max=10_000_000)]
+        _l("Annual revenue (million yuan)"), places=2, validators=[InputRequired(), NumberRange(min=0, max=REVENUE_MAX)]
     )
 
     def fill_choices(self, lang: str) -> None:

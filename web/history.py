@@ -20,8 +20,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 from assessment.history import HistoryComparison, HistoryRow, compare, history_rows
 from assessment.scoring import Result
 from questionnaires.loader import Questionnaire
-from questionnaires.schema import PARADIGMS
-from reports.figures import paradigm_name
+from questionnaires.vocabulary import PARADIGMS, paradigm_name
 from reports.history_figures import change_chart, delta_text, paradigm_change_chart, timeline_chart
 from storage.access import can_see_enterprise
 from storage.assessments import find_assessment, start_reassessment

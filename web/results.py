@@ -14,7 +14,8 @@ from assessment.cohorts.groups import Comparison
 from assessment.published import publications
 from assessment.scoring import NodeResult, Result
 from questionnaires.loader import Questionnaire
-from reports.figures import comparison_chart, dimension_radar, paradigm_bars, paradigm_name
+from questionnaires.vocabulary import paradigm_name
+from reports.figures import comparison_chart, dimension_radar, paradigm_bars
 from storage.access import can_see_enterprise
 from storage.db import get_session
 from storage.reference_data import published_benchmarks

@@ -19,7 +19,7 @@ from wtforms.validators import Length, Optional, Regexp
 from assessment.roadmap import Settings, Target
 from assessment.scoring import Result
 from questionnaires.loader import Questionnaire
-from questionnaires.schema import GOALS, PARADIGMS
+from questionnaires.vocabulary import GOALS, PARADIGMS, paradigm_name
 from reports.enterprise_report import (
     GOAL_NAMES,
     PARADIGM_WORK,
@@ -31,7 +31,6 @@ from reports.enterprise_report import (
     gather,
     render_report,
 )
-from reports.figures import paradigm_name
 from storage.db import get_session
 from web.access import record
 from web.catalog import get_catalog
