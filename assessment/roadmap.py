@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from assessment.cohorts.groups import Comparison
+from assessment.cohorts.groups import CohortComparison
 from assessment.scoring import Result, band_table, level_in
 from questionnaires.loader import Questionnaire
 from questionnaires.schema import Action, Benefit, Roadmap, Text
@@ -208,7 +208,7 @@ def dimension_weights(questionnaire: Questionnaire, profile: str | None) -> dict
 def build_plan(
     questionnaire: Questionnaire,
     result: Result,
-    comparison: Comparison | None,
+    comparison: CohortComparison | None,
     settings: Settings,
     *,
     industry_type: str,
@@ -250,7 +250,7 @@ def _priorities(
     questionnaire: Questionnaire,
     roadmap: Roadmap,
     result: Result,
-    comparison: Comparison | None,
+    comparison: CohortComparison | None,
     settings: Settings,
     weights: Mapping[str, float],
     industry_type: str,

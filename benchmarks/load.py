@@ -16,7 +16,7 @@ thread, no think time, not counted in the figures), the baseline (one respondent
 think time) and the load (`--respondents` for `--duration` seconds; a respondent stops at the first step it would
 start after the end).
 
-Afterwards every answer a page save sent and the server accepted is looked up in the Answer table (same value),
+Afterwards every answer a page save sent and the server accepted is looked up in the StoredAnswer table (same value),
 and every accepted submission must be "submitted" with a score. Targets: no errors (a status other than the one
 the step expects, a connection error, a page showing an error, or an error in the server log), nothing lost, and a
 page save's 95th percentile under 200 ms. The exit status is 1 when a target is missed.
@@ -49,7 +49,7 @@ from sqlmodel import Session, col, select  # noqa: E402
 
 from assessment.classifications import load_industries, load_regions  # noqa: E402
 from questionnaires.catalog import Catalog  # noqa: E402
-from storage.tables import Answer, Assessment  # noqa: E402
+from storage.tables import Assessment, StoredAnswer  # noqa: E402
 
 QUESTIONNAIRE = "quick_check"
 STEPS = ("profile page", "start", "page GET", "page save", "review", "submit", "results")
@@ -223,7 +223,7 @@ class Enterprises:
                 "employees": str(rng.randint(5, 3000)), "revenue": str(rng.randint(1, 2000))}  # fmt: skip
 
     def answers(self, dimension) -> tuple[dict, dict]:
-        """(form fields, the JSON values the Answer table must then hold) for one page."""
+        """(form fields, the JSON values the StoredAnswer table must then hold) for one page."""
         form, expected = {}, {}
         for question in dimension.questions:
             rng, kind = self.rng, question.type
@@ -427,8 +427,8 @@ def verify(url: str, phases: list[Phase]) -> tuple[int, int, int, int]:
                                        col(Assessment.result).is_not(None))
                                 .where(col(Assessment.token).in_(chunk))).all()  # fmt: skip
             states.update((token, (status, score, has_result)) for token, status, score, has_result in rows)
-            answers = session.exec(select(Assessment.token, Answer.question_id, Answer.value)
-                                   .join(Assessment, Assessment.id == Answer.assessment_id)
+            answers = session.exec(select(Assessment.token, StoredAnswer.question_id, StoredAnswer.value)
+                                   .join(Assessment, Assessment.id == StoredAnswer.assessment_id)
                                    .where(col(Assessment.token).in_(chunk))).all()  # fmt: skip
             for token, question_id, value in answers:
                 stored[token][question_id] = value

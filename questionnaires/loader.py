@@ -181,6 +181,30 @@ def check_files(paths: Iterable[Path | str]) -> dict[str, list[str]]:
     return report
 
 
+def check_report(paths: Iterable[Path | str], directory: Path | str) -> tuple[list[str], bool]:
+    """What `questionnaires check` prints, and whether any problem was found.
+
+    No paths: every `*.yaml` of `directory`, and then the folder as the app loads it (two files may not define the
+    same version). Raises `FileNotFoundError` when that folder holds no questionnaire file."""
+    paths = list(paths)
+    whole_directory = not paths
+    if whole_directory:
+        paths = sorted(Path(directory).glob("*.yaml"))
+        if not paths:
+            raise FileNotFoundError(f"no *.yaml questionnaire files in {directory}")
+    lines, failed = [], False
+    for path, problems in check_files(paths).items():
+        lines += [f"{path}: {problem}" for problem in problems] or [f"{path}: ok"]
+        failed = failed or bool(problems)
+    if whole_directory and not failed:
+        try:
+            load_directory(directory)
+        except QuestionnaireError as error:
+            lines.append(str(error))
+            failed = True
+    return lines, failed
+
+
 def _key_path(location: tuple) -> str:
     """A pydantic error location as the key path in the file.
 

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlmodel import Session, select
 
 from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, load_industries, load_regions
-from assessment.cohorts.groups import Comparison
+from assessment.cohorts.groups import CohortComparison
 from assessment.roadmap import Plan, Settings, Target, build_plan
 from assessment.scoring import Result
 from questionnaires.catalog import Catalog
@@ -80,7 +80,7 @@ class ReportData:
     assessment: Assessment
     enterprise: Enterprise
     result: Result
-    compared: Comparison | None
+    compared: CohortComparison | None
     plan: Plan | None  # None when the questionnaire declares no roadmap
     comments: tuple[str, ...] = field(default_factory=tuple)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from assessment.cohorts.groups import Comparison
+from assessment.cohorts.groups import CohortComparison
 from assessment.roadmap import Plan
 from assessment.scoring import Result
 from questionnaires.loader import Questionnaire
@@ -14,7 +14,7 @@ PART_COLOURS = {"gap": "#2f6f9f", "weight": "#7fa7c9", "cohort": "#c98a00", "goa
 
 
 def cohort_radar(
-    questionnaire: Questionnaire, result: Result, compared: Comparison | None, lang: str, labels: dict[str, str]
+    questionnaire: Questionnaire, result: Result, compared: CohortComparison | None, lang: str, labels: dict[str, str]
 ) -> go.Figure:
     """The enterprise's dimension scores on a radar, with its cohort's median and best in class when there is one."""
     dimensions = [d for d in questionnaire.dimensions if result.nodes[d.id].score is not None]

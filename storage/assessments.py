@@ -12,8 +12,7 @@ from sqlmodel import Session, select
 from assessment.answers import Answer, answer_to_json, parse_answer
 from assessment.scoring import Result
 from questionnaires.loader import Questionnaire
-from storage.tables import Answer as AnswerRow
-from storage.tables import Assessment, Enterprise, EnterpriseBase, NodeScore, utcnow
+from storage.tables import Assessment, Enterprise, EnterpriseBase, NodeScore, StoredAnswer, utcnow
 
 
 class AlreadySubmitted(Exception):
@@ -48,7 +47,7 @@ def find_assessment(*, session: Session, token: str) -> Assessment | None:
 
 def load_answers(*, session: Session, assessment: Assessment, questionnaire: Questionnaire) -> dict[str, Answer]:
     """The stored answers, as domain values; answers to questions this version no longer has are skipped."""
-    rows = session.exec(select(AnswerRow).where(AnswerRow.assessment_id == assessment.id)).all()
+    rows = session.exec(select(StoredAnswer).where(StoredAnswer.assessment_id == assessment.id)).all()
     answers = {}
     for row in rows:
         question = questionnaire.questions.get(row.question_id)
@@ -68,7 +67,8 @@ def save_answers(*, session: Session, assessment: Assessment, answers: Mapping[s
     existing = {
         row.question_id: row
         for row in session.exec(
-            select(AnswerRow).where(AnswerRow.assessment_id == assessment.id, AnswerRow.question_id.in_(list(answers)))
+            select(StoredAnswer).where(StoredAnswer.assessment_id == assessment.id,
+                                       StoredAnswer.question_id.in_(list(answers)))
         )
     }
     for question_id, answer in answers.items():
@@ -77,7 +77,8 @@ def save_answers(*, session: Session, assessment: Assessment, answers: Mapping[s
             if row is not None:
                 session.delete(row)
         elif row is None:
-            session.add(AnswerRow(assessment_id=assessment.id, question_id=question_id, value=answer_to_json(answer)))
+            session.add(StoredAnswer(assessment_id=assessment.id, question_id=question_id,
+                                     value=answer_to_json(answer)))
         elif row.value != answer_to_json(answer):
             row.value, row.updated_at = answer_to_json(answer), now
             session.add(row)

@@ -32,7 +32,6 @@ from questionnaires.catalog import Catalog
 from storage.statistics import entry_cells, entry_periods, refresh
 from storage.tables import (
     ActionDone,
-    Answer,
     Assessment,
     AssessmentComment,
     AuditEvent,
@@ -42,6 +41,7 @@ from storage.tables import (
     EnterpriseBase,
     NodeScore,
     ReportBatch,
+    StoredAnswer,
     User,
     utcnow,
 )
@@ -180,10 +180,11 @@ def _assessment_row(assessment: Assessment) -> dict:
     return row
 
 
-def _answers(session: Session, enterprise_id: int) -> list[Answer]:
-    return list(session.exec(select(Answer).join(Assessment, col(Assessment.id) == col(Answer.assessment_id))
-                             .where(Assessment.enterprise_id == enterprise_id)
-                             .order_by(col(Answer.assessment_id), col(Answer.id))))
+def _answers(session: Session, enterprise_id: int) -> list[StoredAnswer]:
+    query = (select(StoredAnswer).join(Assessment, col(Assessment.id) == col(StoredAnswer.assessment_id))
+             .where(Assessment.enterprise_id == enterprise_id)
+             .order_by(col(StoredAnswer.assessment_id), col(StoredAnswer.id)))
+    return list(session.exec(query))
 
 
 def _scores(session: Session, enterprise_id: int) -> list[NodeScore]:
@@ -277,7 +278,7 @@ def delete_enterprise(session: Session, enterprise_id: int, *, catalog: Catalog,
     assessment_ids = set(session.exec(own).all())
 
     scores = session.execute(delete(NodeScore).where(col(NodeScore.assessment_id).in_(own))).rowcount
-    answers = session.execute(delete(Answer).where(col(Answer.assessment_id).in_(own))).rowcount
+    answers = session.execute(delete(StoredAnswer).where(col(StoredAnswer.assessment_id).in_(own))).rowcount
     session.execute(delete(AssessmentComment).where(col(AssessmentComment.assessment_id).in_(own)))
     session.execute(delete(BenchmarkEntry).where(BenchmarkEntry.enterprise_id == enterprise_id))
     session.execute(delete(ActionDone).where(ActionDone.enterprise_id == enterprise_id))

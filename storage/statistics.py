@@ -18,8 +18,8 @@ from assessment.cohorts.groups import (
     ALL,
     CellKey,
     Cohort,
+    CohortComparison,
     CohortStats,
-    Comparison,
     Hidden,
     NodeComparison,
     benchmark_nodes,
@@ -321,7 +321,7 @@ def fallback_cohorts(entry: BenchmarkEntry, country_code: str) -> list[tuple[tup
 
 
 def comparison(*, session: Session, catalog: Catalog, assessment: Assessment, result: Result,
-               questionnaire: Questionnaire) -> Comparison | None:
+               questionnaire: Questionnaire) -> CohortComparison | None:
     """The assessment against the closest published cohort of its period, or None if there is none yet."""
     entry = session.get(BenchmarkEntry, (questionnaire.id, period_of(assessment.submitted_at),
                                          assessment.enterprise_id))
@@ -346,7 +346,7 @@ def comparison(*, session: Session, catalog: Catalog, assessment: Assessment, re
             continue
         nodes[node_id] = NodeComparison(score=mine.score, rank=percentile_rank(values, mine.score), q1=node_stats.q1,
                                         median=node_stats.median, q3=node_stats.q3, p90=node_stats.p90)
-    return Comparison(cohort=cohort, kind=kind, count=found.count, synthetic=found.synthetic, nodes=nodes,
+    return CohortComparison(cohort=cohort, kind=kind, count=found.count, synthetic=found.synthetic, nodes=nodes,
                       passed=tuple(passed))
 
 

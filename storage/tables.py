@@ -54,9 +54,10 @@ class Assessment(SQLModel, table=True):
     result: dict | None = Field(default=None, sa_column=Column(JSON))  # the scored result with its trace
 
 
-class Answer(SQLModel, table=True):
+class StoredAnswer(SQLModel, table=True):
     """The answer to one question of an assessment, as JSON (see questionnaires/FORMAT.md)."""
 
+    __tablename__ = "answer"
     __table_args__ = (UniqueConstraint("assessment_id", "question_id"),)
 
     id: int | None = Field(default=None, primary_key=True)

@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import sys
-
 from flask import Flask, abort, current_app
 
 from questionnaires.catalog import Catalog
-from questionnaires.loader import Questionnaire, QuestionnaireError
-
-
-def _running_questionnaire_check() -> bool:
-    """True while `flask ... questionnaires check` builds the app: that command reports bad files itself.
-
-    The Flask CLI must build the app before it can find the command, and click has consumed its arguments by
-    then, so the command line is the only place that says which command is coming."""
-    words = sys.argv[1:]
-    return any(words[i : i + 2] == ["questionnaires", "check"] for i in range(len(words)))
+from questionnaires.loader import Questionnaire
 
 
 def init_app(app: Flask) -> None:
-    """Load every questionnaire file; refuse to start (raise) on a malformed one."""
-    try:
-        app.extensions["questionnaires"] = Catalog.load(app.config["QUESTIONNAIRE_DIR"])
-    except QuestionnaireError:
-        if not _running_questionnaire_check():
-            raise
-        app.extensions["questionnaires"] = Catalog({})
+    """Load every questionnaire file of QUESTIONNAIRE_DIR; a malformed one raises `QuestionnaireError`.
+
+    QUESTIONNAIRE_CATALOG, when set, is an already loaded `Catalog` to serve instead (tests share one)."""
+    catalog = app.config.get("QUESTIONNAIRE_CATALOG")
+    app.extensions["questionnaires"] = catalog or Catalog.load(app.config["QUESTIONNAIRE_DIR"])
 
 
 def get_catalog() -> Catalog:

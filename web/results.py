@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, load_industries, load_regions
-from assessment.cohorts.groups import Comparison
+from assessment.cohorts.groups import CohortComparison
 from assessment.published import publications
 from assessment.scoring import NodeResult, Result
 from questionnaires.loader import Questionnaire
@@ -73,7 +73,7 @@ def show(token: str):
     )
 
 
-def comparison_view(questionnaire: Questionnaire, compared: Comparison | None, lang: str) -> dict:
+def comparison_view(questionnaire: Questionnaire, compared: CohortComparison | None, lang: str) -> dict:
     """What the results page shows of the enterprise's comparison with its cohort: rows, charts and wording."""
     if compared is None:
         return {"compared": None, "k": current_app.config["BENCHMARK_MIN_GROUP"]}

@@ -91,7 +91,7 @@ class NodeComparison:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class CohortComparison:
     """An enterprise against the closest published cohort; `passed` lists the closer cohorts that could not be used
     (too small, or withheld to protect a small group)."""
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assessment.cohorts.groups import Cohort, Comparison, NodeComparison
+from assessment.cohorts.groups import Cohort, CohortComparison, NodeComparison
 from assessment.roadmap import Settings, Target, build_plan, resolve_action
 from assessment.scoring import NodeResult, Result
 from factories import MINI
@@ -89,12 +89,12 @@ COHORT = {  # median, q3, p90
 }
 
 
-def comparison(scores=SCORES) -> Comparison:
+def comparison(scores=SCORES) -> CohortComparison:
     nodes = {
         dimension: NodeComparison(scores[dimension], 50.0, median - 0.5, median, q3, p90)
         for dimension, (median, q3, p90) in COHORT.items()
     }
-    return Comparison(Cohort("mini", 2026, "100000"), ("country", "all", "all"), 40, 0, nodes, ())
+    return CohortComparison(Cohort("mini", 2026, "100000"), ("country", "all", "all"), 40, 0, nodes, ())
 
 
 GOALS = Settings(goals=frozenset({"cost", "quality"}))

@@ -19,7 +19,7 @@ from assessment.cohorts.groups import ALL
 from assessment.scoring import score
 from factories import ROOT, client_as, csrf_token, form_values, make_user, rounded
 from storage.assessments import load_answers, submit_assessment
-from storage.tables import Answer, Assessment, BenchmarkEntry, NodeScore
+from storage.tables import Assessment, BenchmarkEntry, NodeScore, StoredAnswer
 
 SERVER_URL = os.environ.get("IMREADY_TEST_DATABASE_URL")
 
@@ -51,8 +51,8 @@ def hidden_fields(page: str) -> list[tuple[str, str]]:
 def stored_answers(app, token: str) -> dict:
     with Session(app.extensions["db_engine"]) as session:
         assessment = session.exec(select(Assessment).where(Assessment.token == token)).one()
-        return {row.question_id: row.value for row in session.exec(select(Answer).where(
-            Answer.assessment_id == assessment.id))}  # fmt: skip
+        return {row.question_id: row.value for row in session.exec(select(StoredAnswer).where(
+            StoredAnswer.assessment_id == assessment.id))}  # fmt: skip
 
 
 @pytest.mark.skipif(not SERVER_URL, reason="restarts the PostgreSQL server of the tests (set in the PostgreSQL pass)")

@@ -32,8 +32,7 @@ from test_access import API, PUBLIC, RESTRICTED, ROLES
 
 from factories import EXAMPLES, SurveyActions, client_as, form_values, make_app, make_user
 from storage.accounts import reset_token
-from storage.tables import Answer as AnswerRow
-from storage.tables import Assessment, Enterprise, ReportBatch, User
+from storage.tables import Assessment, Enterprise, ReportBatch, StoredAnswer, User
 from storage.tokens import create_token
 from web.api.core import OPERATIONS
 
@@ -306,7 +305,7 @@ def stored_answers(app, token: str) -> dict:
     """The stored answers of an assessment, by question."""
     with Session(app.extensions["db_engine"]) as session:
         assessment = session.exec(select(Assessment).where(Assessment.token == token)).one()
-        rows = session.exec(select(AnswerRow).where(AnswerRow.assessment_id == assessment.id))
+        rows = session.exec(select(StoredAnswer).where(StoredAnswer.assessment_id == assessment.id))
         return {row.question_id: row.value for row in rows}
 
 

@@ -19,7 +19,6 @@ from storage.privacy import CSV_FILES, delete_enterprise
 from storage.statistics import rebuild, record_submission, refresh
 from storage.tables import (
     ActionDone,
-    Answer,
     Assessment,
     AuditEvent,
     BenchmarkEntry,
@@ -27,6 +26,7 @@ from storage.tables import (
     Enterprise,
     NodeScore,
     ReportBatch,
+    StoredAnswer,
     User,
 )
 
@@ -173,7 +173,7 @@ def test_the_json_export_holds_the_answers_and_the_result(app, db, member, examp
     [exported] = data["assessments"]
     assert exported["status"] == "submitted"
     assert exported["answers"] == {row.question_id: row.value for row in db.exec(
-        select(Answer).where(Answer.assessment_id == assessment.id))}
+        select(StoredAnswer).where(StoredAnswer.assessment_id == assessment.id))}
     assert set(exported["answers"]) == set(example_answers)
     assert exported["result"] == assessment.result and exported["overall_score"] == assessment.overall_score
     assert len(exported["scores"]) == len(db.exec(select(NodeScore).where(NodeScore.assessment_id == assessment.id))
@@ -248,7 +248,7 @@ def test_another_enterprises_data_is_not_found(app, db, quick, member):
 
 def test_a_wrong_confirmation_keeps_everything_and_says_why(app, db, member):
     enterprise_id, user, client = member
-    before = (len(db.exec(select(Assessment)).all()), len(db.exec(select(Answer)).all()),
+    before = (len(db.exec(select(Assessment)).all()), len(db.exec(select(StoredAnswer)).all()),
               len(db.exec(select(BenchmarkEntry)).all()))
     response = client.post(f"/workspace/enterprise/{enterprise_id}/delete",
                            data={"confirm_name": "Qingdao Parts", "csrf_token": form_token(client, enterprise_id)})
@@ -260,7 +260,7 @@ def test_a_wrong_confirmation_keeps_everything_and_says_why(app, db, member):
     assert response.status_code == 400 and "to confirm. Nothing was deleted." in response.text
     db.expire_all()
     assert db.get(Enterprise, enterprise_id) is not None and db.get(User, user.id).enterprise_id == enterprise_id
-    assert before == (len(db.exec(select(Assessment)).all()), len(db.exec(select(Answer)).all()),
+    assert before == (len(db.exec(select(Assessment)).all()), len(db.exec(select(StoredAnswer)).all()),
                       len(db.exec(select(BenchmarkEntry)).all()))
     assert client.get("/workspace/").status_code == 200  # still signed in
     assert not db.exec(select(AuditEvent).where(AuditEvent.action == "delete")).all()
@@ -275,7 +275,7 @@ def test_deleting_removes_the_data_and_the_account_and_signs_out(app, db, quick,
     rebuild(session=db, catalog=catalog, k=K)
     assert count(db, country) == 6 and count(db, QINGDAO, "34", SIZE) == 6
     ids = db.exec(select(Assessment.id).where(Assessment.enterprise_id == enterprise_id)).all()
-    assert ids and db.exec(select(Answer).where(col(Answer.assessment_id).in_(ids))).all()
+    assert ids and db.exec(select(StoredAnswer).where(col(StoredAnswer.assessment_id).in_(ids))).all()
     db.add(ActionDone(enterprise_id=enterprise_id, questionnaire_id="quick_check", dimension="operations", level=2))
     db.commit()
 
@@ -289,7 +289,7 @@ def test_deleting_removes_the_data_and_the_account_and_signs_out(app, db, quick,
     db.expire_all()
     assert db.get(Enterprise, enterprise_id) is None
     assert db.exec(select(Assessment).where(Assessment.enterprise_id == enterprise_id)).all() == []
-    assert db.exec(select(Answer).where(col(Answer.assessment_id).in_(ids))).all() == []
+    assert db.exec(select(StoredAnswer).where(col(StoredAnswer.assessment_id).in_(ids))).all() == []
     assert db.exec(select(NodeScore).where(col(NodeScore.assessment_id).in_(ids))).all() == []
     assert db.exec(select(BenchmarkEntry).where(BenchmarkEntry.enterprise_id == enterprise_id)).all() == []
     assert db.exec(select(ActionDone).where(ActionDone.enterprise_id == enterprise_id)).all() == []

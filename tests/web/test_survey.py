@@ -8,14 +8,14 @@ import pytest
 from sqlmodel import Session, select
 
 from factories import csrf_token
-from storage.tables import Answer, Assessment, Enterprise, NodeScore
+from storage.tables import Assessment, Enterprise, NodeScore, StoredAnswer
 
 
 def stored_answers(app, token: str) -> dict:
     """The answers in the database for one assessment, as JSON values."""
     with Session(app.extensions["db_engine"]) as session:
         assessment = session.exec(select(Assessment).where(Assessment.token == token)).one()
-        rows = session.exec(select(Answer).where(Answer.assessment_id == assessment.id)).all()
+        rows = session.exec(select(StoredAnswer).where(StoredAnswer.assessment_id == assessment.id)).all()
         return {row.question_id: row.value for row in rows}
 
 
