@@ -9,9 +9,8 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from cli import commands as cli
-from cli import reports as reports_cli
-from storage import backup, db, demo, reference_data
+import cli
+from storage import db
 from web import (
     access,
     accounts,
@@ -82,13 +81,9 @@ def create_app(test_config: dict | None = None, *, production: bool | None = Non
     i18n.init_app(app)
     catalog.init_app(app)
     cli.init_app(app)
-    reports_cli.init_app(app)
-    demo.init_app(app)
-    reference_data.init_app(app)
     errors.init_app(app)
     request_checks.init_app(app)
     access.init_app(app)
-    backup.init_app(app)
     api.init_app(app)  # after CSRFProtect: the token-authenticated API is exempt from CSRF
     blueprints = (site, survey, results, roadmap, agencies, batches, accounts, admin, workspace, privacy, history,
                   consultant, api)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from assessment.scoring import NodeResult, Result
 from questionnaires.loader import Questionnaire
 from questionnaires.schema import Text
 from questionnaires.vocabulary import PARADIGM_NAMES, PARADIGMS
-from storage.tables import Assessment
 
 OVERALL_NAME = Text(en="Overall", zh="总体得分")
 PARADIGM_TEXTS = {paradigm: Text(**PARADIGM_NAMES[paradigm]) for paradigm in PARADIGMS}
@@ -168,7 +168,16 @@ class HistoryRow:
     paradigms: dict[str, Standing]  # paradigm -> standing, in the canonical order
 
 
-def history_rows(entries: Iterable[tuple[Assessment, Questionnaire, Result]]) -> list[HistoryRow]:
+class SubmittedAssessment(Protocol):
+    """What the history needs to know of a stored assessment."""
+
+    id: int | None
+    submitted_at: datetime | None
+    questionnaire_id: str
+    questionnaire_version: str
+
+
+def history_rows(entries: Iterable[tuple[SubmittedAssessment, Questionnaire, Result]]) -> list[HistoryRow]:
     """The table of an enterprise's assessments, earliest first: overall and paradigm scores with their levels.
 
     `entries` are (assessment, its questionnaire, its result) of submitted assessments, in submission order."""

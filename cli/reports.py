@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup
 from sqlmodel import Session
 
@@ -15,11 +15,6 @@ from reports.batch import BatchWriteError, create_batch, latest_assessments, run
 from reports.enterprise_report import Branding, BrandingError
 
 reports_cli = AppGroup("reports", help="Render PDF reports.")
-
-
-def init_app(app: Flask) -> None:
-    """Register the `reports` command group."""
-    app.cli.add_command(reports_cli)
 
 
 @reports_cli.command("batch")

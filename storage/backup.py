@@ -20,11 +20,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import click
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask import Flask, current_app
-from flask.cli import with_appcontext
 from sqlalchemy import JSON, Column, Connection, DateTime, Engine, Float, LargeBinary, Table, func, null, select, text
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -347,47 +344,3 @@ def _check_header(path: Path, line: str) -> dict:
         raise BackupError(f"{path}: line 1: \"tables\" must give the row count of every table: "
                           f"{', '.join(sorted(names))}")  # fmt: skip
     return header
-
-
-def _display_url() -> str:
-    return current_app.extensions["db_engine"].url.render_as_string()
-
-
-def _echo_counts(counts: dict[str, int]) -> None:
-    width = max(map(len, counts))
-    for name, count in counts.items():
-        click.echo(f"  {name:<{width}}  {count:>9}")
-    click.echo(f"  {'total':<{width}}  {sum(counts.values()):>9}")
-
-
-@click.command("backup")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@with_appcontext
-def backup_command(file: Path) -> None:
-    """Write every table of the database to FILE (gzip-compressed JSON Lines)."""
-    try:
-        counts = write_backup(engine=current_app.extensions["db_engine"], path=file)
-    except BackupError as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"Backed up {_display_url()} to {file}:")
-    _echo_counts(counts)
-
-
-@click.command("restore")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--replace", is_flag=True, help="Delete every row of the database first (in the same transaction).")
-@with_appcontext
-def restore_command(file: Path, replace: bool) -> None:
-    """Load a backup FILE into the database (migrated first); refused if the database has rows, unless --replace."""
-    try:
-        counts = restore_backup(engine=current_app.extensions["db_engine"], path=file, replace=replace)
-    except BackupError as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"Restored {file} into {_display_url()}:")
-    _echo_counts(counts)
-
-
-def init_app(app: Flask) -> None:
-    """Register `flask backup` and `flask restore`."""
-    app.cli.add_command(backup_command)
-    app.cli.add_command(restore_command)

@@ -1,22 +1,18 @@
-"""The database: engine per app, one session per request, schema managed by Alembic, `flask db` commands."""
+"""The database: engine per app, one session per request, schema managed by Alembic."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import click
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app, g
-from flask.cli import AppGroup
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
 from werkzeug.routing import IntegerConverter
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
-db_cli = AppGroup("db", help="Create or upgrade the database schema.")
 MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds on PostgreSQL (SQLite's hold more, but no more are made)
 
 
@@ -82,30 +78,9 @@ def close_session(_error: BaseException | None = None) -> None:
         session.close()
 
 
-@db_cli.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
-def upgrade_command(revision: str) -> None:
-    """Create the schema or upgrade it to the newest migration."""
-    upgrade(current_app.config["DATABASE_URL"], revision)
-    click.echo(f"Database at {_safe_url(current_app.config['DATABASE_URL'])} is at revision {revision}.")
-
-
-@db_cli.command("revision")
-@click.option("-m", "--message", required=True)
-def revision_command(message: str) -> None:
-    """Write a new migration from the difference between the tables and the database."""
-    command.revision(alembic_config(current_app.config["DATABASE_URL"]), message=message, autogenerate=True)
-
-
-def _safe_url(url: str) -> str:
-    """The URL without its password, for messages."""
-    return make_url(url).render_as_string(hide_password=True)
-
-
 def init_app(app: Flask) -> None:
-    """Give the app its engine, the per-request session, URL ids the database can hold and the `flask db`
-    commands (before the blueprints are registered: their rules take the converter then)."""
+    """Give the app its engine, the per-request session and URL ids the database can hold (before the blueprints
+    are registered: their rules take the converter then)."""
     app.url_map.converters["int"] = IdConverter
     app.extensions["db_engine"] = make_engine(app.config["DATABASE_URL"])
     app.teardown_appcontext(close_session)
-    app.cli.add_command(db_cli)

@@ -7,9 +7,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import click
-from flask import Flask, current_app
-from flask.cli import AppGroup
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from assessment.classifications import load_industries, load_regions, size_class
 from assessment.reference_csv import read_csv_text
@@ -22,8 +20,6 @@ from storage.reference_data import import_indicators
 from storage.statistics import rebuild
 from storage.submissions import submit as submit_answers
 from storage.tables import Enterprise, EnterpriseBase, User
-
-demo_cli = AppGroup("demo", help="Demonstration data (synthetic, and labelled so wherever it is shown).")
 
 # (employees, revenue in million yuan) ranges per size class, with the share of enterprises in each
 SIZE_RANGES = ((5, 19, 0.5, 2.9), (20, 299, 3, 19.9), (300, 999, 20, 399), (1000, 5000, 400, 5000))
@@ -90,28 +86,6 @@ def load_demo(*, session: Session, catalog: Catalog, count: int, seed: int, ques
     return tokens
 
 
-@demo_cli.command("load")
-@click.option("--count", default=5000, show_default=True, help="How many synthetic enterprises.")
-@click.option("--seed", default=2026, show_default=True, help="Random seed: the same seed gives the same data.")
-@click.option("--questionnaire", "questionnaire_id", default="quick_check", show_default=True)
-@click.option("--force", is_flag=True, help="Load even if synthetic enterprises already exist.")
-def load_command(count: int, seed: int, questionnaire_id: str, force: bool) -> None:
-    """Load synthetic enterprises with submitted assessments in two periods (skipped if some exist, unless --force)."""
-    with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:
-        existing = session.exec(select(func.count()).select_from(Enterprise).where(Enterprise.synthetic)).one()
-        if existing and not force:
-            click.echo(f"{existing} synthetic enterprises already loaded; nothing to do (use --force to add more).")
-            return
-        tokens = load_demo(
-            session=session, catalog=current_app.extensions["questionnaires"], count=count, seed=seed,
-            questionnaire_id=questionnaire_id, k=current_app.config["BENCHMARK_MIN_GROUP"],
-        )
-    click.echo(f"Loaded {count} synthetic enterprises with {len(tokens)} submitted '{questionnaire_id}' assessments "
-               f"in {PERIODS[0]} and {PERIODS[1]}, rebuilt the benchmark statistics and imported synthetic regional "
-               "indicators.")
-    click.echo(f"Open /a/{tokens[0]}/results on the running app to see one.")
-
-
 DEMO_ACCOUNTS = (  # (e-mail, role, jurisdiction)
     ("admin@demo.imready", "admin", None),
     ("agency@demo.imready", "agency", "370000"),
@@ -144,18 +118,3 @@ def demo_accounts(*, session: Session, password: str) -> list[User]:
         session.add(member)
     session.commit()
     return users
-
-
-@demo_cli.command("accounts")
-@click.option("--password", required=True, help="The password of every demo account.")
-def accounts_command(password: str) -> None:
-    """Create (or reset) one demo account per role."""
-    with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:
-        users = demo_accounts(session=session, password=password)
-    for user in users:
-        click.echo(f"{user.role:<11} {user.email}")
-
-
-def init_app(app: Flask) -> None:
-    """Register `flask demo`."""
-    app.cli.add_command(demo_cli)

@@ -7,23 +7,16 @@ Every function takes the session as a keyword argument; the parsing lives in `as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Sequence
 
-import click
-from flask import Flask, current_app
-from flask.cli import AppGroup
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from assessment.classifications import load_regions
-from assessment.published import PublishedRow, parse_published_csv
-from assessment.reference_csv import ReferenceFileError, read_csv_text
+from assessment.published import PublishedRow
 from assessment.regional.index import IndexDefinition, RegionalIndex, composite_index
-from assessment.regional.indicators import IndicatorRow, parse_indicator_csv
+from assessment.regional.indicators import IndicatorRow
 from storage.tables import PublishedBenchmark, RegionalIndicator, utcnow
-
-reference_cli = AppGroup("reference", help="Import regional indicators and published benchmarks from CSV files.")
 
 
 def import_indicators(*, session: Session, rows: Iterable[IndicatorRow]) -> int:
@@ -88,35 +81,3 @@ def indicator_periods(*, session: Session) -> list[int]:
     """The periods that have regional indicators, oldest first."""
     query = select(RegionalIndicator.period).distinct().order_by(RegionalIndicator.period)
     return list(session.exec(query))
-
-
-def _import_file(path: Path, parse: Callable, store: Callable, what: str) -> None:
-    """Parse a whole file (every bad row listed on standard error, exit 1, nothing written), then store it."""
-    try:
-        rows = parse(read_csv_text(path), file_name=str(path))
-    except ReferenceFileError as error:
-        for line in str(error).splitlines():
-            click.echo(line, err=True)
-        raise click.exceptions.Exit(1) from None
-    with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:
-        count = store(session=session, rows=rows)
-    click.echo(f"Imported {count} {what} from {path}.")
-
-
-@reference_cli.command("import-indicators")
-@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
-def import_indicators_command(path: Path) -> None:
-    """Import regional indicators (region_code,period,indicator,value,source); nothing is written if a row is bad."""
-    _import_file(path, parse_indicator_csv, import_indicators, "regional indicator values")
-
-
-@reference_cli.command("import-published")
-@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
-def import_published_command(path: Path) -> None:
-    """Import published benchmarks, replacing earlier imports of the same publications; all rows or none."""
-    _import_file(path, parse_published_csv, import_published, "published benchmark figures")
-
-
-def init_app(app: Flask) -> None:
-    """Register `flask reference`."""
-    app.cli.add_command(reference_cli)

@@ -9,12 +9,8 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-import click
-from flask import current_app
-from flask.cli import with_appcontext
 from sqlmodel import Session, select
 
-from storage.accounts import normalise_email
 from storage.tables import ApiToken, User, utcnow
 
 PREFIX = "imr_"
@@ -58,23 +54,3 @@ def user_for_token(*, session: Session, token: str) -> User | None:
         session.add(row)
         session.commit()
     return user
-
-
-@click.command("token")
-@click.argument("email")
-@click.option("--name", required=True, help="What the token is for, e.g. 'ERP sync'.")
-@with_appcontext
-def token_command(email: str, name: str) -> None:
-    """Make an API token for a user and print it (once: only its hash is kept)."""
-    with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:
-        user = session.exec(select(User).where(User.email == normalise_email(email))).first()
-        if user is None:
-            raise click.BadParameter(f"no account with the e-mail {email}", param_hint="EMAIL")
-        if not user.active:
-            raise click.BadParameter(f"the account {user.email} is deactivated", param_hint="EMAIL")
-        if not name.strip():
-            raise click.BadParameter("give the token a name", param_hint="--name")
-        token = create_token(session=session, user=user, name=name)
-    click.echo(token)
-    click.echo(f"API token '{name.strip()}' for {user.role} {user.email}. It is shown only now: keep it secret; send "
-               "it as 'Authorization: Bearer <token>'.", err=True)

@@ -20,7 +20,7 @@ from storage.tables import Assessment, ReportBatch
 from web.access import record, role_required
 from web.catalog import get_catalog
 from web.i18n import current_language
-from web.roadmap import MAX_LOGO_BYTES, ReportForm, saved_branding, saved_logo, settings_from, target_choices
+from web.report_settings import MAX_LOGO_BYTES, ReportForm, saved_branding, saved_logo, settings_from, target_choices
 
 bp = Blueprint("batches", __name__, url_prefix="/reports")
 MAX_NAME = 200  # the longest enterprise name (Enterprise.name)

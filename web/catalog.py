@@ -6,6 +6,9 @@ from flask import Flask, abort, current_app
 
 from questionnaires.catalog import Catalog
 from questionnaires.loader import Questionnaire
+from storage.assessments import find_assessment
+from storage.db import get_session
+from storage.tables import Assessment
 
 
 def init_app(app: Flask) -> None:
@@ -27,3 +30,14 @@ def get_questionnaire_or_404(questionnaire_id: str, version: str | None = None) 
     if questionnaire is None:
         abort(404)
     return questionnaire
+
+
+def open_assessment(token: str) -> tuple[Assessment, Questionnaire]:
+    """The assessment of a resume token with its pinned questionnaire version, or 404."""
+    assessment = find_assessment(session=get_session(), token=token)
+    if assessment is None:
+        abort(404)
+    questionnaire = get_catalog().get(assessment.questionnaire_id, assessment.questionnaire_version)
+    if questionnaire is None:
+        abort(404)
+    return assessment, questionnaire

@@ -16,7 +16,9 @@ from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from reports.enterprise_report import Branding, BrandingError
-from spreadsheets.imports import changed_statistics, import_rows, read_rows, write_template, write_template_guide
+from spreadsheets.loading import changed_statistics, import_rows
+from spreadsheets.rows import read_rows
+from spreadsheets.template import write_template, write_template_guide
 from storage.access import can_see_enterprise
 from storage.db import get_session
 from storage.refresher import refresh_statistics
@@ -76,7 +78,8 @@ def import_clients():
             report = read_rows(data, upload.filename or "upload", questionnaire)
             if not report.stopped and report.rows:
                 session = get_session()
-                created = import_rows(session, questionnaire, report, submit=form.submit_complete.data)
+                created = import_rows(session=session, questionnaire=questionnaire, result=report,
+                                      submit_complete=form.submit_complete.data)
                 for item in created:
                     enterprise = session.get(Enterprise, item.enterprise_id)
                     enterprise.consultant_id = current_user.id

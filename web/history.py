@@ -247,16 +247,6 @@ def assess_again(enterprise_id: int):
     return redirect(url_for("survey.page", token=assessment.token, number=1))
 
 
-def done_steps(enterprise: Enterprise, questionnaire_id: str) -> dict[tuple[str, int], ActionDone] | None:
-    """The roadmap steps of a questionnaire the enterprise has done, by (dimension, level), for a user who may see
-    the enterprise; None for anyone else (who is then shown neither the marks nor the forms)."""
-    if not can_see_enterprise(current_user, enterprise):
-        return None
-    query = select(ActionDone).where(ActionDone.enterprise_id == enterprise.id,
-                                     ActionDone.questionnaire_id == questionnaire_id)
-    return {(row.dimension, row.level): row for row in get_session().exec(query)}
-
-
 @bp.post("/action/<token>")
 @role_required("enterprise", "consultant", "admin")
 def action(token: str):

@@ -22,10 +22,9 @@ from storage.reference_data import published_benchmarks
 from storage.statistics import comparison
 from storage.tables import AssessmentComment, Enterprise
 from web.access import record
-from web.catalog import get_catalog
+from web.catalog import get_catalog, open_assessment
 from web.display import describe_answer, describe_cohort, format_score, format_share
 from web.i18n import current_language
-from web.survey import open_assessment
 
 bp = Blueprint("results", __name__)
 

@@ -12,13 +12,13 @@ from assessment.answers import Answer, parse_answer, unanswered, visible_questio
 from assessment.classifications import load_industries, size_class
 from questionnaires.loader import Questionnaire
 from questionnaires.schema import NOT_APPLICABLE
-from storage.assessments import find_assessment, load_answers, save_answers, start_assessment
+from storage.assessments import load_answers, save_answers, start_assessment
 from storage.db import get_session
 from storage.refresher import refresh_statistics
 from storage.submissions import submit as submit_answers
-from storage.tables import Assessment, Enterprise, EnterpriseBase
+from storage.tables import Enterprise, EnterpriseBase
 from web.access import record
-from web.catalog import get_catalog, get_questionnaire_or_404
+from web.catalog import get_questionnaire_or_404, open_assessment
 from web.display import describe_answer, format_number
 from web.forms import NA_SUFFIX, ProfileForm, SubmitForm, page_form_class
 from web.i18n import current_language
@@ -65,17 +65,6 @@ def link_to_account(session, enterprise_id: int) -> None:
         return
     session.commit()
     record("change", enterprise_id=enterprise_id, detail=f"enterprise created by {current_user.role}")
-
-
-def open_assessment(token: str) -> tuple[Assessment, Questionnaire]:
-    """The assessment of a resume token with its pinned questionnaire version, or 404."""
-    assessment = find_assessment(session=get_session(), token=token)
-    if assessment is None:
-        abort(404)
-    questionnaire = get_catalog().get(assessment.questionnaire_id, assessment.questionnaire_version)
-    if questionnaire is None:
-        abort(404)
-    return assessment, questionnaire
 
 
 @bp.get("/a/<token>")

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from flask import Flask
 
-from cli.commands import init_app
+from cli import init_app
 from factories import MINI, MINI_ANSWERS
 from questionnaires.catalog import Catalog
 

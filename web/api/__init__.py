@@ -3,15 +3,13 @@ document it serves at /api/v1/openapi.json.
 
 Register `bp` with the other blueprints and call `init_app(app)` after `CSRFProtect(app)`: it exempts the API from
 CSRF (no cookies: a token is sent on purpose, a browser never sends one by itself), answers unknown URLs and
-methods under /api/v1 in JSON, and adds `flask users token EMAIL --name NAME`.
+methods under /api/v1 in JSON. Tokens are made by `flask users token EMAIL --name NAME` (cli/users.py).
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from cli.commands import users_cli
-from storage.tokens import token_command
 from web.api import openapi, views  # noqa: F401  (their operations register on the blueprint)
 from web.api.core import bp, routing_error
 
@@ -19,7 +17,6 @@ __all__ = ["bp", "init_app"]
 
 
 def init_app(app: Flask) -> None:
-    """Exempt the API from CSRF, answer its routing errors in JSON, add the token command."""
+    """Exempt the API from CSRF and answer its routing errors in JSON."""
     app.extensions["csrf"].exempt(bp)
     app.before_request(routing_error)
-    users_cli.add_command(token_command)

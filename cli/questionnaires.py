@@ -1,5 +1,4 @@
-"""Command-line tools: `flask questionnaires check|export` for questionnaire files, `flask score` for answers,
-`flask benchmarks rebuild` for cohort statistics."""
+"""`flask questionnaires check|export` for questionnaire files, and `flask score` for a file of answers."""
 
 from __future__ import annotations
 
@@ -8,20 +7,15 @@ from pathlib import Path
 from typing import get_args
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlmodel import Session
 
 from assessment.answers import parse_answers
-from assessment.classifications import load_regions
 from assessment.scoring import score
 from questionnaires.catalog import Catalog
 from questionnaires.export import export_questionnaire
 from questionnaires.loader import Questionnaire, check_report
 from questionnaires.vocabulary import IndustryType
-from storage.accounts import AccountError, create_user
-from storage.statistics import rebuild
-from storage.tables import ROLES
 
 # what a JSON document that is not an object holds, for the error message
 JSON_TYPES = {
@@ -34,14 +28,6 @@ JSON_TYPES = {
 }
 
 questionnaires_cli = AppGroup("questionnaires", help="Check and export questionnaire files.")
-
-
-def init_app(app: Flask) -> None:
-    """Register the `questionnaires` command group and the `score` command."""
-    app.cli.add_command(questionnaires_cli)
-    app.cli.add_command(score_command)
-    app.cli.add_command(benchmarks_cli)
-    app.cli.add_command(users_cli)
 
 
 @questionnaires_cli.command("check")
@@ -115,43 +101,3 @@ def _find(questionnaire_id: str, version: str | None) -> Questionnaire:
         raise click.ClickException(f"no questionnaire '{questionnaire_id}'; available: {available}")
     versions = ", ".join(catalog.versions(questionnaire_id))
     raise click.ClickException(f"questionnaire '{questionnaire_id}' has no version '{version}'; available: {versions}")
-
-
-benchmarks_cli = AppGroup("benchmarks", help="Cohort statistics of the submitted assessments.")
-
-
-@benchmarks_cli.command("rebuild")
-def rebuild_command() -> None:
-    """Recompute every cohort statistic from the submitted assessments."""
-    k = current_app.config["BENCHMARK_MIN_GROUP"]
-    with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:
-        built = rebuild(session=session, catalog=current_app.extensions["questionnaires"], k=k)
-    for (questionnaire_id, period), cohorts in sorted(built.items()):
-        click.echo(f"{questionnaire_id} {period}: {cohorts} cohorts")
-    click.echo(f"Rebuilt {sum(built.values())} cohort statistics (groups of fewer than {k} are withheld).")
-
-
-users_cli = AppGroup("users", help="Accounts.")
-
-
-@users_cli.command("create")
-@click.argument("email")
-@click.option("--role", type=click.Choice(ROLES), default="enterprise", show_default=True)
-@click.option("--name", default="")
-@click.option("--jurisdiction", help="Region code an agency analyst may see (GB/T 2260), e.g. 370000.")
-@click.option("--enterprise", "enterprise_id", type=int, help="The enterprise an enterprise user belongs to.")
-@click.password_option("--password", help="Asked for when not given.")
-def create_user_command(email, role, name, jurisdiction, enterprise_id, password) -> None:
-    """Create an account (agency analysts and administrators are created this way or by an administrator)."""
-    if role == "agency" and not jurisdiction:
-        raise click.BadParameter("an agency analyst needs a jurisdiction", param_hint="--jurisdiction")
-    if jurisdiction and jurisdiction not in load_regions():
-        raise click.BadParameter(f"unknown region code {jurisdiction}", param_hint="--jurisdiction")
-    with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:
-        try:
-            user = create_user(session=session, email=email, password=password, role=role, name=name,
-                               jurisdiction=jurisdiction, enterprise_id=enterprise_id)  # fmt: skip
-        except AccountError as error:
-            hint = f"--{error.field}" if error.field != "email" else "EMAIL"
-            raise click.BadParameter(str(error), param_hint=hint) from None
-    click.echo(f"created {user.role} {user.email} (id {user.id})")
