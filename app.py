@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import cli
+from assessment.cohorts.suppression import MIN_GROUP
 from storage import db
 from web import (
     access,
@@ -53,7 +54,7 @@ def create_app(test_config: dict | None = None, *, production: bool | None = Non
         QUESTIONNAIRE_DIR=str(ROOT / "questionnaires"),
         LANGUAGES=("en", "zh"),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
-        BENCHMARK_MIN_GROUP=5,  # k: no statistic of fewer enterprises is ever shown
+        BENCHMARK_MIN_GROUP=MIN_GROUP,  # k: no statistic of fewer enterprises is ever shown
         CHROMIUM_PATH=None,  # the browser that draws report charts; None: the first Chromium on PATH
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

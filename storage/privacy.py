@@ -71,7 +71,7 @@ class UnknownEnterprise(LookupError):
 # --- export -----------------------------------------------------------------------------------------------------
 
 
-def export_enterprise(session: Session, enterprise_id: int) -> dict:
+def export_enterprise(*, session: Session, enterprise_id: int) -> dict:
     """Everything stored about one enterprise, as JSON-ready data (timestamps in ISO 8601, UTC).
 
     Answers are given per assessment as the JSON answer set of questionnaires/FORMAT.md ({question id: answer}), so
@@ -100,7 +100,7 @@ def export_enterprise(session: Session, enterprise_id: int) -> dict:
     }
 
 
-def export_csv(session: Session, enterprise_id: int) -> bytes:
+def export_csv(*, session: Session, enterprise_id: int) -> bytes:
     """The same data as `export_enterprise` as a ZIP of CSV files, one per table (see CSV_FILES): one row per
     enterprise, assessment, answer, score, benchmark entry, linked account and audit event.
 
@@ -243,7 +243,7 @@ class Deletion:
     statistics_updated: bool
 
 
-def delete_enterprise(session: Session, enterprise_id: int, *, catalog: Catalog, k: int,
+def delete_enterprise(*, session: Session, enterprise_id: int, catalog: Catalog, k: int,
                       actor_id: int | None = None, delete_accounts: Collection[int] = (),
                       address: str = "") -> Deletion:  # fmt: skip
     """Delete an enterprise and its data: its assessments with their answers and scores, its benchmark entries and
@@ -300,7 +300,7 @@ def delete_enterprise(session: Session, enterprise_id: int, *, catalog: Catalog,
         Path(path).unlink(missing_ok=True)
 
     try:
-        update_benchmarks(session, touched, catalog=catalog, k=k)
+        update_benchmarks(session=session, touched=touched, catalog=catalog, k=k)
         updated = True
     except Exception:  # the data is gone either way; a rebuild repairs the statistics
         session.rollback()
@@ -309,7 +309,7 @@ def delete_enterprise(session: Session, enterprise_id: int, *, catalog: Catalog,
     return Deletion(enterprise_id=enterprise_id, statistics_updated=updated, **counts)
 
 
-def update_benchmarks(session: Session, touched: dict[tuple[str, int], set[CellKey]], *, catalog: Catalog,
+def update_benchmarks(*, session: Session, touched: dict[tuple[str, int], set[CellKey]], catalog: Catalog,
                       k: int) -> None:
     """Recompute the statistics of the given cells per questionnaire and period, after entries were removed."""
     for (questionnaire_id, period), cells in sorted(touched.items()):

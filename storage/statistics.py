@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from assessment.classifications import load_industries, load_regions
 from assessment.cohorts.groups import (
     ALL,
+    FALLBACK_PATH,
     CellKey,
     Cohort,
     CohortComparison,
@@ -33,21 +34,6 @@ from assessment.scoring import Result
 from questionnaires.catalog import Catalog
 from questionnaires.loader import Questionnaire
 from storage.tables import Assessment, BenchmarkEntry, CohortStat, Enterprise, utcnow
-
-# The order in which an enterprise's comparison widens until a cohort of at least k enterprises is found:
-# same city, division and size first; the whole country's manufacturing last.
-FALLBACK_PATH = (
-    ("city", "division", "class"),
-    ("city", "division", ALL),
-    ("city", "type", ALL),
-    ("province", "division", "class"),
-    ("province", "division", ALL),
-    ("province", "type", ALL),
-    ("country", "division", "class"),
-    ("country", "division", ALL),
-    ("country", "type", ALL),
-    ("country", ALL, ALL),
-)
 
 
 def period_of(submitted_at: datetime) -> int:

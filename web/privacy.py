@@ -105,7 +105,8 @@ def _attachment(content: bytes, mimetype: str, name: str) -> Response:
 def export_json(enterprise_id: int):
     """Everything stored about the enterprise, as one JSON file."""
     enterprise = _enterprise(enterprise_id)
-    content = json.dumps(export_enterprise(get_session(), enterprise.id), ensure_ascii=False, indent=2)
+    exported = export_enterprise(session=get_session(), enterprise_id=enterprise.id)
+    content = json.dumps(exported, ensure_ascii=False, indent=2)
     record("export", enterprise_id=enterprise.id, detail="data export (JSON)")
     return _attachment(content.encode("utf-8"), "application/json",
                        f"imready-enterprise-{enterprise.id}.json")
@@ -116,7 +117,7 @@ def export_json(enterprise_id: int):
 def export_zip(enterprise_id: int):
     """Everything stored about the enterprise, as CSV files (one per table) in a ZIP."""
     enterprise = _enterprise(enterprise_id)
-    content = export_csv(get_session(), enterprise.id)
+    content = export_csv(session=get_session(), enterprise_id=enterprise.id)
     record("export", enterprise_id=enterprise.id, detail="data export (CSV)")
     return _attachment(content, "application/zip", f"imready-enterprise-{enterprise.id}-csv.zip")
 
@@ -143,7 +144,8 @@ def delete(enterprise_id: int):
     own_account = current_user.role == "enterprise"
     name = enterprise.name
     deletion = delete_enterprise(
-        get_session(), enterprise.id, catalog=get_catalog(), k=current_app.config["BENCHMARK_MIN_GROUP"],
+        session=get_session(), enterprise_id=enterprise.id, catalog=get_catalog(),
+        k=current_app.config["BENCHMARK_MIN_GROUP"],
         actor_id=current_user.id, delete_accounts=[current_user.id] if own_account else (),
         address=request.remote_addr or "",
     )

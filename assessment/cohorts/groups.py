@@ -26,6 +26,21 @@ REGION_LEVELS = ("city", "province", "country")
 INDUSTRY_LEVELS = ("division", "type", ALL)
 SIZE_LEVELS = ("class", ALL)
 
+# The order in which an enterprise's comparison widens until a cohort of at least k enterprises is found:
+# same city, division and size first; the whole country's manufacturing last.
+FALLBACK_PATH = (
+    ("city", "division", "class"),
+    ("city", "division", ALL),
+    ("city", "type", ALL),
+    ("province", "division", "class"),
+    ("province", "division", ALL),
+    ("province", "type", ALL),
+    ("country", "division", "class"),
+    ("country", "division", ALL),
+    ("country", "type", ALL),
+    ("country", ALL, ALL),
+)
+
 
 @dataclass(frozen=True, order=True)
 class Cohort:

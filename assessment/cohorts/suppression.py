@@ -23,6 +23,8 @@ SMALL, COMPLEMENTARY = "small", "complementary"
 
 Relation = tuple[CellKey, tuple[CellKey, ...]]  # a total and the parts it is the sum of
 
+MIN_GROUP = 5  # k: no statistic of fewer enterprises is ever shown (the app's BENCHMARK_MIN_GROUP by default)
+
 
 def unnamed_city(province_code: str) -> str:
     """The never-shown part of a province: its enterprises that named no city."""
