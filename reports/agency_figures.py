@@ -1,12 +1,14 @@
 """Plotly figures of a region comparison, built from its table so that charts, page and exports agree.
 
 Withheld regions keep their place on every chart, with no figure: bars are left out and marked "withheld", heatmap
-cells stay blank and say so on hover. Shared by the agencies' page and printed reports.
+cells stay blank and say so on hover. Shared by the agencies' page and printed reports, which take the charts of a
+comparison, titled in the reader's language, from `comparison_charts` and `index_chart`.
 """
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
+from flask_babel import gettext as _
 
 from assessment.regional.comparison import Column, ComparisonTable, Row
 from assessment.regional.conditions import Conditions
@@ -148,3 +150,31 @@ def regional_index(conditions: Conditions, title: str, reference: str) -> go.Fig
                      line=dict(color="#6b7785", dash="dash", width=1.5))],
         annotations=[dict(x=100, y=1, yref="paper", yanchor="bottom", text=reference, showarrow=False,
                           font=dict(size=11, color="#6b7785"))])
+
+
+def comparison_charts(table: ComparisonTable) -> list[tuple[str, go.Figure]]:
+    """(id, figure) of each chart of the page and the report, titled in the reader's language; charts with no
+    figure to show (all withheld) are left out."""
+    base = table.selection.base_period
+    planned = [
+        ("chart-levels", "levels", lambda: level_distribution(table, _("Overall level by region"))),
+        ("chart-reached", "reached", lambda: paradigm_reach(table, _("Share of enterprises reaching each paradigm"))),
+        ("chart-means", "means", lambda: dimension_heatmap(table, "means", _("Mean score per dimension (0–5)"))),
+        ("chart-gaps", "gaps", lambda: dimension_heatmap(
+            table, "gaps", _("Gap to best in class per dimension"), colorscale="Oranges")),
+        ("chart-change", "change", lambda: paradigm_change(
+            table, _("Mean change of paradigm progress since %(base)s (percentage points)", base=base))),
+        ("chart-change-dimensions", "change", lambda: dimension_heatmap(
+            table, "change", _("Mean change per dimension since %(base)s", base=base), colorscale="RdBu",
+            midpoint=0.0)),
+    ]
+    # drawn only when needed: a group with every figure withheld has no chart
+    return [(chart_id, draw()) for chart_id, group, draw in planned if table.has_figures(group)]
+
+
+def index_chart(conditions: Conditions, country: str) -> go.Figure | None:
+    """The chart of the regional index, its reference line named after `country`; None when no region has one."""
+    if not conditions.rows:
+        return None
+    return regional_index(conditions, _("Regional enabling-conditions index (country = 100)"),
+                          _("%(country)s = 100", country=country))

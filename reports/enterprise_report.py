@@ -26,12 +26,12 @@ from questionnaires.catalog import Catalog
 from questionnaires.loader import Questionnaire
 from questionnaires.vocabulary import PARADIGMS, paradigm_name
 from reports.chart_export import ChartSize
+from reports.display import describe_answer, describe_cohort, format_score
 from reports.figures import comparison_chart, paradigm_bars
 from reports.pdf import Charts, data_uri, export_charts, render_pdf
 from reports.roadmap_figures import cohort_radar, gap_chart, priority_chart, timeline_chart
 from storage.statistics import comparison
 from storage.tables import Assessment, AssessmentComment, Enterprise
-from web.display import describe_answer, describe_cohort, format_score
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LOGO_TYPES = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}

@@ -1,10 +1,10 @@
 """The agencies' regional report: the comparison of `/agencies/` printed as a PDF, for the same query string.
 
-Built from the page's own `Comparison` (assessment/web/agencies.py): the same table, regional index, charts and
-published figures, so the report never prints a figure the page would not show. The table is too wide for a page,
-so it is printed in parts, a part per group of columns beside its chart; in a part, a withheld region's cells are
-printed as one shaded cell that says why. The inputs of the regional index go to an annex, their sources to a
-numbered list. Runs in a request context: every word comes through gettext in the reader's language.
+Built from the page's own `RegionComparisonView` (reports/region_view.py): the same table, regional index, charts
+and published figures, so the report never prints a figure the page would not show. The table is too wide for a
+page, so it is printed in parts, a part per group of columns beside its chart; in a part, a withheld region's cells
+are printed as one shaded cell that says why. The inputs of the regional index go to an annex, their sources to a
+numbered list. Runs in a request context: every word comes through gettext in the view's language.
 """
 
 from __future__ import annotations
@@ -13,16 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import current_app, render_template
+from flask import render_template
 
 from assessment.classifications import load_regions
-from assessment.regional.comparison import Cell, Column, ComparisonTable, Row, reached_level
+from assessment.regional.comparison import Cell, Column, ComparisonTable, Row
 from assessment.regional.conditions import Conditions
+from assessment.regional.selection import lagging_bands, reached_band
+from reports.agency_figures import comparison_charts, index_chart
 from reports.chart_export import ChartSize
+from reports.display import format_share
 from reports.pdf import Charts, export_charts, render_pdf
-from web import agencies
-from web.display import format_share
-from web.i18n import current_language
+from reports.region_view import RegionComparisonView
+from reports.region_wording import synthetic_line, withheld_rule
 
 CHART_WIDTH = 700  # CSS pixels, printed across the text width of an A4 page (178 mm)
 MAX_CHART_HEIGHT = 860  # taller charts (many regions) are drawn squeezed, so that a chart and its heading fit a page
@@ -170,53 +172,45 @@ def chart_size(figure) -> ChartSize:
     return ChartSize(CHART_WIDTH, min(int(figure.layout.height or 420), MAX_CHART_HEIGHT))
 
 
-def report_charts(shown: agencies.Comparison, browser: str | None) -> Charts:
+def report_charts(shown: RegionComparisonView, browser: str | None) -> Charts:
     """The page's charts and the regional index's, drawn by the browser (or the reason they could not be)."""
-    figures = dict(agencies.charts(shown.table))
-    index_figure = agencies.index_chart(shown.conditions)
+    figures = dict(comparison_charts(shown.table))
+    index_figure = index_chart(shown.conditions, load_regions().country.name(shown.lang))
     if index_figure is not None:
         figures["chart-index"] = index_figure
     return export_charts({name: (figure, chart_size(figure)) for name, figure in figures.items()}, browser)
 
 
-def render_html(shown: agencies.Comparison, charts: Charts) -> str:
-    """The report as HTML for WeasyPrint, in the language of the request."""
-    table, questionnaire, lang = shown.table, shown.questionnaire, current_language()
+def render_html(shown: RegionComparisonView, charts: Charts) -> str:
+    """The report as HTML for WeasyPrint, in the view's language."""
+    table, questionnaire, lang, choices = shown.table, shown.questionnaire, shown.lang, shown.choices
     selection = table.selection
-    node = next(iter(questionnaire.paradigm_nodes.values()))
-    reached = next(band for band in questionnaire.bands(node) if band.level == reached_level(questionnaire))
-    lagging = next(
-        band
-        for band in questionnaire.bands(questionnaire.nodes[questionnaire.dimensions[0].id])
-        if band.level == selection.lagging_level
-    )
-    form = shown.form
-    subject = " · ".join((dict(form.industry.choices)[selection.industry], dict(form.size.choices)[selection.size]))
+    lagging = next(band for band in lagging_bands(questionnaire) if band.level == selection.lagging_level)
     return render_template(
         "reports/regional.html",
-        subject=subject,
+        subject=" · ".join((choices.label("industry", selection.industry), choices.label("size", selection.size))),
         table=table,
         selection=selection,
         questionnaire_title=questionnaire.definition.title.get(lang),
-        described=agencies.described(form, questionnaire, table),
-        withheld_rule=agencies.withheld_rule(),
-        synthetic_line=agencies.synthetic_line(table),
+        described=shown.described,
+        withheld_rule=withheld_rule(shown.k),
+        synthetic_line=synthetic_line(table),
         parts=parts(table),
         conditions=shown.conditions,
         annex=annex(shown.conditions),
         published=shown.published,
         charts=charts,
-        reached_band=reached,
+        reached_band=reached_band(questionnaire),
         lagging_band=lagging,
         dimensions=len(questionnaire.dimensions),
         country=load_regions().country.name(lang),
-        k=current_app.config["BENCHMARK_MIN_GROUP"],
+        k=shown.k,
         printed=datetime.now(UTC),
         format_share=format_share,
     )
 
 
-def render_regional_report(shown: agencies.Comparison, browser: str | None) -> bytes:
+def render_regional_report(shown: RegionComparisonView, browser: str | None) -> bytes:
     """The comparison as PDF bytes: charts through `browser` (None: the first Chromium on PATH), or tables only
     with a note saying why when it is missing or fails."""
     charts = report_charts(shown, browser)

@@ -81,3 +81,10 @@ def indicator_periods(*, session: Session) -> list[int]:
     """The periods that have regional indicators, oldest first."""
     query = select(RegionalIndicator.period).distinct().order_by(RegionalIndicator.period)
     return list(session.exec(query))
+
+
+def indicator_sources(*, session: Session, period: int, region_codes: Iterable[str]) -> dict[tuple[str, str], str]:
+    """The source of each (region, indicator) value of a period, in one query."""
+    query = select(RegionalIndicator.region_code, RegionalIndicator.indicator, RegionalIndicator.source).where(
+        RegionalIndicator.period == period, col(RegionalIndicator.region_code).in_(set(region_codes)))
+    return {(code, indicator): source for code, indicator, source in session.exec(query)}

@@ -46,7 +46,9 @@ def modules(root: Path) -> dict[str, Path]:
 
 
 def imports(path: Path, name: str) -> set[str]:
-    """Every module a file imports, anywhere in it (functions included), as absolute dotted names."""
+    """Every module a file imports, anywhere in it (functions included), as absolute dotted names.
+
+    `from package import name` yields `package.name`: a submodule when there is one, else a name inside `package`."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -57,7 +59,6 @@ def imports(path: Path, name: str) -> set[str]:
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
-            found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names)
     return found
 

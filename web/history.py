@@ -21,6 +21,7 @@ from assessment.history import HistoryComparison, HistoryRow, compare, history_r
 from assessment.scoring import Result
 from questionnaires.loader import Questionnaire
 from questionnaires.vocabulary import PARADIGMS, paradigm_name
+from reports.display import format_score
 from reports.history_figures import change_chart, delta_text, paradigm_change_chart, timeline_chart
 from storage.access import can_see_enterprise
 from storage.assessments import find_assessment, start_reassessment
@@ -28,7 +29,6 @@ from storage.db import get_session
 from storage.tables import ActionDone, Assessment, Enterprise, utcnow
 from web.access import record, role_required
 from web.catalog import get_catalog
-from web.display import format_score
 from web.i18n import current_language
 
 bp = Blueprint("history", __name__, url_prefix="/workspace/history")

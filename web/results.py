@@ -15,6 +15,7 @@ from assessment.published import publications
 from assessment.scoring import NodeResult, Result
 from questionnaires.loader import Questionnaire
 from questionnaires.vocabulary import paradigm_name
+from reports.display import describe_answer, describe_cohort, format_score, format_share
 from reports.figures import comparison_chart, dimension_radar, paradigm_bars
 from storage.access import can_see_enterprise
 from storage.db import get_session
@@ -23,7 +24,6 @@ from storage.statistics import comparison
 from storage.tables import AssessmentComment, Enterprise
 from web.access import record
 from web.catalog import get_catalog, open_assessment
-from web.display import describe_answer, describe_cohort, format_score, format_share
 from web.i18n import current_language
 
 bp = Blueprint("results", __name__)

@@ -12,6 +12,7 @@ from assessment.answers import Answer, parse_answer, unanswered, visible_questio
 from assessment.classifications import load_industries, size_class
 from questionnaires.loader import Questionnaire
 from questionnaires.schema import NOT_APPLICABLE
+from reports.display import describe_answer, format_number
 from storage.assessments import load_answers, save_answers, start_assessment
 from storage.db import get_session
 from storage.refresher import refresh_statistics
@@ -19,7 +20,6 @@ from storage.submissions import submit as submit_answers
 from storage.tables import Enterprise, EnterpriseBase
 from web.access import record
 from web.catalog import get_questionnaire_or_404, open_assessment
-from web.display import describe_answer, format_number
 from web.forms import NA_SUFFIX, ProfileForm, SubmitForm, page_form_class
 from web.i18n import current_language
 

@@ -86,10 +86,10 @@ def fetch(app, query: str, folder: Path, lang: str | None = None) -> Pdf:
 def page_model(app, query: str) -> tuple[ComparisonTable, Conditions]:
     """The table and the regional index the page builds for a query."""
     with app.test_request_context(f"/agencies/?{query}"):
-        form, questionnaire = agencies.selection_form()
+        form, choices, questionnaire = agencies.selection_form()
         assert not agencies.form_problems(form)
-        table = agencies.comparison_table(form, questionnaire)
-        return table, agencies.conditions_of(table)
+        shown = agencies.comparison_view(form, choices, questionnaire)
+        return shown.table, shown.conditions
 
 
 @pytest.fixture(scope="module")

@@ -18,10 +18,10 @@ from assessment.history import compare
 from assessment.scoring import Result, score
 from assessment.synthetic import synthetic_answers
 from factories import SurveyActions, client_as, csrf_token, make_user
+from reports.display import format_score
 from reports.history_figures import delta_text
 from storage.assessments import start_reassessment, submit_assessment
 from storage.tables import ActionDone, Assessment, AuditEvent, Enterprise
-from web.display import format_score
 
 # T1 changes one answer of the example answers: op_systems 2 → 3. By hand, with the discrete profile:
 #   operations  T0 (2·2 + 1 + 2)/4 = 1.75, level 1;  T1 (2·3 + 1 + 2)/4 = 2.25, level 2;  change +0.50

@@ -3,16 +3,16 @@ checked against them before it is sent, and the OpenAPI document is made from th
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import dataclasses
+from typing import Annotated, Any, Literal, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, create_model, field_validator
 
-from assessment.classifications import load_industries, load_regions
+from assessment.classifications import RegionLevel, load_industries, load_regions
+from assessment.cohorts.groups import NodeComparison
+from assessment.profile import EMPLOYEES_MAX, NAME_MAX_LENGTH, REVENUE_MAX
+from questionnaires.vocabulary import IndustryType, Paradigm, SizeClass
 from storage.db import MAX_ID  # ids in bodies and paths: what an INTEGER column holds
-
-NAME_MAX_LENGTH = 200  # as EnterpriseBase.name
-MAX_EMPLOYEES = 5_000_000  # as the profile form
-MAX_REVENUE = 10_000_000.0
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 QuestionnaireId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
@@ -36,6 +36,13 @@ def _profile_region_codes() -> list[str]:
 
 def _industry_codes() -> list[str]:
     return sorted(load_industries())
+
+
+def required_fields(domain: type) -> dict[str, Any]:
+    """A domain dataclass's fields as `create_model` takes them: each required, with its type, so that a body that
+    mirrors a domain object does not type its fields again."""
+    types = get_type_hints(domain)
+    return {field.name: (types[field.name], ...) for field in dataclasses.fields(domain)}
 
 
 # ---- errors
@@ -104,7 +111,7 @@ class QuestionOut(Body):
     help: Text | None
     not_applicable: bool
     show_if: ConditionOut | None
-    paradigm: Literal["digital", "networked", "intelligent"] | None
+    paradigm: Paradigm | None
     anchors: dict[str, str]
     levels: list[LevelOut] | None
     options: list[OptionOut] | None
@@ -142,7 +149,7 @@ class NodeOut(Body):
     id: str
     kind: Literal["item", "dimension", "paradigm", "overall"]
     rule: Literal["weighted_mean", "sum", "min", "gating", "progress"]
-    paradigm: Literal["digital", "networked", "intelligent"] | None
+    paradigm: Paradigm | None
     bands: list[BandOut] | None
     threshold: float | None
     cap: float | None
@@ -211,8 +218,8 @@ class EnterpriseCreate(Request):
                              json_schema_extra=lambda schema: schema.update(enum=_profile_region_codes()))
     industry_code: str = Field(description="GB/T 4754 manufacturing division",
                                json_schema_extra=lambda schema: schema.update(enum=_industry_codes()))
-    employees: int = Field(ge=0, le=MAX_EMPLOYEES)
-    revenue_million_yuan: float = Field(ge=0, le=MAX_REVENUE)
+    employees: int = Field(ge=0, le=EMPLOYEES_MAX)
+    revenue_million_yuan: float = Field(ge=0, le=REVENUE_MAX)
 
     @field_validator("name")
     @classmethod
@@ -255,10 +262,10 @@ class Enterprise(Body):
     name: str
     region_code: str
     industry_code: str
-    industry_type: Literal["discrete", "process"]
+    industry_type: IndustryType
     employees: int
     revenue_million_yuan: float
-    size_class: Literal["micro", "small", "medium", "large"]
+    size_class: SizeClass
     synthetic: bool
     benchmark_consent: bool
     consultant_id: int | None
@@ -366,15 +373,9 @@ class CohortKind(Body):
     size: Literal["class", "all"]
 
 
-class NodeComparisonOut(Body):
-    """The enterprise's score, its percentile rank (0-100) in the cohort, the quartiles and best in class (p90)."""
-
-    score: float
-    rank: float
-    q1: float
-    median: float
-    q3: float
-    p90: float
+NodeComparisonOut = create_model(
+    "NodeComparisonOut", __base__=Body, __module__=__name__, **required_fields(NodeComparison),
+    __doc__="The enterprise's score, its percentile rank (0-100) in the cohort, the quartiles and best in class (p90).")
 
 
 class Comparison(Body):
@@ -425,7 +426,7 @@ class RowOut(Body):
 
     region_code: str
     region_name: str
-    region_level: Literal["country", "province", "city"]
+    region_level: RegionLevel
     status: Literal["shown", "small", "complementary", "empty"]
     reason: str | None
     change_status: Literal["shown", "small", "complementary", "empty", ""]

@@ -4,6 +4,7 @@ jurisdiction); views, exports and changes of an enterprise's data go to the audi
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import partial
 
@@ -11,21 +12,29 @@ from flask import after_this_request, current_app, url_for
 from sqlmodel import col, select
 
 from assessment.answers import answer_to_json, parse_answers, unanswered
-from assessment.classifications import SIZE_LABELS, load_industries, load_regions, size_class
-from assessment.cohorts.groups import ALL
-from assessment.regional.comparison import Selection, build_table
+from assessment.classifications import load_industries, load_regions, size_class
+from assessment.regional.comparison import Selection
+from assessment.regional.selection import (
+    follows,
+    industry_scopes,
+    lagging_bands,
+    provinces_with_cities,
+    selected_regions,
+    size_scopes,
+)
 from assessment.scoring import Result
 from questionnaires.export import export_questionnaire
 from questionnaires.loader import Questionnaire
+from reports.region_view import comparison_table
+from reports.region_wording import table_wording, withheld_rule
 from storage.access import can_see_enterprise, visible_enterprises, within_jurisdiction
 from storage.assessments import AlreadySubmitted, load_answers, save_answers, start_reassessment
 from storage.db import get_session
 from storage.refresher import refresh_statistics
-from storage.statistics import cohort_stats, stats_periods
 from storage.statistics import comparison as enterprise_comparison
+from storage.statistics import stats_periods
 from storage.submissions import submit as submit_answers
 from storage.tables import Assessment, Enterprise
-from web.agencies import withheld_rule, wording
 from web.api import schemas
 from web.api.core import ApiError, api_user, audit, operation
 from web.catalog import get_catalog
@@ -306,8 +315,7 @@ def get_comparison(assessment_id: int):
 
     return {"cohort": cohort(found.cohort), "kind": dict(zip(("region", "industry", "size"), found.kind, strict=True)),
             "count": found.count, "synthetic": found.synthetic,
-            "nodes": {node_id: {"score": n.score, "rank": n.rank, "q1": n.q1, "median": n.median, "q3": n.q3,
-                                "p90": n.p90} for node_id, n in found.nodes.items()},
+            "nodes": {node_id: asdict(node) for node_id, node in found.nodes.items()},
             "passed": [cohort(c) for c in found.passed]}
 
 
@@ -342,21 +350,18 @@ def selection(query: schemas.RegionalQuery) -> tuple[Questionnaire, Selection]:
     period = query.period if query.period is not None else periods[-1]
     if period not in periods:
         fields["period"] = f"one of {', '.join(map(str, periods))}"
-    elif query.base is not None and (periods.index(period) == 0 or periods[periods.index(period) - 1] != query.base):
+    elif query.base is not None and not follows(periods, period, query.base):
         fields["base"] = f"change is measured from the period just before {period}"
-    if query.within is not None and (query.within not in [p.code for p in regions.provinces()]
-                                     or not regions.children(query.within)):
+    if query.within is not None and query.within not in {p.code for p in provinces_with_cities(regions)}:
         fields["within"] = "the code of a province that has cities"
     unknown = [code for code in query.region if code not in regions]
     if unknown:
         fields["region"] = f"unknown region codes: {', '.join(unknown)}"
-    industries = {ALL, "discrete", "process", *load_industries()}
-    if query.industry not in industries:
+    if query.industry not in industry_scopes(load_industries()):
         fields["industry"] = "all, discrete, process or a GB/T 4754 manufacturing division"
-    if query.size not in (ALL, *SIZE_LABELS):
-        fields["size"] = f"one of all, {', '.join(SIZE_LABELS)}"
-    bands = [band.level for band in questionnaire.bands(questionnaire.nodes[questionnaire.dimensions[0].id])
-             if band.level > 0]
+    if query.size not in size_scopes():
+        fields["size"] = f"one of {', '.join(size_scopes())}"
+    bands = [band.level for band in lagging_bands(questionnaire)]
     if query.lag_level not in bands:
         fields["lag_level"] = f"one of {', '.join(map(str, bands))}"
     if query.lag_dimensions > len(questionnaire.dimensions):
@@ -368,14 +373,8 @@ def selection(query: schemas.RegionalQuery) -> tuple[Questionnaire, Selection]:
     if outside:
         raise ApiError(403, f"Outside this account's jurisdiction ({allowed}): {', '.join(outside)}.",
                        code="outside_jurisdiction")
-    if query.region:
-        codes, only_with_data = tuple(dict.fromkeys(query.region)), False
-    elif query.within:
-        codes, only_with_data = (query.within, *(city.code for city in regions.children(query.within))), False
-    elif allowed is not None:
-        codes, only_with_data = (allowed, *(region.code for region in regions.children(allowed))), False
-    else:
-        codes, only_with_data = (*(p.code for p in regions.provinces()), regions.country.code), True
+    codes, only_with_data = selected_regions(regions, chosen=query.region, within=query.within or "",
+                                             jurisdiction=allowed)
     return questionnaire, Selection(
         questionnaire_id=questionnaire.id, period=period, region_codes=codes, base_period=query.base or 0,
         industry=query.industry, size=query.size, lagging_level=query.lag_level,
@@ -389,17 +388,16 @@ def regional_statistics(query: schemas.RegionalQuery):
     than k enterprises, and those that would let one be worked out, are null, and the row's `reason` says why. An
     agency analyst sees the regions of its jurisdiction only."""
     questionnaire, chosen = selection(query)
-    lang = current_language()
-    words = wording(questionnaire, chosen, lang)
-    table = build_table(questionnaire=questionnaire, selection=chosen,
-                        stats=cohort_stats(session=get_session(), cohorts=chosen.cohorts()), regions=load_regions(),
-                        wording=words, lang=lang)
+    lang, k = current_language(), current_app.config["BENCHMARK_MIN_GROUP"]
+    words = table_wording(questionnaire, chosen, lang)
+    table = comparison_table(session=get_session(), questionnaire=questionnaire, selection=chosen, lang=lang,
+                             wording=words)
     reasons = {"small": words.withheld_small, "complementary": words.withheld_complementary}
     return {
         "questionnaire_id": questionnaire.id, "period": chosen.period, "base_period": chosen.base_period or None,
         "industry": chosen.industry, "size": chosen.size,
         "lagging": {"level": chosen.lagging_level, "dimensions": chosen.lagging_dimensions},
-        "k": current_app.config["BENCHMARK_MIN_GROUP"], "withheld_rule": withheld_rule(),
+        "k": k, "withheld_rule": withheld_rule(k),
         "columns": [{"key": c.key, "group": c.group, "heading": c.heading, "label": c.label, "unit": c.unit,
                      "node": c.node, "level": c.level} for c in table.columns],
         "rows": [{"region_code": row.region_code, "region_name": row.region_name, "region_level": row.region_level,

@@ -1,0 +1,109 @@
+"""One agencies' comparison as it is shown: `RegionComparisonView` holds the table (one `cohort_stats` call), the
+regional index of the same regions (one query for the index, one for its sources), the published figures (listed
+apart) and the lines about the selection. The page, its charts, the CSV and XLSX files and the PDF report are all
+drawn from one view, so none of them shows a figure the others would not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask_babel import gettext as _
+from sqlmodel import Session
+
+from assessment.classifications import load_regions
+from assessment.published import Publication, publications
+from assessment.regional.comparison import ComparisonTable, Selection, Wording, build_table
+from assessment.regional.conditions import Conditions, build_conditions
+from assessment.regional.index import load_index_definition
+from questionnaires.loader import Questionnaire
+from reports.region_wording import (
+    SelectionChoices,
+    conditions_wording,
+    synthetic_line,
+    table_wording,
+    withheld_rule,
+)
+from storage.reference_data import indicator_periods, indicator_sources, published_benchmarks, regional_index_table
+from storage.statistics import cohort_stats
+
+
+@dataclass(frozen=True)
+class RegionComparisonView:
+    """Everything shown of one valid selection, in `lang`, with `k` the smallest group whose figures are shown."""
+
+    questionnaire: Questionnaire
+    choices: SelectionChoices
+    table: ComparisonTable
+    conditions: Conditions
+    published: list[Publication]
+    described: list[tuple[str, str]]  # what was compared, as (label, text) lines: the page, XLSX and report cover
+    about: list[tuple[str, str]]  # the same with when and by which rules: the page and the XLSX
+    k: int
+    lang: str
+
+
+def comparison_table(*, session: Session, questionnaire: Questionnaire, selection: Selection, lang: str,
+                     wording: Wording | None = None) -> ComparisonTable:  # fmt: skip
+    """The table of a valid selection: one `cohort_stats` call for every region (and its change)."""
+    stats = cohort_stats(session=session, cohorts=selection.cohorts())
+    return build_table(questionnaire=questionnaire, selection=selection, stats=stats, regions=load_regions(),
+                       wording=wording or table_wording(questionnaire, selection, lang), lang=lang)
+
+
+def conditions_of(*, session: Session, table: ComparisonTable, lang: str) -> Conditions:
+    """The regional index of the table's regions, with its inputs and their sources; the periods that have
+    indicators are only asked for when the table's period has none."""
+    regions, period = load_regions(), table.selection.period
+    codes = [row.region_code for row in table.rows]
+    # the provinces too: the country's value may be their sum
+    sources = indicator_sources(session=session, period=period, region_codes=[
+        regions.country.code, *(province.code for province in regions.provinces()), *codes])
+    definition = load_index_definition()
+    indices = regional_index_table(session=session, region_codes=codes, period=period,
+                                   definition=definition) if sources else []
+    periods = [] if sources else indicator_periods(session=session)
+    return build_conditions(table=table, indices=indices, sources=sources, definition=definition, regions=regions,
+                            wording=conditions_wording(period, periods), lang=lang)
+
+
+def described(questionnaire: Questionnaire, choices: SelectionChoices, table: ComparisonTable,
+              k: int) -> list[tuple[str, str]]:  # fmt: skip
+    """The selection as (label, text) lines: what the page, the XLSX and the report's cover say was compared."""
+    selection = table.selection
+    return [(_("Questionnaire"), f"{choices.label('q', questionnaire.id)} ({questionnaire.id})"),
+            (_("Period"), str(selection.period)),
+            (_("Change since"), choices.label("base", str(selection.base_period or ""))),
+            (_("Regions"), ", ".join(f"{row.region_name} ({row.region_code})" for row in table.rows) or "–"),
+            (_("Industry"), choices.label("industry", selection.industry)),
+            (_("Size"), choices.label("size", selection.size)),
+            (_("Lagging"), table.columns_of("lagging")[0].label),
+            (_("Smallest group shown (k)"), str(k))]
+
+
+def about(selection_lines: list[tuple[str, str]], table: ComparisonTable, k: int) -> list[tuple[str, str]]:
+    """The selection's lines and the rules behind the figures, as (label, text) lines for the page and the XLSX."""
+    lines = [*selection_lines,
+             (_("Created"), datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
+             (_("Withheld cells"), withheld_rule(k))]
+    if table.synthetic_rows:
+        lines.append((_("Synthetic data"), synthetic_line(table)))
+    return lines
+
+
+def region_comparison(*, session: Session, questionnaire: Questionnaire, selection: Selection,
+                      choices: SelectionChoices, k: int, lang: str) -> RegionComparisonView:  # fmt: skip
+    """The comparison of a valid selection: the table, the regional index of its regions, the lines about them and
+    the published figures."""
+    table = comparison_table(session=session, questionnaire=questionnaire, selection=selection, lang=lang)
+    lines = described(questionnaire, choices, table, k)
+    return RegionComparisonView(
+        questionnaire=questionnaire, choices=choices, table=table,
+        conditions=conditions_of(session=session, table=table, lang=lang),
+        published=publications(published_benchmarks(session=session)), described=lines,
+        about=about(lines, table, k), k=k, lang=lang)
+
+
+def file_name(table: ComparisonTable, extension: str) -> str:
+    """The name a file of the comparison is saved under, e.g. imready-regions-quick_check-2026.pdf."""
+    return f"imready-regions-{table.selection.questionnaire_id}-{table.selection.period}.{extension}"
