@@ -1,7 +1,7 @@
 """An enterprise's rights over its data, without Flask: all of it as JSON or as CSV files in a ZIP, and the deletion
 of the enterprise with everything it entered.
 
-Consent to count in benchmarks is the enterprise's `benchmark_consent` column; `assessment.benchmarks.load_population`
+Consent to count in benchmarks is the enterprise's `benchmark_consent` column; `storage.statistics.load_population`
 leaves out the enterprises that withdrew it, so a change counts from the next rebuild of the statistics.
 
 What an export holds: the enterprise's profile, every assessment with its answers, its scores and its stored result,
@@ -76,10 +76,10 @@ def export_enterprise(*, session: Session, enterprise_id: int) -> dict:
 
     Answers are given per assessment as the JSON answer set of questionnaires/FORMAT.md ({question id: answer}), so
     that an export can be read back by the same tools; `result` is the scored result as stored at submission."""
-    enterprise = _enterprise(session, enterprise_id)
-    assessments = _assessments(session, enterprise_id)
-    answers = _answers(session, enterprise_id)
-    scores = _scores(session, enterprise_id)
+    enterprise = _enterprise(session=session, enterprise_id=enterprise_id)
+    assessments = _assessments(session=session, enterprise_id=enterprise_id)
+    answers = _answers(session=session, enterprise_id=enterprise_id)
+    scores = _scores(session=session, enterprise_id=enterprise_id)
     return {
         "format": EXPORT_FORMAT,
         "format_version": EXPORT_VERSION,
@@ -94,9 +94,9 @@ def export_enterprise(*, session: Session, enterprise_id: int) -> dict:
             }
             for assessment in assessments
         ],
-        "benchmark_entries": [_entry_row(entry) for entry in _entries(session, enterprise_id)],
-        "users": _users(session, enterprise),
-        "audit_events": _audit_events(session, enterprise_id),
+        "benchmark_entries": [_entry_row(entry) for entry in _entries(session=session, enterprise_id=enterprise_id)],
+        "users": _users(session=session, enterprise=enterprise),
+        "audit_events": _audit_events(session=session, enterprise_id=enterprise_id),
     }
 
 
@@ -108,18 +108,19 @@ def export_csv(*, session: Session, enterprise_id: int) -> bytes:
     other CSV files. An answer's value is its JSON (a text answer in quotes, a checklist as a list). The full result
     with its trace is only in the JSON export; scores.csv holds every scored node of it. Text that a spreadsheet
     would run as a formula (starting with = + - @) is written with a leading apostrophe."""
-    enterprise = _enterprise(session, enterprise_id)
+    enterprise = _enterprise(session=session, enterprise_id=enterprise_id)
     tables: dict[str, Iterable[dict]] = {
         "enterprise.csv": [_enterprise_row(enterprise)],
-        "assessments.csv": [_assessment_row(a) for a in _assessments(session, enterprise_id)],
+        "assessments.csv": [_assessment_row(a) for a in _assessments(session=session, enterprise_id=enterprise_id)],
         "answers.csv": [dict(assessment_id=row.assessment_id, question_id=row.question_id,
                              value=json.dumps(row.value, ensure_ascii=False), updated_at=_iso(row.updated_at))
-                        for row in _answers(session, enterprise_id)],
+                        for row in _answers(session=session, enterprise_id=enterprise_id)],
         "scores.csv": [{"assessment_id": row.assessment_id, **_score_row(row)}
-                       for row in _scores(session, enterprise_id)],
-        "benchmark_entries.csv": [_entry_row(entry) for entry in _entries(session, enterprise_id)],
-        "users.csv": _users(session, enterprise),
-        "audit_events.csv": _audit_events(session, enterprise_id),
+                       for row in _scores(session=session, enterprise_id=enterprise_id)],
+        "benchmark_entries.csv": [_entry_row(entry)
+                                  for entry in _entries(session=session, enterprise_id=enterprise_id)],
+        "users.csv": _users(session=session, enterprise=enterprise),
+        "audit_events.csv": _audit_events(session=session, enterprise_id=enterprise_id),
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -155,7 +156,7 @@ def _iso(moment: datetime | None) -> str | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)).isoformat()
 
 
-def _enterprise(session: Session, enterprise_id: int) -> Enterprise:
+def _enterprise(*, session: Session, enterprise_id: int) -> Enterprise:
     enterprise = session.get(Enterprise, enterprise_id)
     if enterprise is None:
         raise UnknownEnterprise(enterprise_id)
@@ -168,7 +169,7 @@ def _enterprise_row(enterprise: Enterprise) -> dict:
     return row
 
 
-def _assessments(session: Session, enterprise_id: int) -> list[Assessment]:
+def _assessments(*, session: Session, enterprise_id: int) -> list[Assessment]:
     return list(session.exec(select(Assessment).where(Assessment.enterprise_id == enterprise_id)
                              .order_by(col(Assessment.created_at), col(Assessment.id))))
 
@@ -180,14 +181,14 @@ def _assessment_row(assessment: Assessment) -> dict:
     return row
 
 
-def _answers(session: Session, enterprise_id: int) -> list[StoredAnswer]:
+def _answers(*, session: Session, enterprise_id: int) -> list[StoredAnswer]:
     query = (select(StoredAnswer).join(Assessment, col(Assessment.id) == col(StoredAnswer.assessment_id))
              .where(Assessment.enterprise_id == enterprise_id)
              .order_by(col(StoredAnswer.assessment_id), col(StoredAnswer.id)))
     return list(session.exec(query))
 
 
-def _scores(session: Session, enterprise_id: int) -> list[NodeScore]:
+def _scores(*, session: Session, enterprise_id: int) -> list[NodeScore]:
     return list(session.exec(select(NodeScore).join(Assessment, col(Assessment.id) == col(NodeScore.assessment_id))
                              .where(Assessment.enterprise_id == enterprise_id)
                              .order_by(col(NodeScore.assessment_id), col(NodeScore.node_id))))
@@ -197,7 +198,7 @@ def _score_row(row: NodeScore) -> dict:
     return {"node_id": row.node_id, "kind": row.kind, "score": row.score, "level": row.level}
 
 
-def _entries(session: Session, enterprise_id: int) -> list[BenchmarkEntry]:
+def _entries(*, session: Session, enterprise_id: int) -> list[BenchmarkEntry]:
     return list(session.exec(select(BenchmarkEntry).where(BenchmarkEntry.enterprise_id == enterprise_id)
                              .order_by(col(BenchmarkEntry.questionnaire_id), col(BenchmarkEntry.period))))
 
@@ -206,7 +207,7 @@ def _entry_row(entry: BenchmarkEntry) -> dict:
     return {"questionnaire_id": entry.questionnaire_id, "period": entry.period, "assessment_id": entry.assessment_id}
 
 
-def _users(session: Session, enterprise: Enterprise) -> list[dict]:
+def _users(*, session: Session, enterprise: Enterprise) -> list[dict]:
     """The accounts linked to the enterprise: its own users, then its consultant. Never a password hash."""
     users = list(session.exec(select(User).where(User.enterprise_id == enterprise.id).order_by(col(User.email))))
     if enterprise.consultant_id is not None:
@@ -216,7 +217,7 @@ def _users(session: Session, enterprise: Enterprise) -> list[dict]:
     return [{"email": user.email, "name": user.name, "role": user.role} for user in users]
 
 
-def _audit_events(session: Session, enterprise_id: int) -> list[dict]:
+def _audit_events(*, session: Session, enterprise_id: int) -> list[dict]:
     events = session.exec(select(AuditEvent).where(AuditEvent.enterprise_id == enterprise_id)
                           .order_by(col(AuditEvent.at), col(AuditEvent.id))).all()
     ids = {event.user_id for event in events if event.user_id is not None}
@@ -261,7 +262,7 @@ def delete_enterprise(*, session: Session, enterprise_id: int, catalog: Catalog,
     without any entry has its statistics dropped, and the next period's changes, which are now measured from an
     earlier period, are recomputed in full. Should that fail, the data is deleted all the same,
     `statistics_updated` is False, the failure is logged, and `flask benchmarks rebuild` repairs the statistics."""
-    _enterprise(session, enterprise_id)  # raises UnknownEnterprise
+    _enterprise(session=session, enterprise_id=enterprise_id)  # raises UnknownEnterprise
     delete_accounts = set(delete_accounts)
     if delete_accounts:
         linked = set(session.exec(select(User.id).where(col(User.id).in_(delete_accounts),
@@ -271,7 +272,7 @@ def delete_enterprise(*, session: Session, enterprise_id: int, catalog: Catalog,
             raise ValueError(f"accounts {strangers} are not linked to enterprise {enterprise_id}")
     country = load_regions().country.code
     touched: dict[tuple[str, int], set[CellKey]] = {}
-    entries = _entries(session, enterprise_id)
+    entries = _entries(session=session, enterprise_id=enterprise_id)
     for entry in entries:
         touched.setdefault((entry.questionnaire_id, entry.period), set()).update(entry_cells(entry, country))
     own = select(Assessment.id).where(Assessment.enterprise_id == enterprise_id)
@@ -287,7 +288,7 @@ def delete_enterprise(*, session: Session, enterprise_id: int, catalog: Catalog,
                                .values(enterprise_id=None)).rowcount
     assessments = session.execute(delete(Assessment).where(Assessment.enterprise_id == enterprise_id)).rowcount
     session.execute(delete(Enterprise).where(Enterprise.id == enterprise_id))
-    files = _forget_reports(session, assessment_ids)
+    files = _forget_reports(session=session, assessment_ids=assessment_ids)
     counts = dict(assessments=assessments, answers=answers, scores=scores, benchmark_entries=len(entries),
                   accounts_deleted=deleted, accounts_unlinked=unlinked, report_files_removed=len(files))
     session.add(AuditEvent(
@@ -327,7 +328,7 @@ def update_benchmarks(*, session: Session, touched: dict[tuple[str, int], set[Ce
             refresh(session=session, catalog=catalog, questionnaire_id=questionnaire_id, period=later[0], k=k)
 
 
-def _forget_reports(session: Session, assessment_ids: set[int]) -> list[str]:
+def _forget_reports(*, session: Session, assessment_ids: set[int]) -> list[str]:
     """Drop the enterprise from finished report batches: the names of its failed reports, and the ZIP files holding
     its reports (returned, to be removed once the deletion is committed). A batch still waiting or rendering finds
     the assessments gone when it reaches them and lists them as failed, without a name."""

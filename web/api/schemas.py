@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, get_type_hints
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, create_model, field_validator
 
 from assessment.classifications import RegionLevel, load_industries, load_regions
-from assessment.cohorts.groups import NodeComparison
+from assessment.cohorts.groups import INDUSTRY_LEVELS, REGION_LEVELS, SIZE_LEVELS, NodeComparison
 from assessment.profile import EMPLOYEES_MAX, NAME_MAX_LENGTH, REVENUE_MAX
 from questionnaires.vocabulary import IndustryType, Paradigm, SizeClass
 from storage.db import MAX_ID  # ids in bodies and paths: what an INTEGER column holds
@@ -368,9 +368,9 @@ class CohortOut(Body):
 
 
 class CohortKind(Body):
-    region: Literal["city", "province", "country"]
-    industry: Literal["division", "type", "all"]
-    size: Literal["class", "all"]
+    region: Literal[REGION_LEVELS]
+    industry: Literal[INDUSTRY_LEVELS]
+    size: Literal[SIZE_LEVELS]
 
 
 NodeComparisonOut = create_model(
@@ -378,7 +378,7 @@ NodeComparisonOut = create_model(
     __doc__="The enterprise's score, its percentile rank (0-100) in the cohort, the quartiles and best in class (p90).")
 
 
-class Comparison(Body):
+class CohortComparisonOut(Body):
     """The assessment against the closest published cohort of its period; `passed` are the closer cohorts that
     could not be used (too small, or withheld to protect a small group)."""
 

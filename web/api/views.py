@@ -295,7 +295,7 @@ def get_result(assessment_id: int):
 
 
 @operation("GET", "/assessments/<int:assessment_id>/comparison", summary="The result against its cohort",
-           roles=OWN_DATA, response=schemas.Comparison, tag="results")
+           roles=OWN_DATA, response=schemas.CohortComparisonOut, tag="results")
 def get_comparison(assessment_id: int):
     """The closest published cohort of the submission's period (same city, division and size first, widening to
     the whole country), its size, and per score the percentile rank, quartiles and best in class. 404 while no
