@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import re
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository
@@ -24,13 +31,68 @@ MINI_ANSWERS = {
 }
 
 
+K = 5  # k, the smallest group a statistic is shown for: every test app's BENCHMARK_MIN_GROUP (the app's default)
+
+
+@functools.cache
+def shipped_catalog():
+    """The shipped questionnaires, loaded once per test session; a `Catalog` is read-only, so every app shares it."""
+    from questionnaires.catalog import Catalog
+
+    return Catalog.load(ROOT / "questionnaires")
+
+
 def make_app(url: str, instance, **config):
-    """The app for tests on the database at `url`, with its instance folder at `instance`; `config` on top."""
+    """The app for tests on the database at `url`, with its instance folder at `instance`: k = K, the shipped
+    questionnaires (the session's one catalog, unless `config` names a QUESTIONNAIRE_DIR), `config` on top."""
     from app import create_app
 
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, **config})
+    defaults = {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "BENCHMARK_MIN_GROUP": K}
+    if "QUESTIONNAIRE_DIR" not in config:
+        defaults["QUESTIONNAIRE_CATALOG"] = shipped_catalog()
+    app = create_app({**defaults, **config})
     app.instance_path = str(instance)
     return app
+
+
+def on_demo_population(count: int, seed: int):
+    """Run a test (a decorator) or a module's tests (its `pytestmark`) on a copy of `count` synthetic quick-check
+    enterprises drawn with `seed` instead of an empty database: `database_url`, so `app`, `client`, `survey`... See
+    conftest's `demo_population`."""
+    import pytest
+
+    return pytest.mark.parametrize("database_url", [pytest.param((count, seed), id=f"demo-{count}-{seed}")],
+                                   indirect=True)  # fmt: skip
+
+
+@contextmanager
+def database_copy(template, folder: Path) -> Iterator[tuple[tuple, str]]:
+    """A fresh copy of a template database, dropped on leaving; yields the copy and its URL.
+
+    A template is ("sqlite", path) or ("postgresql", name) on the server of IMREADY_TEST_DATABASE_URL, as conftest's
+    `database_template` gives; the copy is one too, so it can be copied in turn. Nothing may be connected to a
+    PostgreSQL template while it is copied."""
+    kind, source = template
+    if kind == "sqlite":
+        path = folder / f"imready-{uuid.uuid4().hex[:8]}.db"
+        shutil.copyfile(source, path)
+        yield ("sqlite", path), f"sqlite:///{path}"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    server_url = os.environ["IMREADY_TEST_DATABASE_URL"]
+    name = f"imready_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+        yield ("postgresql", name), make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def sign_in_as(app, role: str = "admin", email: str | None = None, **fields):
@@ -92,6 +154,23 @@ def client_as(app, user):
             flask_session["_user_id"] = str(user.id)
             flask_session["_fresh"] = True
     return client
+
+
+def stored_answers(app, token: str) -> dict:
+    """The answers stored for one assessment, by question, as JSON values."""
+    from sqlmodel import Session, select
+
+    from storage.tables import Assessment, StoredAnswer
+
+    with Session(app.extensions["db_engine"]) as session:
+        assessment = session.exec(select(Assessment).where(Assessment.token == token)).one()
+        rows = session.exec(select(StoredAnswer).where(StoredAnswer.assessment_id == assessment.id))
+        return {row.question_id: row.value for row in rows}
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of a PDF, as pdftotext reads it."""
+    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
 
 
 def csrf_token(html: str) -> str:

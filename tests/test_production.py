@@ -27,12 +27,13 @@ def test_production_refuses_a_placeholder_or_short_secret_key(key):
         create_app({"SECRET_KEY": key}, production=True)
 
 
-def test_production_sends_the_session_cookie_over_https_only_unless_told(monkeypatch):
-    key = secrets.token_urlsafe(48)
-    assert create_app({"SECRET_KEY": key}, production=True).config["SESSION_COOKIE_SECURE"] is True
+def test_production_sends_the_session_cookie_over_https_only_unless_told(monkeypatch, catalog):
+    key, shipped = secrets.token_urlsafe(48), {"QUESTIONNAIRE_CATALOG": catalog}
+    assert create_app({"SECRET_KEY": key, **shipped}, production=True).config["SESSION_COOKIE_SECURE"] is True
     monkeypatch.setenv("IMREADY_SESSION_COOKIE_SECURE", "false")
-    assert create_app({"SECRET_KEY": key}, production=True).config["SESSION_COOKIE_SECURE"] is False
-    assert create_app({"SECRET_KEY": "dev"}).config["SESSION_COOKIE_SECURE"] is False  # development: plain HTTP
+    assert create_app({"SECRET_KEY": key, **shipped}, production=True).config["SESSION_COOKIE_SECURE"] is False
+    development = create_app({"SECRET_KEY": "dev", **shipped})
+    assert development.config["SESSION_COOKIE_SECURE"] is False  # development: plain HTTP
 
 
 def free_port() -> int:

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from factories import form_values
+
+# How long a page, a navigation or an expected state may take, in ms: a results page draws its charts after a
+# submit that scores, stores and refreshes statistics, which takes a while on a busy 2-core machine.
+TIMEOUT = 60_000
+RESULTS = re.compile(r"/a/[^/]+/results$")  # where submitting an assessment leads
+
+
+def new_page(browser: Browser, **context_options) -> Page:
+    """A page in a fresh browser context (`context_options`: locale...) whose actions and navigations wait TIMEOUT."""
+    context = browser.new_context(**context_options)
+    context.set_default_timeout(TIMEOUT)
+    context.set_default_navigation_timeout(TIMEOUT)
+    return context.new_page()
 
 
 def guard_offline(page: Page, base_url: str) -> list[str]:

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_pages import TIMEOUT, new_page
 from flask import Flask
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -24,6 +25,7 @@ CHROMIUM_ARGS = [
 ]
 HERE = Path(__file__).parent
 reports_key = pytest.StashKey[dict[str, pytest.TestReport]]()
+expect.set_options(timeout=TIMEOUT)  # every expect(...) waits as long as a page may take, not Playwright's 5 s
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -69,9 +71,9 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A fresh browser context and page; a screenshot is kept if the test fails."""
-    context = browser.new_context()
-    page = context.new_page()
+    """A fresh browser context and page (see browser_pages.new_page); a screenshot is kept if the test fails."""
+    page = new_page(browser)
+    context = page.context
     try:
         yield page
         call_report = request.node.stash.get(reports_key, {}).get("call")

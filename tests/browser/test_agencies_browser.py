@@ -10,18 +10,11 @@ import re
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, expect
-from sqlmodel import Session
 
-from factories import make_user
-from storage.demo import load_demo
+from factories import make_user, on_demo_population
 
 SHANDONG = "370000"
-
-
-def load_demo_enterprises(app, count: int = 250) -> None:
-    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
-        load_demo(session=session, catalog=app.extensions["questionnaires"], count=count, seed=3,
-                  questionnaire_id="quick_check", k=app.config["BENCHMARK_MIN_GROUP"])
+pytestmark = on_demo_population(250, seed=3)  # the app serves a copy of 250 demo enterprises
 
 
 def expect_charts_drawn(page: Page, names: list[str]) -> None:
@@ -32,7 +25,6 @@ def expect_charts_drawn(page: Page, names: list[str]) -> None:
 
 
 def test_agency_compares_regions_drills_down_and_downloads(app, live_server, page):
-    load_demo_enterprises(app)
     host = urlsplit(live_server).netloc
     outside = []
     page.on("request", lambda request: outside.append(request.url)
@@ -45,7 +37,7 @@ def test_agency_compares_regions_drills_down_and_downloads(app, live_server, pag
     page.fill("#password", "a long test password")
     page.click("#sign-in")  # an agency analyst lands on the comparison
     # the first page of a fresh database builds its figures from scratch; a loaded machine may need a while
-    page.wait_for_url("**/agencies/", timeout=30_000)
+    page.wait_for_url("**/agencies/")
     expect(page.locator("h1")).to_have_text("Regions compared")
     expect(page.locator("#region-100000")).to_be_visible()  # the country, below the provinces
     expect(page.locator(f"#region-{SHANDONG}")).to_be_visible()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from babel.messages.pofile import read_po
-from browser_pages import expect_answers_shown, fill_page, guard_offline
+from browser_pages import RESULTS, expect_answers_shown, fill_page, guard_offline, new_page
 from playwright.sync_api import expect
 
 from factories import ROOT
@@ -51,7 +51,7 @@ def test_quick_check_stop_resume_submit(language, page, browser, live_server, su
     assert resume_link and "/a/" in resume_link
 
     # Come back later in a fresh browser session, with only the link
-    later = browser.new_context(locale="zh-CN" if language == "zh" else "en-US").new_page()
+    later = new_page(browser, locale="zh-CN" if language == "zh" else "en-US")
     outside_later = guard_offline(later, live_server)
     later.goto(resume_link)
     expect(later.locator("h1")).to_have_text(questionnaire.dimensions[2].name.get(language))
@@ -70,6 +70,7 @@ def test_quick_check_stop_resume_submit(language, page, browser, live_server, su
     # Review, submit, results
     expect(later.locator("#submit")).to_be_enabled()
     later.click("#submit")
+    later.wait_for_url(RESULTS)
     expect(later.locator("#overall-score")).to_have_text("2.09")  # hand-computed in tests/assessment/web
     expect(later.locator("#paradigm-chart .main-svg").first).to_be_visible()
     expect(later.locator("#radar-chart .main-svg").first).to_be_visible()

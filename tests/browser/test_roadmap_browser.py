@@ -4,22 +4,17 @@ and watches the progress bar fill. Nothing is fetched from outside the app."""
 from __future__ import annotations
 
 import re
-import subprocess
 import zipfile
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
-from factories import make_user
-from storage.demo import load_demo
+from factories import make_user, on_demo_population, pdf_text
 from storage.tables import Assessment
 
-
-def load(app, count: int = 150) -> list[str]:
-    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
-        return load_demo(session=session, catalog=app.extensions["questionnaires"], count=count, seed=4,
-                         questionnaire_id="quick_check", k=app.config["BENCHMARK_MIN_GROUP"])  # fmt: skip
+POPULATION = (150, 4)  # demo enterprises, seed
+pytestmark = on_demo_population(*POPULATION)  # each test's app serves its own copy of them
 
 
 def watch_outside(page: Page, live_server: str) -> list[str]:
@@ -29,8 +24,8 @@ def watch_outside(page: Page, live_server: str) -> list[str]:
     return outside
 
 
-def test_enterprise_sets_goals_sees_its_plan_and_downloads_the_report(app, live_server, page, tmp_path):
-    token = load(app)[-1]
+def test_enterprise_sets_goals_sees_its_plan_and_downloads_the_report(live_server, page, tmp_path, demo_population):
+    token = demo_population(*POPULATION).tokens[-1]
     outside = watch_outside(page, live_server)
     page.goto(f"{live_server}/a/{token}/results")
     page.click("#roadmap-link")
@@ -53,14 +48,13 @@ def test_enterprise_sets_goals_sees_its_plan_and_downloads_the_report(app, live_
         page.click("#download-report")
     path = tmp_path / "report.pdf"
     download_info.value.save_as(path)
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout.decode()
+    text = pdf_text(path.read_bytes())
     assert "Prepared by Harbour Consulting with imready" in " ".join(text.split())
     assert "energy and emissions" in text  # the goal chosen on the page reached the report
     assert outside == []
 
 
 def test_administrator_watches_a_batch_and_downloads_the_zip(app, live_server, page, tmp_path):
-    load(app)
     make_user(app, "admin", email="admin@example.org")
     with app.app_context(), Session(app.extensions["db_engine"]) as session:
         total = len(session.exec(select(Assessment.enterprise_id).distinct()).all())

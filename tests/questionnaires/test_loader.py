@@ -36,8 +36,7 @@ def test_shipped_questionnaire_loads_and_exports(path):
     assert_inputs_first(exported)
 
 
-def test_shipped_folder_loads_as_one_catalog():
-    catalog = Catalog.load(ROOT / "questionnaires")
+def test_shipped_folder_loads_as_one_catalog(catalog):  # the session's Catalog.load(ROOT / "questionnaires")
     assert len(catalog.by_key) == len(SHIPPED)
     assert all(catalog.get(questionnaire_id) is not None for questionnaire_id in catalog.ids())
 

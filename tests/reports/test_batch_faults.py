@@ -15,27 +15,22 @@ from sqlmodel import Session, select
 
 from assessment.roadmap import Settings
 from factories import client_as, make_user
-from factories import make_app as make_test_app
 from reports.batch import BatchWriteError, create_batch, run_batch
 from reports.chart_export import find_browser
 from reports.enterprise_report import Branding
-from storage.demo import load_demo
 from storage.tables import Assessment, ReportBatch
 
 needs_browser = pytest.mark.skipif(find_browser() is None, reason="no Chromium to draw the charts")
 
 
-@pytest.fixture(scope="module")
-def demo(module_database_url, tmp_path_factory):
-    """The app on 12 demo enterprises with submitted quick checks; the ids of four of them."""
-    app = make_test_app(module_database_url, tmp_path_factory.mktemp("instance"), BENCHMARK_MIN_GROUP=5,
-                        WTF_CSRF_ENABLED=False)  # fmt: skip
-    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
-        tokens = load_demo(session=session, catalog=app.extensions["questionnaires"], count=12, seed=3,
-                           questionnaire_id="quick_check", k=5)  # fmt: skip
-        ids = [session.exec(select(Assessment.id).where(Assessment.token == token)).one() for token in tokens[:4]]
-    yield app, ids
-    app.extensions["db_engine"].dispose()
+@pytest.fixture
+def demo(make_demo_app, demo_population):
+    """The app on this test's own copy of 12 demo enterprises with submitted quick checks; the ids of four of them."""
+    app = make_demo_app(12, 3, WTF_CSRF_ENABLED=False)
+    with Session(app.extensions["db_engine"]) as session:
+        ids = [session.exec(select(Assessment.id).where(Assessment.token == token)).one()
+               for token in demo_population(12, 3).tokens[:4]]  # fmt: skip
+    return app, ids
 
 
 def chromium_processes() -> list[int]:
@@ -74,6 +69,7 @@ def new_batch(app, ids) -> ReportBatch:
 
 
 @needs_browser
+@pytest.mark.slow
 def test_reports_come_out_with_their_charts_when_the_browser_dies_mid_batch(demo, tmp_path):
     app, ids = demo
     batch = new_batch(app, ids[:3])
@@ -114,7 +110,7 @@ def test_a_full_disk_fails_the_batch_with_a_clear_reason_and_offers_nothing(demo
         session.refresh(stored)
     assert (stored.status, stored.error, stored.path) == ("failed", "disk_full", "")
     assert list(folder.iterdir()) == []  # neither the partial file nor a ZIP is left behind
-    admin = client_as(app, make_user(app, "admin", email=f"disk-{batch.id}@example.org"))
+    admin = client_as(app, make_user(app, "admin"))
     state = admin.get(f"/reports/batches/{batch.id}/progress.json").get_json()
     assert state["status"] == "failed" and state["download"] is None
     assert state["error"].startswith("The disk of the server is full: the ZIP could not be written")
@@ -143,7 +139,7 @@ def test_a_batch_whose_worker_ended_is_shown_as_interrupted_not_running_forever(
             batch.status, batch.done, batch.updated_at = "running", 1, moved
             session.add(batch)
         session.commit()
-    admin = client_as(app, make_user(app, "admin", email="interrupted@example.org"))
+    admin = client_as(app, make_user(app, "admin"))
     state = admin.get(f"/reports/batches/{stalled.id}/progress.json").get_json()
     assert state["status"] == "failed" and state["download"] is None
     assert state["error"].startswith("The batch stopped when the server process running it ended")

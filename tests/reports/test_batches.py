@@ -5,34 +5,24 @@ line."""
 from __future__ import annotations
 
 import io
-import subprocess
 import time
 import zipfile
 
 import pytest
 from sqlmodel import Session, select
 
-from factories import client_as, make_user
-from factories import make_app as make_test_app
-from storage.demo import load_demo
+from factories import client_as, make_user, pdf_text
 from storage.tables import Assessment, Enterprise
 
-K = 5
 
-
-def make_app(url: str, instance, **config):
-    return make_test_app(url, instance, BENCHMARK_MIN_GROUP=K, WTF_CSRF_ENABLED=False, **config)
-
-
-@pytest.fixture(scope="module")
-def demo(module_database_url, tmp_path_factory):
-    """The app on 120 demo enterprises, two good assessments and a broken one, the three enterprises clients of one
-    consultant."""
-    app = make_app(module_database_url, tmp_path_factory.mktemp("instance"))
+@pytest.fixture
+def demo(make_demo_app, demo_population):
+    """The app on this test's own copy of 120 demo enterprises, two good assessments and a broken one, the three
+    enterprises clients of one consultant."""
+    app = make_demo_app(120, 8, WTF_CSRF_ENABLED=False)
+    tokens = demo_population(120, 8).tokens
     consultant = make_user(app, "consultant")
     with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
-        tokens = load_demo(session=session, catalog=app.extensions["questionnaires"], count=120, seed=8,
-                           questionnaire_id="quick_check", k=K)  # fmt: skip
         good = [session.exec(select(Assessment).where(Assessment.token == token)).one() for token in tokens[-2:]]
         source = session.get(Enterprise, good[0].enterprise_id)
         broken_enterprise = Enterprise(**{**source.model_dump(exclude={"id", "created_at"}), "name": "Broken Works"})
@@ -50,16 +40,11 @@ def demo(module_database_url, tmp_path_factory):
             session.add(enterprise)
         session.commit()
     app.consultant = consultant
-    yield app, [a.id for a in good], broken.id, names
-    app.extensions["db_engine"].dispose()
+    return app, [a.id for a in good], broken.id, names
 
 
 def signed_in(app):
     return client_as(app, app.consultant)
-
-
-def pdf_text(pdf: bytes) -> str:
-    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
 
 
 def test_batches_are_for_consultants_and_administrators(demo):

@@ -16,35 +16,25 @@ from sqlmodel import Session, select
 
 from assessment.roadmap import Settings, Target, build_plan
 from assessment.scoring import Result
-from factories import make_app as make_test_app
+from factories import database_copy, make_app, pdf_text
 from reports.enterprise_report import Branding, BrandingError
-from storage.demo import load_demo
 from storage.statistics import comparison
 from storage.tables import Assessment, Enterprise
 
-K = 5
 SETTINGS_FORM = {"goal": ["cost", "quality"], "target": "upper_quartile"}
+POPULATION = (300, 5)  # demo enterprises, seed
+CONFIG = {"WTF_CSRF_ENABLED": False}
 
 
-def make_app(url: str, instance, **config):
-    return make_test_app(url, instance, BENCHMARK_MIN_GROUP=K, WTF_CSRF_ENABLED=False, **config)
+@pytest.fixture
+def app(make_demo_app):
+    """The app on this test's own copy of the 300 demo enterprises."""
+    return make_demo_app(*POPULATION, **CONFIG)
 
 
-@pytest.fixture(scope="module")
-def demo(module_database_url, tmp_path_factory):
-    """The app on a database of 300 demo enterprises, and the token of one in a published cohort."""
-    app = make_app(module_database_url, tmp_path_factory.mktemp("instance"))
-    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
-        tokens = load_demo(session=session, catalog=app.extensions["questionnaires"], count=300, seed=5,
-                           questionnaire_id="quick_check", k=K)  # fmt: skip
-    yield app, tokens
-    app.extensions["db_engine"].dispose()
-
-
-@pytest.fixture(scope="module")
-def subject(demo):
-    """An enterprise of the latest period, its assessment, stored result, comparison and plan for SETTINGS_FORM."""
-    app, tokens = demo
+def find_subject(app, tokens) -> dict:
+    """An enterprise of the latest period in a published cohort: its assessment, stored result, comparison and plan
+    for SETTINGS_FORM."""
     catalog = app.extensions["questionnaires"]
     with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
         for token in reversed(tokens):
@@ -63,8 +53,10 @@ def subject(demo):
             "result": result, "compared": compared, "plan": plan}  # fmt: skip
 
 
-def pdf_text(pdf: bytes) -> str:
-    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+@pytest.fixture
+def subject(app, demo_population):
+    """The subject enterprise in this test's copy (the same enterprise in every copy)."""
+    return find_subject(app, demo_population(*POPULATION).tokens)
 
 
 def page_images(pdf: bytes, tmp_path) -> list[Image.Image]:
@@ -85,12 +77,19 @@ def squeeze(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def english_pdf(demo, subject):
-    app, _ = demo
-    response = app.test_client().post(
-        f"/a/{subject['token']}/report.pdf",
-        data={**SETTINGS_FORM, "language": "en", "brand_name": "Northbridge Advisory", "brand_colour": "#884422"},
-    )
+def english_pdf(demo_population, tmp_path_factory):
+    """The subject's English report, printed once for the module on a copy of the population of its own (which only
+    this fixture touches; the tests read the bytes)."""
+    population = demo_population(*POPULATION)
+    folder = tmp_path_factory.mktemp("english")
+    with database_copy(population.template, folder) as (_copy, url):
+        app = make_app(url, folder / "instance", **CONFIG)
+        subject = find_subject(app, population.tokens)
+        response = app.test_client().post(
+            f"/a/{subject['token']}/report.pdf",
+            data={**SETTINGS_FORM, "language": "en", "brand_name": "Northbridge Advisory", "brand_colour": "#884422"},
+        )
+        app.extensions["db_engine"].dispose()
     assert response.status_code == 200, response.data[:500]
     assert response.mimetype == "application/pdf"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -131,8 +130,7 @@ def test_report_pages_are_drawn_and_not_blank(english_pdf, tmp_path):
     assert max(ink(page) for page in pages[1:]) > 0.05
 
 
-def test_chinese_report_prints_chinese_with_an_embedded_cjk_font(demo, subject, tmp_path):
-    app, _ = demo
+def test_chinese_report_prints_chinese_with_an_embedded_cjk_font(app, subject, tmp_path):
     response = app.test_client().post(f"/a/{subject['token']}/report.pdf", data={**SETTINGS_FORM, "language": "zh"})
     assert response.status_code == 200
     text = squeeze(pdf_text(response.data))
@@ -146,9 +144,9 @@ def test_chinese_report_prints_chinese_with_an_embedded_cjk_font(demo, subject, 
     assert all(ink(page) > 0.01 for page in pages)
 
 
-def test_without_a_browser_the_report_prints_tables_and_says_so(demo, subject, tmp_path):
-    app, _ = demo
-    broken = make_app(app.config["DATABASE_URL"], tmp_path / "instance", CHROMIUM_PATH="/nonexistent/chromium")
+def test_without_a_browser_the_report_prints_tables_and_says_so(app, subject, tmp_path):
+    broken = make_app(app.config["DATABASE_URL"], tmp_path / "instance", **CONFIG,
+                      CHROMIUM_PATH="/nonexistent/chromium")  # fmt: skip
     response = broken.test_client().post(f"/a/{subject['token']}/report.pdf", data={**SETTINGS_FORM, "language": "en"})
     broken.extensions["db_engine"].dispose()
     assert response.status_code == 200
@@ -160,8 +158,7 @@ def test_without_a_browser_the_report_prints_tables_and_says_so(demo, subject, t
         assert f"{100 * priority.value:.1f}" in text
 
 
-def test_bad_branding_is_refused_with_the_field_and_nothing_lost(demo, subject):
-    app, _ = demo
+def test_bad_branding_is_refused_with_the_field_and_nothing_lost(app, subject):
     response = app.test_client().post(
         f"/a/{subject['token']}/report.pdf",
         data={**SETTINGS_FORM, "language": "en", "brand_name": "Northbridge Advisory", "brand_colour": "red",
@@ -177,8 +174,7 @@ def test_bad_branding_is_refused_with_the_field_and_nothing_lost(demo, subject):
         assert f'name="{name}" value="{value}"' in page
 
 
-def test_a_logo_that_is_not_an_image_is_refused(demo, subject):
-    app, _ = demo
+def test_a_logo_that_is_not_an_image_is_refused(app, subject):
     response = app.test_client().post(
         f"/a/{subject['token']}/report.pdf",
         data={"language": "en", "brand_colour": "#123456", "brand_logo": (io.BytesIO(b"GIF89a..."), "logo.gif")},
@@ -188,8 +184,7 @@ def test_a_logo_that_is_not_an_image_is_refused(demo, subject):
     assert "The logo must be a PNG or JPEG image." in response.get_data(as_text=True)
 
 
-def test_roadmap_page_shows_the_engine_s_priorities(demo, subject):
-    app, _ = demo
+def test_roadmap_page_shows_the_engine_s_priorities(app, subject):
     page = app.test_client().get(f"/a/{subject['token']}/roadmap?goal=cost&goal=quality&target=upper_quartile")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -202,8 +197,7 @@ def test_roadmap_page_shows_the_engine_s_priorities(demo, subject):
         assert f'id="step-{step.dimension}-{step.level}"' in html
 
 
-def test_unknown_settings_are_named_and_the_plan_still_shows(demo, subject):
-    app, _ = demo
+def test_unknown_settings_are_named_and_the_plan_still_shows(app, subject):
     page = app.test_client().get(f"/a/{subject['token']}/roadmap?target=everything&goal=happiness")
     html = page.get_data(as_text=True)
     assert page.status_code == 200

@@ -18,13 +18,11 @@ from assessment.classifications import load_regions
 from assessment.cohorts.groups import Cohort, CohortStats
 from assessment.regional.comparison import ComparisonTable
 from assessment.regional.conditions import Conditions
+from factories import K, database_copy, sign_in_as
 from factories import make_app as make_test_app
-from factories import sign_in_as
-from storage.demo import load_demo
 from storage.statistics import cohort_stats
 from web import agencies
 
-K = 5
 SHANDONG, JIANGSU, CHINA = "370000", "320000", "100000"
 FULL = "period=2026&base=2025"  # every part of the report: change, regional index, annex, published figures
 SMALL = f"period=2025&region={SHANDONG}&region={JIANGSU}&region=110000&region={CHINA}"  # Beijing is withheld
@@ -38,24 +36,27 @@ def make_app(url: str, instance: Path, **config):
 
 
 @pytest.fixture(scope="module")
-def report_app(module_database_url, tmp_path_factory):
-    """The app on 300 demo enterprises with the published figures imported; the reports only read it."""
-    app = make_app(module_database_url, tmp_path_factory.mktemp("instance"))
-    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
-        load_demo(
-            session=session,
-            catalog=app.extensions["questionnaires"],
-            count=300,
-            seed=11,
-            questionnaire_id="quick_check",
-            k=K,
+def report_database(demo_population, tmp_path_factory):
+    """300 demo enterprises with the published figures imported, built once for the module and then only copied."""
+    folder = tmp_path_factory.mktemp("report")
+    with database_copy(demo_population(300, 11).template, folder) as (template, url):
+        app = make_test_app(url, folder / "instance")
+        imported = app.test_cli_runner().invoke(
+            args=["reference", "import-published", "assessment/data/published_benchmarks.csv"]
         )
-    imported = app.test_cli_runner().invoke(
-        args=["reference", "import-published", "assessment/data/published_benchmarks.csv"]
-    )
-    assert imported.exit_code == 0, imported.output
-    yield app
-    app.extensions["db_engine"].dispose()
+        app.extensions["db_engine"].dispose()
+        assert imported.exit_code == 0, imported.output
+        yield template
+
+
+@pytest.fixture(scope="module")
+def report_app(report_database, tmp_path_factory):
+    """The app on a copy of the report database of its own, shared by tests that only read (pages and reports)."""
+    folder = tmp_path_factory.mktemp("report-app")
+    with database_copy(report_database, folder) as (_copy, url):
+        app = make_app(url, folder / "instance")
+        yield app
+        app.extensions["db_engine"].dispose()
 
 
 class Pdf:
@@ -211,12 +212,13 @@ def test_a_chinese_report_is_set_in_an_embedded_cjk_font(chinese):
     assert cjk and all(columns[-5] == "yes" for columns in cjk), fonts
 
 
-def test_without_a_browser_the_report_prints_the_tables_and_says_why(report_app, module_database_url, tmp_path):
-    app = make_app(module_database_url, tmp_path / "instance", CHROMIUM_PATH="/nonexistent/chromium")
-    try:
-        pdf = fetch(app, SMALL, tmp_path)
-    finally:
-        app.extensions["db_engine"].dispose()
+def test_without_a_browser_the_report_prints_the_tables_and_says_why(report_app, report_database, tmp_path):
+    with database_copy(report_database, tmp_path) as (_copy, url):
+        app = make_app(url, tmp_path / "instance", CHROMIUM_PATH="/nonexistent/chromium")
+        try:
+            pdf = fetch(app, SMALL, tmp_path)
+        finally:
+            app.extensions["db_engine"].dispose()
     assert "The charts could not be drawn (no browser to draw them was found)" in pdf.flat
     assert not any(coloured > 0.03 for _dark, coloured in pages(pdf, tmp_path))  # no chart
     table, _conditions = page_model(report_app, SMALL)

@@ -84,11 +84,15 @@ def fill(app) -> dict:
 
 
 @pytest.fixture(scope="module")
-def filled(tmp_path_factory):
+def filled(database_template, tmp_path_factory):
     """An SQLite database filled through the app once per module (each test copies it), and its facts."""
     folder = tmp_path_factory.mktemp("filled")
     path = folder / "source.db"
-    upgrade(f"sqlite:///{path}")
+    kind, template = database_template
+    if kind == "sqlite":
+        shutil.copyfile(template, path)  # the session's migrated template
+    else:
+        upgrade(f"sqlite:///{path}")  # the source is SQLite whichever database the tests run on
     app = make_app(f"sqlite:///{path}", folder / "instance")
     facts = fill(app)
     page = app.test_client().get(f"/a/{facts['token']}/results").text

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from assessment.cohorts.groups import ALL, Cohort, CohortStats, Hidden, decode_node
-from factories import result_with, rounded
+from factories import on_demo_population, result_with, rounded
 from storage.assessments import start_assessment, start_reassessment, submit_assessment
 from storage.statistics import cohort_stats, comparison, rebuild, record_submission
 from storage.tables import Assessment, BenchmarkEntry, CohortStat, Enterprise
@@ -134,11 +134,9 @@ def test_submitting_in_the_app_keeps_statistics_current(app, survey, example_ans
         assert decode_node(row.stats["nodes"]["overall"]).mean == pytest.approx(2.0909, abs=1e-4)
 
 
+@on_demo_population(120, seed=7)  # its statistics rebuilt with k = 5 as it was loaded
 def test_statistics_kept_current_match_a_rebuild_and_withhold_at_least_as_much(app, db, survey, example_answers):
-    from storage.demo import load_demo
-
     catalog = app.extensions["questionnaires"]
-    load_demo(session=db, catalog=catalog, count=120, seed=7, questionnaire_id="quick_check", k=5)
     for region in ("370200", "370200", "110000"):
         token = survey.start(region=region)
         survey.answer_all(token, example_answers)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 from html.parser import HTMLParser
 
 import pytest
@@ -15,17 +14,14 @@ from openpyxl import load_workbook
 from sqlalchemy import delete
 from sqlmodel import Session
 
-from app import create_app
 from assessment.classifications import load_regions
 from assessment.cohorts.groups import Cohort, CohortStats, Hidden
 from assessment.regional.index import formula_text, load_index_definition
-from factories import sign_in_as
-from storage.demo import load_demo
+from factories import K, sign_in_as
 from storage.reference_data import regional_index_table
 from storage.statistics import cohort_stats
 from storage.tables import RegionalIndicator
 
-K = 5
 SHANDONG, CHINA = "370000", "100000"
 
 
@@ -74,45 +70,12 @@ def page_rows(html: str, table_id: str = "comparison") -> list[list[str]]:
     return parser.rows
 
 
-def make_app(url: str, instance):
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "BENCHMARK_MIN_GROUP": K})
-    app.instance_path = str(instance)
-    return app
-
-
-def load(app) -> None:
-    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
-        load_demo(session=session, catalog=app.extensions["questionnaires"], count=300, seed=11,
-                  questionnaire_id="quick_check", k=K)
-
-
-@pytest.fixture(scope="module")
-def demo_database(database_template, tmp_path_factory):
-    """An SQLite database with 300 demo enterprises, loaded once per module and copied for every test."""
-    kind, template = database_template
-    if kind != "sqlite":
-        yield None
-        return
-    folder = tmp_path_factory.mktemp("agencies")
-    shutil.copyfile(template, folder / "demo.db")
-    app = make_app(f"sqlite:///{folder / 'demo.db'}", folder / "instance")
-    load(app)
-    app.extensions["db_engine"].dispose()
-    yield folder / "demo.db"
-
-
 @pytest.fixture
-def demo_app(demo_database, database_url, tmp_path):
-    """The app on its own copy of the demo database (loaded afresh on PostgreSQL)."""
-    if demo_database is None:
-        app = make_app(database_url, tmp_path / "instance")
-        load(app)
-    else:
-        shutil.copyfile(demo_database, tmp_path / "demo.db")
-        app = make_app(f"sqlite:///{tmp_path / 'demo.db'}", tmp_path / "instance")
+def demo_app(make_demo_app):
+    """The app on its own copy of 300 demo enterprises (seed 11)."""
+    app = make_demo_app(300, 11)
     sign_in_as(app, "agency", jurisdiction=CHINA)  # the whole country, as an administrator sees it
-    yield app
-    app.extensions["db_engine"].dispose()
+    return app
 
 
 def published(app, codes, period=2025) -> dict:

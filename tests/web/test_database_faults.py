@@ -17,9 +17,9 @@ from werkzeug.datastructures import MultiDict
 
 from assessment.cohorts.groups import ALL
 from assessment.scoring import score
-from factories import ROOT, client_as, csrf_token, form_values, make_user, rounded
+from factories import ROOT, client_as, csrf_token, form_values, make_user, on_demo_population, rounded, stored_answers
 from storage.assessments import load_answers, submit_assessment
-from storage.tables import Assessment, BenchmarkEntry, NodeScore, StoredAnswer
+from storage.tables import Assessment, BenchmarkEntry, NodeScore
 
 SERVER_URL = os.environ.get("IMREADY_TEST_DATABASE_URL")
 
@@ -46,13 +46,6 @@ def hidden_fields(page: str) -> list[tuple[str, str]]:
     assert form, "the page offers no form to send again"
     fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(2))
     return [(html.unescape(name), html.unescape(value)) for name, value in fields]
-
-
-def stored_answers(app, token: str) -> dict:
-    with Session(app.extensions["db_engine"]) as session:
-        assessment = session.exec(select(Assessment).where(Assessment.token == token)).one()
-        return {row.question_id: row.value for row in session.exec(select(StoredAnswer).where(
-            StoredAnswer.assessment_id == assessment.id))}  # fmt: skip
 
 
 @pytest.mark.skipif(not SERVER_URL, reason="restarts the PostgreSQL server of the tests (set in the PostgreSQL pass)")
@@ -151,18 +144,16 @@ def test_the_same_assessment_submitted_twice_at_once_is_submitted_once(app, clie
         assert client.get(f"/a/{token}/results").status_code == 200
 
 
+@on_demo_population(40, seed=11)
 def test_submissions_at_the_same_moment_leave_the_statistics_a_rebuild_would_give(app, survey, example_answers):
     """Eight enterprises submit at once, each from its own browser: every refresh runs (no collision of two writers
     on the same cells), fewer refreshes than submissions when they coalesce, and the statistics kept current match
     a rebuild from the entries."""
-    from storage.demo import load_demo
     from storage.statistics import rebuild
     from storage.tables import CohortStat
 
     catalog = app.extensions["questionnaires"]
     engine = app.extensions["db_engine"]
-    with Session(engine, expire_on_commit=False) as session:
-        load_demo(session=session, catalog=catalog, count=40, seed=11, questionnaire_id="quick_check", k=5)
     browsers, forms = [], []
     for number, region in enumerate(("370200", "370200", "370100", "110000", "370200", "320500", "370200", "370100")):
         browser = app.test_client()

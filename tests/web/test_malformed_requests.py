@@ -16,6 +16,7 @@ import json
 import re
 import traceback
 import warnings
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,9 +31,18 @@ from sqlalchemy import String, Text
 from sqlmodel import Session, SQLModel, func, select
 from test_access import API, PUBLIC, RESTRICTED, ROLES
 
-from factories import EXAMPLES, SurveyActions, client_as, form_values, make_app, make_user
+from factories import (
+    EXAMPLES,
+    SurveyActions,
+    client_as,
+    database_copy,
+    form_values,
+    make_app,
+    make_user,
+    stored_answers,
+)
 from storage.accounts import reset_token
-from storage.tables import Assessment, Enterprise, ReportBatch, StoredAnswer, User
+from storage.tables import Assessment, Enterprise, ReportBatch, User
 from storage.tokens import create_token
 from web.api.core import OPERATIONS
 
@@ -64,51 +74,79 @@ VALID = {  # fields that make a form acceptable, so that garbage in one other fi
     "consultant.branding": {"brand_name": "Consulting Ltd", "brand_colour": "#336699"},
 }
 ERROR_MARKS = ('class="error"', "flash-error", "flash-warning", 'role="alert"', 'class="problems"')
+CONFIG = {"SIGN_IN_LIMIT": "100000 per minute"}
 
 
-# ---- the world: one submitted assessment, one draft, a user per role, each with a signed-in client
+# ---- the world: one submitted assessment, one draft, a user per role, each with a signed-in client; every test on
+# its own copy of it
 
 
 @pytest.fixture(scope="module")
-def site(module_database_url, tmp_path_factory):
-    """An app on a module's database with real data behind every URL parameter, and a client per role."""
-    app = make_app(module_database_url, tmp_path_factory.mktemp("instance"), SIGN_IN_LIMIT="100000 per minute")
-    survey = SurveyActions(app.test_client(), app)
-    answers = json.loads((EXAMPLES / "quick_check_answers.json").read_text(encoding="utf-8"))
-    submitted = survey.start()
-    survey.answer_all(submitted, answers)
-    survey.submit(submitted)
-    draft = survey.start(name="Draft Works")
-    quick = survey.questionnaire("quick_check")
-    first = {}
-    for question in quick.dimensions[0].questions:
-        if question.id in answers:
-            first.update(form_values(question, answers[question.id]))
-    survey.post_page(draft, 1, first, action="exit")
-    users = {role: make_user(app, role, jurisdiction="100000" if role == "agency" else None) for role in ROLES}
-    target = make_user(app, "enterprise", email="target@example.org")
-    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
-        assessment = session.exec(select(Assessment).where(Assessment.token == submitted)).one()
-        enterprise = session.get(Enterprise, assessment.enterprise_id)
-        enterprise.consultant_id = users["consultant"].id  # the consultant's client: invitations, comments
-        batch = ReportBatch(settings={}, assessment_ids=[], user_id=users["consultant"].id)
-        session.add_all([enterprise, batch])
-        session.commit()
-        tokens = {role: create_token(session=session, user=users[role], name="test") for role in ROLES}
-    values = {"token": submitted, "batch_id": batch.id, "user_id": target.id, "questionnaire_id": "quick_check",
-              "code": "zh", "number": 1, "filename": "css/app.css", "fmt": "xlsx",
-              "enterprise_id": assessment.enterprise_id, "assessment_id": assessment.id}  # fmt: skip
-    clients = {role: client_as(app, users[role]) for role in ROLES}
-    clients[None] = client_as(app, None)
-    world = {"app": app, "values": values, "draft": draft, "target": target, "clients": clients,
-             "api_tokens": tokens, "csrf": {}, "enterprise_id": assessment.enterprise_id}  # fmt: skip
-    with pytest.MonkeyPatch.context() as patch:  # requests are checked here, not PDF printing (tests/reports)
+def world_template(database_template, tmp_path_factory):
+    """The world built once for the module in a database of its own, which is then only copied (`site`): real data
+    behind every URL parameter, a user per role, and the forms found on the pages each role sees."""
+    folder = tmp_path_factory.mktemp("world")
+    with database_copy(database_template, folder) as (template, url):
+        app = make_app(url, folder / "instance", **CONFIG)
+        survey = SurveyActions(app.test_client(), app)
+        answers = json.loads((EXAMPLES / "quick_check_answers.json").read_text(encoding="utf-8"))
+        submitted = survey.start()
+        survey.answer_all(submitted, answers)
+        survey.submit(submitted)
+        draft = survey.start(name="Draft Works")
+        quick = survey.questionnaire("quick_check")
+        first = {}
+        for question in quick.dimensions[0].questions:
+            if question.id in answers:
+                first.update(form_values(question, answers[question.id]))
+        survey.post_page(draft, 1, first, action="exit")
+        users = {role: make_user(app, role, jurisdiction="100000" if role == "agency" else None) for role in ROLES}
+        target = make_user(app, "enterprise", email="target@example.org")
+        with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+            assessment = session.exec(select(Assessment).where(Assessment.token == submitted)).one()
+            enterprise = session.get(Enterprise, assessment.enterprise_id)
+            enterprise.consultant_id = users["consultant"].id  # the consultant's client: invitations, comments
+            batch = ReportBatch(settings={}, assessment_ids=[], user_id=users["consultant"].id)
+            session.add_all([enterprise, batch])
+            session.commit()
+            tokens = {role: create_token(session=session, user=users[role], name="test") for role in ROLES}
+        values = {"token": submitted, "batch_id": batch.id, "user_id": target.id, "questionnaire_id": "quick_check",
+                  "code": "zh", "number": 1, "filename": "css/app.css", "fmt": "xlsx",
+                  "enterprise_id": assessment.enterprise_id, "assessment_id": assessment.id}  # fmt: skip
+        world = {"app": app, "values": values, "draft": draft, "target": target, "users": users,
+                 "api_tokens": tokens, "enterprise_id": assessment.enterprise_id}  # fmt: skip
+        with patched():
+            world["forms"], world["queries"] = discover_forms(with_clients(world))
+        app.extensions["db_engine"].dispose()
+        del world["app"]
+        yield template, world
+
+
+@pytest.fixture
+def site(world_template, tmp_path):
+    """The world on this test's own copy of its database: an app, and a signed-in client per role."""
+    template, world = world_template
+    with database_copy(template, tmp_path) as (_copy, url), patched():
+        app = make_app(url, tmp_path / "instance", **CONFIG)
+        yield with_clients({**world, "app": app})
+        app.extensions["db_engine"].dispose()
+
+
+def with_clients(world) -> dict:
+    """The world with a client per role (None: not signed in), and no CSRF token known yet."""
+    clients = {role: client_as(world["app"], world["users"][role]) for role in ROLES}
+    clients[None] = client_as(world["app"], None)
+    return {**world, "clients": clients, "csrf": {}}
+
+
+@contextmanager
+def patched():
+    """Requests are checked here, not PDF printing (tests/reports) nor batches run in the background."""
+    with pytest.MonkeyPatch.context() as patch:
         patch.setattr("web.roadmap.render_report", lambda *args, **kwargs: type("R", (), {"pdf": b"%PDF"}))
         patch.setattr("reports.regional_report.render_regional_report", lambda *args, **kwargs: b"%PDF")
         patch.setattr("web.batches.submit", lambda *args, **kwargs: None)
-        world["forms"], world["queries"] = discover_forms(world)
-        yield world
-    app.extensions["db_engine"].dispose()
+        yield
 
 
 def role_for(endpoint: str) -> str | None:
@@ -301,14 +339,6 @@ def counts(app) -> dict[str, int]:
                 for model in (Enterprise, User)}
 
 
-def stored_answers(app, token: str) -> dict:
-    """The stored answers of an assessment, by question."""
-    with Session(app.extensions["db_engine"]) as session:
-        assessment = session.exec(select(Assessment).where(Assessment.token == token)).one()
-        rows = session.exec(select(StoredAnswer).where(StoredAnswer.assessment_id == assessment.id))
-        return {row.question_id: row.value for row in rows}
-
-
 def assert_no_garbage_stored(app) -> None:
     """No text in the database holds a NUL character or 100,000 characters of garbage."""
     engine = app.extensions["db_engine"]
@@ -369,6 +399,7 @@ def test_every_form_route_has_its_form_found(site):
     assert missing == [], "no page shows a form posting to these routes; add the page's data to `site`"
 
 
+@pytest.mark.slow
 def test_garbage_fields_are_refused_with_a_message(site):
     app = site["app"]
     questions = app.extensions["questionnaires"].get("quick_check").questions
@@ -487,6 +518,7 @@ def test_a_form_without_its_csrf_token_is_refused_with_the_message(site):
 # ---- pages with garbage query strings, routes with path parameters that overflow
 
 
+@pytest.mark.slow
 def test_garbage_query_strings(site):
     failures = []
     for rule in rules(site, "GET"):
@@ -545,6 +577,7 @@ def overflow(site, rule, method: str, api: bool) -> list[str]:
 
 
 # ---- properties: whatever a person types into the profile or a page, the answer is a page, never an error
+# (the examples of one test share that test's `site`)
 
 
 text_or_number = st.one_of(
@@ -556,7 +589,7 @@ text_or_number = st.one_of(
 
 
 @settings(max_examples=60, deadline=None, database=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(profile=st.fixed_dictionaries({name: text_or_number for name in SurveyActions.PROFILE}))
 def test_any_profile_is_stored_sound_or_refused_with_a_message(site, profile):
     app = site["app"]
@@ -571,7 +604,7 @@ def test_any_profile_is_stored_sound_or_refused_with_a_message(site, profile):
 
 
 @settings(max_examples=60, deadline=None, database=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(data=st.data())
 def test_any_page_is_saved_sound_or_refused_with_a_message(site, data):
     app = site["app"]

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from assessment.classifications import load_regions, size_class
 from assessment.cohorts.groups import ALL
-from factories import SurveyActions, client_as, csrf_token, make_user, result_with
+from factories import K, SurveyActions, client_as, csrf_token, make_user, result_with
 from storage.assessments import start_assessment, start_reassessment, submit_assessment
 from storage.privacy import CSV_FILES, delete_enterprise
 from storage.statistics import rebuild, record_submission, refresh
@@ -30,7 +30,6 @@ from storage.tables import (
     User,
 )
 
-K = 5  # the app's BENCHMARK_MIN_GROUP
 QINGDAO, JINAN, SHANDONG = "370200", "370100", "370000"
 NOW = datetime.now(UTC)
 # the profile SurveyActions fills in: Qingdao, division 34, 120 employees and 50 million yuan
@@ -337,7 +336,7 @@ def test_deleting_the_last_entry_of_a_period_matches_a_rebuild(app, db, quick):
     # the 2026 change since 2025 is empty: nobody was assessed in both
     assert {row[1:3] for row in counts_only(db)} == {(2024, 0), (2025, 0), (2026, 0)}
 
-    deletion = delete_enterprise(db, lone.id, catalog=catalog, k=K)
+    deletion = delete_enterprise(session=db, enterprise_id=lone.id, catalog=catalog, k=K)
     assert deletion.statistics_updated and (deletion.assessments, deletion.benchmark_entries) == (1, 1)
     refreshed = counts_only(db)
     assert {row[1:3] for row in refreshed} == {(2024, 0), (2026, 0), (2026, 2024)}

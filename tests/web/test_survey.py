@@ -7,16 +7,8 @@ import re
 import pytest
 from sqlmodel import Session, select
 
-from factories import csrf_token
-from storage.tables import Assessment, Enterprise, NodeScore, StoredAnswer
-
-
-def stored_answers(app, token: str) -> dict:
-    """The answers in the database for one assessment, as JSON values."""
-    with Session(app.extensions["db_engine"]) as session:
-        assessment = session.exec(select(Assessment).where(Assessment.token == token)).one()
-        rows = session.exec(select(StoredAnswer).where(StoredAnswer.assessment_id == assessment.id)).all()
-        return {row.question_id: row.value for row in rows}
+from factories import csrf_token, stored_answers
+from storage.tables import Assessment, Enterprise, NodeScore
 
 
 def test_profile_errors_keep_what_was_entered(client):

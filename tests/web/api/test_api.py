@@ -14,8 +14,7 @@ from sqlmodel import Session, select
 
 from assessment.answers import parse_answers, unanswered
 from assessment.scoring import Result, score
-from factories import client_as
-from storage.demo import load_demo
+from factories import client_as, on_demo_population
 from storage.tables import ApiToken, AuditEvent, Enterprise, User
 from storage.tokens import create_token
 
@@ -265,10 +264,7 @@ def test_answers_to_questions_not_asked_are_refused(app, as_role):
 
 @pytest.fixture
 def population(app, monkeypatch):
-    """A small synthetic population with published statistics; submissions are dated in its second period."""
-    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
-        load_demo(session=session, catalog=app.extensions["questionnaires"], count=120, seed=7,
-                  questionnaire_id="quick_check", k=app.config["BENCHMARK_MIN_GROUP"])
+    """Submissions dated in the second period of the demo population the test runs on (on_demo_population)."""
     monkeypatch.setattr("storage.assessments.utcnow", lambda: datetime(2026, 6, 1, 12, tzinfo=UTC))
 
 
@@ -288,6 +284,7 @@ def test_no_comparison_without_a_published_cohort(app, as_role, example_answers)
     assert "5 enterprises" in error_of(response)["message"]
 
 
+@on_demo_population(120, seed=7)
 def test_the_comparison_names_its_cohort_and_ranks_each_score(app, as_role, example_answers, population):
     from storage.statistics import comparison
     from storage.tables import Assessment
@@ -336,6 +333,7 @@ def assert_same_as_page(data: dict, page: list[list[str]]) -> None:
                 assert float(text) == pytest.approx(value), (row["region_code"], key)
 
 
+@on_demo_population(120, seed=7)
 def test_regional_statistics_withhold_small_groups_as_the_page_does(app, as_role, users, population):
     query = "q=quick_check&period=2026&industry=discrete"
     response = as_role["admin"].get("/regions/statistics?questionnaire=quick_check&period=2026&industry=discrete")
@@ -356,6 +354,7 @@ def test_regional_statistics_withhold_small_groups_as_the_page_does(app, as_role
     assert country["status"] == "shown" and country["cells"]["count"] >= 5
 
 
+@on_demo_population(120, seed=7)
 def test_an_agency_token_sees_only_its_jurisdiction(app, as_role, users, population):
     data = as_role["agency"].get("/regions/statistics").get_json()
     codes = [row["region_code"] for row in data["rows"]]
