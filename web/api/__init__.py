@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from web.api import openapi, views  # noqa: F401  (their operations register on the blueprint)
+# each area's operations register on the blueprint when imported, in the order the OpenAPI document lists them
+from web.api import openapi, questionnaires, enterprises, assessments, statistics  # noqa: F401  # isort: skip
 from web.api.core import bp, routing_error
 
 __all__ = ["bp", "init_app"]

@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
@@ -23,6 +24,16 @@ from web.api.schemas import MAX_ID
 
 PREFIX = "/api/v1"
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
+
+OWN_DATA = ("enterprise", "consultant", "admin")  # the roles that see single enterprises (agencies see aggregates)
+STATISTICS = ("agency", "admin")
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    """A stored time as ISO 8601 with its zone (UTC; SQLite hands it back without one)."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
 
 # The `code` of each error status, unless a view gives a more precise one.
 STATUS_CODES = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
