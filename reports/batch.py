@@ -77,7 +77,7 @@ def file_name(enterprise: Enterprise | None, assessment_id: int, language: str) 
 
 
 # Why a batch's ZIP could not be written, by the code stored in `ReportBatch.error` (for the command line; pages say
-# it translated, as they do the other codes "unexpected" and "interrupted": assessment/web/batches.py).
+# it translated, as they do the other codes "unexpected" and "interrupted": web/batches.py).
 WRITE_ERRORS = {
     "disk_full": "The disk is full: the ZIP could not be written and nothing was kept. Free some space on the server, "
                  "or ask for fewer reports, and start the batch again.",

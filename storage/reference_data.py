@@ -1,8 +1,8 @@
 """Reference data in the database: regional indicators, the regional index computed from them, and published
 benchmarks; `flask reference import-indicators|import-published` load them from CSV files.
 
-Every function takes the session as a keyword argument; the parsing lives in `assessment/regional.py` and
-`assessment/published.py`, the arithmetic in `assessment/regional_index.py`.
+Every function takes the session as a keyword argument; the parsing lives in `assessment/regional/indicators.py` and
+`assessment/published.py`, the arithmetic in `assessment/regional/index.py`.
 """
 
 from __future__ import annotations

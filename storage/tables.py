@@ -95,7 +95,7 @@ class BenchmarkEntry(SQLModel, table=True):
     industry_type: str = Field(max_length=10)
     size_class: str = Field(max_length=10)
     synthetic: bool = False
-    # Packed arrays (see assessment/cohorts.py): rebuilding a million entries reads two blobs a row, not 20 rows.
+    # Packed arrays (see assessment/cohorts/groups.py): rebuilding a million entries reads two blobs a row, not 20 rows.
     scores: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # float64 per node, NaN when not scored
     levels: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # int8 per node, -1 when no level
 

@@ -98,7 +98,7 @@ def database_copy(template, folder: Path) -> Iterator[tuple[tuple, str]]:
 def sign_in_as(app, role: str = "admin", email: str | None = None, **fields):
     """Create a user of `role` in the app's database and make every test client of the app start signed in as it.
 
-    Returns the user. Sign-in itself (form, password, limits) is tested in tests/assessment/web/test_accounts.py;
+    Returns the user. Sign-in itself (form, password, limits) is tested in tests/web/test_accounts.py;
     other tests only need to be someone."""
     from flask.testing import FlaskClient
     from sqlmodel import Session

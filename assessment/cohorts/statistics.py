@@ -2,7 +2,7 @@
 
 A population is the entries of one questionnaire in one period (or the changes of those assessed in two), held
 as arrays: scores and levels per node, classifications as small integers. Every kind of cohort (region level ×
-industry level × size level) is then a grouping of the same arrays; see `assessment/cohorts.py` for what a cohort
+industry level × size level) is then a grouping of the same arrays; see `assessment/cohorts/groups.py` for what a cohort
 is and how quantiles are defined.
 """
 

@@ -4,7 +4,7 @@ A selection (questionnaire, period, optional earlier period for change, regions,
 what counts as lagging) names the cohorts to read; `build_table` turns their published statistics into rows of
 ready-made cells. Every figure is rounded here, once, so the page and the files show the same numbers. Cohorts that
 are withheld carry no figure, and their cells stay empty. The regional enabling-conditions index of the same regions
-is `assessment/region_conditions.py`; the CSV and XLSX writers are `reports/region_export.py`. Plain functions: no
+is `assessment/regional/conditions.py`; the CSV and XLSX writers are `reports/region_export.py`. Plain functions: no
 Flask, no database.
 """
 

@@ -1,7 +1,7 @@
 """The regional enabling-conditions index: its declared definition, the composite and its formula.
 
 The definition is `assessment/data/regional_index.yaml`; regions' indicator values come from CSV files read by
-`assessment/regional.py`. No Flask and no database here.
+`assessment/regional/indicators.py`. No Flask and no database here.
 
 The composite, for region r and reference c (the country), with every weight normalised to sum to 1:
     intensity(i, r) = value(i, r) / value(per(i), r) × scale        (just value(i, r) when i declares no `per`)

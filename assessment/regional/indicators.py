@@ -1,5 +1,5 @@
 """Indicator CSV files: the value of each regional indicator for each region and period, checked against the index
-definition (`assessment/regional_index.py`) and the region tree. No Flask and no database here."""
+definition (`assessment/regional/index.py`) and the region tree. No Flask and no database here."""
 
 from __future__ import annotations
 

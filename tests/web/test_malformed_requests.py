@@ -5,7 +5,7 @@ and stores none of the garbage.
 
 Routes are enumerated from the app's URL map and the fields of each form are read from the pages that hold it, so a
 new form or page is covered without touching this file; the roles that may use a route come from test_access.py.
-The JSON API's bodies are checked by tests/api/test_schemathesis.py; here it only gets the bodies that are not JSON.
+The JSON API's bodies are checked by tests/web/api/test_schemathesis.py; here it only gets the bodies that are not JSON.
 """
 
 from __future__ import annotations
