@@ -41,3 +41,11 @@ def within_jurisdiction(code: str, allowed: str | None) -> bool:
     if allowed is None:
         return True
     return code in load_regions() and any(region.code == allowed for region in load_regions().path(code))
+
+
+def jurisdiction_of(user) -> str | None:
+    """The region an agency analyst may see (itself and below); None: the whole country, as for administrators.
+    Only agency analysts are limited: the pages and the API both ask this."""
+    if getattr(user, "role", None) == "agency" and user.jurisdiction != load_regions().country.code:
+        return user.jurisdiction
+    return None

@@ -297,6 +297,13 @@ def stats_periods(*, session: Session, questionnaire_id: str) -> list[int]:
                              .distinct().order_by(CohortStat.period)))
 
 
+def periods_with_statistics(*, session: Session, catalog: Catalog) -> dict[str, list[int]]:
+    """The periods with statistics (oldest first) of each offered questionnaire that has any, in the catalog's order
+    (`Catalog.latest`): what the agencies' page and the API let one choose from."""
+    found = {q.id: stats_periods(session=session, questionnaire_id=q.id) for q in catalog.latest()}
+    return {questionnaire_id: periods for questionnaire_id, periods in found.items() if periods}
+
+
 def fallback_cohorts(entry: BenchmarkEntry, country_code: str) -> list[tuple[tuple[str, str, str], Cohort]]:
     """The cohorts an entry is compared with, closest first, along FALLBACK_PATH (city steps need a city)."""
     region = {"city": entry.city_code, "province": entry.province_code, "country": country_code}

@@ -14,7 +14,6 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 
-from assessment.classifications import load_regions
 from storage.accounts import audit
 from storage.db import get_session
 from storage.tables import User
@@ -58,14 +57,6 @@ def role_required(*roles: str):
         return wrapped
 
     return decorate
-
-
-def jurisdiction() -> str | None:
-    """The region an agency analyst may see (None: the whole country, as for administrators)."""
-    code = getattr(current_user, "jurisdiction", None) if current_user.is_authenticated else None
-    if current_user.is_authenticated and current_user.role == "agency" and code != load_regions().country.code:
-        return code
-    return None
 
 
 def record(action: str, *, enterprise_id: int | None = None, assessment_id: int | None = None, detail: str = ""):

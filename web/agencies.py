@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField
 
@@ -25,9 +26,10 @@ from reports.display import format_share
 from reports.region_export import table_csv, table_xlsx
 from reports.region_view import RegionComparisonView, file_name, region_comparison
 from reports.region_wording import SelectionChoices, selection_choices, sheet_wording
+from storage.access import jurisdiction_of
 from storage.db import get_session
-from storage.statistics import stats_periods
-from web.access import jurisdiction, role_required
+from storage.statistics import periods_with_statistics
+from web.access import role_required
 from web.catalog import get_catalog
 from web.i18n import current_language
 
@@ -54,12 +56,12 @@ class ComparisonForm(FlaskForm):
 def selection_form() -> tuple[ComparisonForm, SelectionChoices, Questionnaire | None]:
     """The form read from the query string, its choices, and the chosen questionnaire (None: no statistics)."""
     catalog, session = get_catalog(), get_session()
-    periods_of = {q.id: stats_periods(session=session, questionnaire_id=q.id) for q in catalog.latest()}
-    with_stats = [q for q in catalog.latest() if periods_of[q.id]]
+    periods_of = periods_with_statistics(session=session, catalog=catalog)
+    with_stats = [catalog.get(questionnaire_id) for questionnaire_id in periods_of]
     chosen = catalog.get(request.args.get("q", "")) or (with_stats[0] if with_stats else None)
     periods = periods_of.get(chosen.id, []) if chosen else []
     choices = selection_choices(questionnaires=with_stats, chosen=chosen, periods=periods, regions=load_regions(),
-                                jurisdiction=jurisdiction(), lang=current_language())
+                                jurisdiction=jurisdiction_of(current_user), lang=current_language())
     period = request.args.get("period") or (str(periods[-1]) if periods else "")
     form = ComparisonForm(request.args, meta={"csrf": False}, q=chosen.id if chosen else "", period=period, base="",
                           within="", industry=ALL, size=ALL, lag_level=DEFAULT_LAGGING[0],
@@ -94,7 +96,7 @@ def form_problems(form: ComparisonForm) -> list[str]:
 def selection_of(form: ComparisonForm, questionnaire: Questionnaire) -> Selection:
     """The validated form as a Selection; the default regions are the provinces (with data) and the country."""
     codes, only_with_data = selected_regions(load_regions(), chosen=form.region.data or (),
-                                             within=form.within.data or "", jurisdiction=jurisdiction())
+                                             within=form.within.data or "", jurisdiction=jurisdiction_of(current_user))
     return Selection(questionnaire_id=questionnaire.id, period=int(form.period.data), region_codes=codes,
                      base_period=int(form.base.data or 0), industry=form.industry.data, size=form.size.data,
                      lagging_level=int(form.lag_level.data), lagging_dimensions=int(form.lag_dimensions.data),

@@ -18,28 +18,21 @@ from assessment.regional.selection import (
 from questionnaires.loader import Questionnaire
 from reports.region_view import comparison_table
 from reports.region_wording import table_wording, withheld_rule
-from storage.access import within_jurisdiction
+from storage.access import jurisdiction_of, within_jurisdiction
 from storage.db import get_session
-from storage.statistics import stats_periods
+from storage.statistics import periods_with_statistics
 from web.api import schemas
 from web.api.core import STATISTICS, ApiError, api_user, operation
 from web.catalog import get_catalog
 from web.i18n import current_language
 
 
-def allowed_region(user) -> str | None:
-    """The region an agency analyst may see; None: the whole country (as `access.jurisdiction` for the pages)."""
-    if user.role == "agency" and user.jurisdiction != load_regions().country.code:
-        return user.jurisdiction
-    return None
-
-
 def selection(query: schemas.RegionalQuery) -> tuple[Questionnaire, Selection]:
     """The query as the agencies page's selection, checked as its form is: values outside what the page offers are
     400 (naming the field), regions outside an agency's jurisdiction 403."""
-    catalog, session, regions, allowed = get_catalog(), get_session(), load_regions(), allowed_region(api_user())
-    periods_of = {q.id: stats_periods(session=session, questionnaire_id=q.id) for q in catalog.latest()}
-    with_stats = [q for q in catalog.latest() if periods_of[q.id]]
+    catalog, session, regions, allowed = get_catalog(), get_session(), load_regions(), jurisdiction_of(api_user())
+    periods_of = periods_with_statistics(session=session, catalog=catalog)
+    with_stats = [catalog.get(questionnaire_id) for questionnaire_id in periods_of]
     if query.questionnaire is not None:
         questionnaire = catalog.get(query.questionnaire)
         if questionnaire is None or not periods_of.get(questionnaire.id):
