@@ -32,8 +32,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
-from assessment.scoring import Result
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -45,14 +43,16 @@ from sqlmodel import Session  # noqa: E402
 from app import create_app  # noqa: E402
 from assessment.classifications import load_industries, load_regions, size_class  # noqa: E402
 from assessment.cohorts.groups import benchmark_nodes, pack_scores  # noqa: E402
-from assessment.scoring import score  # noqa: E402
+from assessment.scoring import Result, score  # noqa: E402
 from assessment.synthetic import draw_maturity, synthetic_answers  # noqa: E402
 from questionnaires.catalog import Catalog  # noqa: E402
 from questionnaires.loader import Questionnaire  # noqa: E402
+from questionnaires.vocabulary import INDUSTRY_TYPES  # noqa: E402
+from storage.accounts import create_user  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
 from storage.demo import PERIODS, SIZE_RANGES, SIZE_WEIGHTS  # noqa: E402
 from storage.statistics import comparison, rebuild  # noqa: E402
-from storage.tables import Assessment, BenchmarkEntry, Enterprise, NodeScore  # noqa: E402
+from storage.tables import Assessment, BenchmarkEntry, Enterprise, NodeScore, User  # noqa: E402
 
 QUESTIONNAIRE = "quick_check"
 K = 5  # the app's BENCHMARK_MIN_GROUP
@@ -100,7 +100,7 @@ def scored_pool(questionnaire: Questionnaire, size: int, rng: random.Random) -> 
     """About `size` distinct scored answer sets, half per industry type (the weight profile), by overall score."""
     pool: dict[str, list[Scored]] = {}
     nodes = benchmark_nodes(questionnaire)
-    for profile in ("discrete", "process"):
+    for profile in INDUSTRY_TYPES:
         seen, members = set(), []
         for _ in range(20 * size):
             if len(members) == size // 2:
@@ -274,11 +274,23 @@ def comparison_times(engine: Engine, catalog: Catalog, rows: int, cases: int) ->
     return times
 
 
+def bench_administrator(app) -> int:
+    """The id of the administrator the page is requested as, made on first use."""
+    email = "bench-admin@imready.invalid"
+    with Session(app.extensions["db_engine"]) as session:
+        user = session.exec(select(User).where(User.email == email)).first()
+        if user is None:
+            user = create_user(session=session, email=email, password=secrets.token_urlsafe(24), role="admin")
+        return user.id
+
+
 def page_times(url: str, requests: int) -> dict[str, list[float]] | str:
     """Milliseconds per request of the agencies' page, all provinces (its default selection), without and with the
     change since the first period, and of a static file (the baseline), alternating; or why the page failed."""
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     client = app.test_client()
+    with client.session_transaction() as flask_session:  # the page is for agency analysts and administrators
+        flask_session["_user_id"] = str(bench_administrator(app))
     calls = {"static file (baseline)": "/static/css/app.css", "agencies page, all provinces": "/agencies/",
              f"  with change since {PERIODS[0]}": f"/agencies/?period={PERIODS[1]}&base={PERIODS[0]}"}
     times: dict[str, list[float]] = {name: [] for name in calls}

@@ -19,14 +19,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from assessment.scoring import Result
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlmodel import Session, select  # noqa: E402
 
 from app import create_app  # noqa: E402
 from assessment.roadmap import Settings, Target  # noqa: E402
+from assessment.scoring import Result  # noqa: E402
 from reports.batch import create_batch, run_batch  # noqa: E402
 from reports.enterprise_report import Branding, figures, gather, render_report  # noqa: E402
 from reports.pdf import render_pdf  # noqa: E402

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import get_args
 
 import click
 from flask import current_app
@@ -15,7 +14,7 @@ from assessment.scoring import score
 from questionnaires.catalog import Catalog
 from questionnaires.export import export_questionnaire
 from questionnaires.loader import Questionnaire, check_report
-from questionnaires.vocabulary import IndustryType
+from questionnaires.vocabulary import INDUSTRY_TYPES
 
 # what a JSON document that is not an object holds, for the error message
 JSON_TYPES = {
@@ -59,7 +58,7 @@ def export_command(questionnaire_id: str, version: str | None) -> None:
 @click.option("--version", "version", help="The questionnaire version (default: the newest).")
 @click.option(
     "--industry-type",
-    type=click.Choice(get_args(IndustryType)),
+    type=click.Choice(INDUSTRY_TYPES),
     help="Picks the weight profile (default: the questionnaire's default profile).",
 )
 @with_appcontext

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from sqlmodel import Session
 
 from assessment.roadmap import Settings, Target
+from questionnaires.vocabulary import GOALS
 from reports.batch import BatchWriteError, create_batch, latest_assessments, run_batch
 from reports.enterprise_report import Branding, BrandingError
 
@@ -26,7 +27,7 @@ reports_cli = AppGroup("reports", help="Render PDF reports.")
 @click.option("--target", default="next_level", show_default=True,
               help="next_level, upper_quartile, best_in_class or paradigm:<digital|networked|intelligent>.")
 @click.option("--goal", "goals", multiple=True,
-              type=click.Choice(["cost", "quality", "delivery", "flexibility", "energy", "safety"]))
+              type=click.Choice(GOALS))
 @click.option("--brand-name", default="")
 @click.option("--brand-colour", default="#2f6f9f", show_default=True)
 @click.option("--brand-logo", type=click.Path(exists=True, dir_okay=False, path_type=Path))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup
 from sqlmodel import Session, select
 
 from assessment.classifications import load_regions
@@ -41,7 +41,6 @@ def create_user_command(email, role, name, jurisdiction, enterprise_id, password
 @users_cli.command("token")
 @click.argument("email")
 @click.option("--name", required=True, help="What the token is for, e.g. 'ERP sync'.")
-@with_appcontext
 def token_command(email: str, name: str) -> None:
     """Make an API token for a user and print it (once: only its hash is kept)."""
     with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:

@@ -24,6 +24,7 @@ from assessment.cohorts.groups import (
     CellKey,
     EntryRow,
 )
+from questionnaires.vocabulary import INDUSTRY_TYPES
 
 
 class Population:
@@ -84,7 +85,7 @@ class Population:
         if region != country_code:
             mask &= self._matches("province", region) | self._matches("city", region)
         if industry != ALL:
-            mask &= self._matches("type" if industry in ("discrete", "process") else "division", industry)
+            mask &= self._matches("type" if industry in INDUSTRY_TYPES else "division", industry)
         if size != ALL:
             mask &= self._matches("size", size)
         return mask

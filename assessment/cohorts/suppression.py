@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 
 from assessment.cohorts.groups import ALL, CellKey
+from questionnaires.vocabulary import INDUSTRY_TYPES
 
 SMALL, COMPLEMENTARY = "small", "complementary"
 
@@ -56,7 +57,7 @@ def relations(counts: Mapping[CellKey, int], country_code: str, province_of: Cal
             children.append(unnamed)
     for cell in list(cells):
         region, industry, size = cell
-        if industry not in (ALL, "discrete", "process"):
+        if industry not in (ALL, *INDUSTRY_TYPES):
             parts["industry", (region, type_of(industry), size)].append(cell)
         elif industry != ALL:
             parts["industry", (region, ALL, size)].append(cell)
