@@ -3,6 +3,8 @@
 setup:
 	bash .ci/setup.sh
 
+# The demo population lives in a database of its own, never beside real data (DATABASE_URL or instance/imready.db).
+run: export IMREADY_DATABASE_URL ?= sqlite:///$(CURDIR)/instance/demo.db
 run: setup
 	.venv/bin/flask --app app db upgrade
 	.venv/bin/flask --app app reference import-published assessment/data/published_benchmarks.csv

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from flask import Flask
@@ -12,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import cli
 from assessment.cohorts.suppression import MIN_GROUP
 from storage import db
+from storage.demo import synthetic_enterprises
 from web import (
     access,
     accounts,
@@ -49,7 +51,8 @@ def create_app(test_config: dict | None = None, *, production: bool | None = Non
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
         PRODUCTION=False,
-        SECRET_KEY="dev",
+        SECRET_KEY=None,  # None: made once at random and kept in the instance folder (not in production)
+        BASE_URL="http://127.0.0.1:5000",  # where the app is reached: links in mails are built from it
         DATABASE_URL=f"sqlite:///{Path(app.instance_path) / 'imready.db'}",
         QUESTIONNAIRE_DIR=str(ROOT / "questionnaires"),
         LANGUAGES=("en", "zh"),
@@ -67,18 +70,23 @@ def create_app(test_config: dict | None = None, *, production: bool | None = Non
         app.config.update(test_config)
     if production is not None:
         app.config["PRODUCTION"] = production
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["SECRET_KEY"] and not app.config["PRODUCTION"]:
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path) / "secret_key")
+    check_secret_key(app.config["SECRET_KEY"])
     if app.config["PRODUCTION"]:
-        check_secret_key(app.config["SECRET_KEY"])
         cookie_set = "IMREADY_SESSION_COOKIE_SECURE" in os.environ or "SESSION_COOKIE_SECURE" in (test_config or {})
         if not cookie_set:
             app.config["SESSION_COOKIE_SECURE"] = True  # behind HTTPS; say false to serve over plain HTTP
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["PROXY_COUNT"]:
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     CSRFProtect(app)
     db.init_app(app)
+    if app.config["PRODUCTION"] and (synthetic := synthetic_enterprises(app.extensions["db_engine"])):
+        raise ConfigurationError(f"The database holds {synthetic} synthetic demo enterprises; production does not "
+                                 "start with demo data. Use a database without it (make run keeps its own).")
     i18n.init_app(app)
     catalog.init_app(app)
     cli.init_app(app)
@@ -94,12 +102,23 @@ def create_app(test_config: dict | None = None, *, production: bool | None = Non
 
 
 
+def instance_secret_key(path: Path) -> str:
+    """The secret key kept in the instance folder, made at random the first time (readable by its owner only)."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
 def check_secret_key(key) -> None:
     """Refuse a placeholder or short secret key: anyone who knows it can forge sessions and sign in as anybody."""
     key = str(key or "")
     if key.lower() in PLACEHOLDER_SECRET_KEYS or len(key) < 32:
         raise ConfigurationError(
-            "IMREADY_SECRET_KEY is a placeholder or shorter than 32 characters; the app will not start in production "
-            "with it. Set a long random value, for example: "
+            "IMREADY_SECRET_KEY is unset, a placeholder or shorter than 32 characters; the app will not start with "
+            "it (only a development instance makes its own, in instance/secret_key). Set a long random value: "
             "export IMREADY_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
         )

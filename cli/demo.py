@@ -21,6 +21,11 @@ demo_cli = AppGroup("demo", help="Demonstration data (synthetic, and labelled so
 def load_command(count: int, seed: int, questionnaire_id: str, force: bool) -> None:
     """Load synthetic enterprises with submitted assessments in two periods (skipped if some exist, unless --force)."""
     with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:
+        real = session.exec(select(func.count()).select_from(Enterprise).where(~Enterprise.synthetic)).one()
+        if real:
+            raise click.ClickException(
+                f"This database holds {real} real enterprises: demo data is never loaded beside real data. Load it "
+                "into a database of its own (make run uses instance/demo.db).")
         existing = session.exec(select(func.count()).select_from(Enterprise).where(Enterprise.synthetic)).one()
         if existing and not force:
             click.echo(f"{existing} synthetic enterprises already loaded; nothing to do (use --force to add more).")

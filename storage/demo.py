@@ -7,7 +7,8 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import click
-from sqlmodel import Session, select
+from sqlalchemy import Engine, inspect
+from sqlmodel import Session, func, select
 
 from assessment.classifications import load_industries, load_regions, size_class
 from assessment.reference_csv import read_csv_text
@@ -34,6 +35,14 @@ PROVINCES = {
 PERIODS = (2025, 2026)
 FIRST_PERIOD_SHARE = 0.65  # of the enterprises, assessed in the first period
 REASSESSED_SHARE = 0.7  # of those, assessed again in the second period
+
+
+def synthetic_enterprises(engine: Engine) -> int:
+    """How many synthetic enterprises a database holds (0 before its schema exists)."""
+    if not inspect(engine).has_table("enterprise"):
+        return 0
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(Enterprise).where(Enterprise.synthetic)).one()
 
 
 def load_demo(*, session: Session, catalog: Catalog, count: int, seed: int, questionnaire_id: str,

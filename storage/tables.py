@@ -98,11 +98,38 @@ class BenchmarkEntry(SQLModel, table=True):
     # Packed arrays (see assessment/cohorts/groups.py): rebuilding a million entries reads two blobs a row, not 20 rows.
     scores: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # float64 per node, NaN when not scored
     levels: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # int8 per node, -1 when no level
+    # The entry's secret perturbation, drawn once (float32 per node, as a share of the node's scale; see
+    # assessment/cohorts/perturbation.py) and drawn anew only when its scores change. None: drawn at the next release.
+    noise: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    trust: str = Field(default="account", max_length=10)  # who stands behind it: one of assessment.trust.TRUST_LEVELS
+
+
+class StatisticsRelease(SQLModel, table=True):
+    """A published set of cohort statistics. Pages and the API show the latest; every release is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    trigger: str = Field(default="command", max_length=20)  # "command", "schedule" or "administrator"
+    min_trust: str = Field(default="account", max_length=10)  # the least trusted entries it counts
+    entries: int = 0  # entries counted, over every questionnaire and period
+    cells: int = 0  # cohort statistics stored
+    withheld: int = 0  # of which withheld (small or complementary)
+    seconds: float = 0.0  # how long it took to compute
+
+
+class Setting(SQLModel, table=True):
+    """A setting an administrator changes in the app (the release schedule, who counts in statistics)."""
+
+    key: str = Field(max_length=64, primary_key=True)
+    value: str = Field(max_length=500)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class CohortStat(SQLModel, table=True):
-    """The statistics of one cohort for one questionnaire and period, or of its change since `base_period`."""
+    """The statistics of one cohort for one questionnaire and period, or of its change since `base_period`, in one
+    release."""
 
+    release_id: int = Field(foreign_key="statisticsrelease.id", primary_key=True)
     questionnaire_id: str = Field(max_length=64, primary_key=True)
     period: int = Field(primary_key=True)
     base_period: int = Field(default=0, primary_key=True)  # 0: the period itself; else change for those in both
@@ -182,6 +209,8 @@ class User(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     last_sign_in_at: datetime | None = None
+    email_confirmed_at: datetime | None = None  # when the user proved the address is theirs (a link mailed to it)
+    session_epoch: int = 0  # raised at sign-out and password change: every session signed before it ends
 
     # what Flask-Login asks of a user object
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import secrets
 import re
 import shutil
 import subprocess
@@ -47,7 +48,7 @@ def make_app(url: str, instance, **config):
     questionnaires (the session's one catalog, unless `config` names a QUESTIONNAIRE_DIR), `config` on top."""
     from app import create_app
 
-    defaults = {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "BENCHMARK_MIN_GROUP": K}
+    defaults = {"TESTING": True, "SECRET_KEY": secrets.token_urlsafe(32), "DATABASE_URL": url, "BENCHMARK_MIN_GROUP": K}
     if "QUESTIONNAIRE_DIR" not in config:
         defaults["QUESTIONNAIRE_CATALOG"] = shipped_catalog()
     app = create_app({**defaults, **config})

@@ -21,9 +21,9 @@ from factories import ROOT
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 
-@pytest.mark.parametrize("key", ["dev", "change-me", "", "short-but-not-a-placeholder"])
+@pytest.mark.parametrize("key", ["dev", "change-me", "", None, "short-but-not-a-placeholder"])
 def test_production_refuses_a_placeholder_or_short_secret_key(key):
-    with pytest.raises(ConfigurationError, match="IMREADY_SECRET_KEY is a placeholder or shorter than 32 characters"):
+    with pytest.raises(ConfigurationError, match="IMREADY_SECRET_KEY is unset, a placeholder or shorter than 32 characters"):
         create_app({"SECRET_KEY": key}, production=True)
 
 
@@ -32,7 +32,7 @@ def test_production_sends_the_session_cookie_over_https_only_unless_told(monkeyp
     assert create_app({"SECRET_KEY": key, **shipped}, production=True).config["SESSION_COOKIE_SECURE"] is True
     monkeypatch.setenv("IMREADY_SESSION_COOKIE_SECURE", "false")
     assert create_app({"SECRET_KEY": key, **shipped}, production=True).config["SESSION_COOKIE_SECURE"] is False
-    development = create_app({"SECRET_KEY": "dev", **shipped})
+    development = create_app({"SECRET_KEY": secrets.token_urlsafe(48), **shipped})
     assert development.config["SESSION_COOKIE_SECURE"] is False  # development: plain HTTP
 
 
@@ -82,4 +82,4 @@ def test_gunicorn_will_not_start_with_the_placeholder_key(database_url):
     process, _ = gunicorn(database_url, IMREADY_SECRET_KEY="dev")
     output, _ = process.communicate(timeout=60)
     assert process.returncode != 0
-    assert "IMREADY_SECRET_KEY is a placeholder or shorter than 32 characters" in output
+    assert "IMREADY_SECRET_KEY is unset, a placeholder or shorter than 32 characters" in output
