@@ -35,6 +35,7 @@ from typing import NamedTuple
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
 from sqlalchemy import Engine, create_engine, func, insert, inspect, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
@@ -42,7 +43,9 @@ from sqlmodel import Session  # noqa: E402
 
 from app import create_app  # noqa: E402
 from assessment.classifications import load_industries, load_regions, size_class  # noqa: E402
-from assessment.cohorts.groups import benchmark_nodes, pack_scores  # noqa: E402
+from assessment.cohorts.groups import benchmark_nodes, pack_scores, release_scales  # noqa: E402
+from assessment.cohorts.perturbation import draw_noise  # noqa: E402
+from assessment.cohorts.statistics import compute_stats  # noqa: E402
 from assessment.scoring import Result, score  # noqa: E402
 from assessment.synthetic import draw_maturity, synthetic_answers  # noqa: E402
 from questionnaires.catalog import Catalog  # noqa: E402
@@ -51,7 +54,8 @@ from questionnaires.vocabulary import INDUSTRY_TYPES  # noqa: E402
 from storage.accounts import create_user  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
 from storage.demo import PERIODS, SIZE_RANGES, SIZE_WEIGHTS  # noqa: E402
-from storage.statistics import comparison, rebuild  # noqa: E402
+from storage.releases import make_release, withheld_cells  # noqa: E402
+from storage.statistics import comparison, load_population  # noqa: E402
 from storage.tables import Assessment, BenchmarkEntry, Enterprise, NodeScore, User  # noqa: E402
 
 QUESTIONNAIRE = "quick_check"
@@ -131,6 +135,7 @@ def chunk_rows(questionnaire: Questionnaire, pool: dict[str, list[Scored]], rows
             places.append((region.code, path[1], path[2] if len(path) > 2 else None))
     industries = sorted(load_industries().values(), key=lambda i: i.code)
     enterprises, assessments, node_scores, entries = [], [], [], []
+    noise_rng = np.random.default_rng(rng.randrange(2**32))
     for number in range(1, (rows + 1) // 2 + 1):
         region_code, province_code, city_code = rng.choice(places)
         industry = rng.choice(industries)
@@ -161,7 +166,8 @@ def chunk_rows(questionnaire: Questionnaire, pool: dict[str, list[Scored]], rows
                 questionnaire_id=questionnaire.id, period=period, enterprise_id=number, assessment_id=assessment_id,
                 questionnaire_version=questionnaire.version, province_code=province_code, city_code=city_code,
                 industry_code=industry.code, industry_type=industry.type, size_class=klass, synthetic=SYNTHETIC,
-                scores=scored.scores, levels=scored.levels))
+                scores=scored.scores, levels=scored.levels, trust="vouched",
+                noise=draw_noise(len(scored.levels), noise_rng)))
         enterprises.append(dict(
             id=number, name=f"Benchmark enterprise {number:07d}", region_code=region_code,
             industry_code=industry.code, industry_type=industry.type, employees=employees,
@@ -248,11 +254,48 @@ def floor_seconds(engine: Engine) -> tuple[float, int]:
 
 
 def rebuild_seconds(engine: Engine, catalog: Catalog) -> tuple[float, int]:
-    """Seconds to rebuild every cohort statistic, and how many cohorts it stored."""
+    """Seconds to publish a release of every cohort statistic, and how many cohorts it stored."""
     started = time.perf_counter()
     with Session(engine, expire_on_commit=False) as session:
-        built = rebuild(session=session, catalog=catalog, k=K)
-    return time.perf_counter() - started, sum(built.values())
+        release = make_release(session=session, catalog=catalog, k=K)
+    return time.perf_counter() - started, release.cells
+
+
+def protection_cost(engine: Engine, catalog: Catalog) -> None:
+    """What the protection costs users, per period: the share of cohorts withheld (unchanged by the perturbation,
+    which withholds nothing), and how far released figures lie from exact ones, by cohort size."""
+    country = load_regions().country.code
+    with Session(engine, expire_on_commit=False) as session:
+        questionnaire = catalog.get(QUESTIONNAIRE)
+        for period in PERIODS:
+            exact = load_population(session=session, catalog=catalog, questionnaire_id=questionnaire.id,
+                                    period=period)
+            scales, bands = release_scales(questionnaire, exact.node_ids)
+            released = exact.released(scales, bands)
+            true_cells, noisy_cells = compute_stats(exact, country), compute_stats(released, country)
+            hidden = withheld_cells({cell: data["count"] for cell, data in true_cells.items()}, K)
+            overall = exact.node_ids.index(questionnaire.overall_node.id)
+            print(f"  {period}: {len(hidden):,} of {len(true_cells):,} cohorts withheld "
+                  f"({len(hidden) / len(true_cells):.1%}); every shown figure perturbed. |released - exact| of the "
+                  f"overall mean (0-5) and of the share at the modal level, median by cohort size:")
+            buckets: dict[str, tuple[list[float], list[float]]] = {}
+            for cell, data in true_cells.items():
+                if cell in hidden:
+                    continue
+                n = data["count"]
+                bucket = "5-9" if n < 10 else "10-49" if n < 50 else "50-499" if n < 500 else "500+"
+                true_node = data["nodes"][exact.node_ids[overall]]
+                noisy_node = noisy_cells[cell]["nodes"][exact.node_ids[overall]]
+                levels_true, levels_noisy = np.array(true_node[6:]), np.array(noisy_node[6:])
+                modal = int(levels_true.argmax())
+                means, shares = buckets.setdefault(bucket, ([], []))
+                means.append(abs(noisy_node[1] - true_node[1]))
+                shares.append(abs(levels_noisy[modal] - levels_true[modal]) / n)
+            for bucket in ("5-9", "10-49", "50-499", "500+"):
+                if bucket in buckets:
+                    means, shares = buckets[bucket]
+                    print(f"    {bucket:>7} enterprises: {len(means):>7,} cohorts   mean {statistics.median(means):.3f}"
+                          f"   modal level share {statistics.median(shares):.1%}")
 
 
 def comparison_times(engine: Engine, catalog: Catalog, rows: int, cases: int) -> list[tuple[float, int, str]]:
@@ -265,8 +308,7 @@ def comparison_times(engine: Engine, catalog: Catalog, rows: int, cases: int) ->
             questionnaire = catalog.get(assessment.questionnaire_id, assessment.questionnaire_version)
             result = Result.from_dict(questionnaire, assessment.result)
             started = time.perf_counter()
-            found = comparison(session=session, catalog=catalog, assessment=assessment, result=result,
-                               questionnaire=questionnaire)
+            found = comparison(session=session, assessment=assessment, result=result, questionnaire=questionnaire)
             elapsed = 1000 * (time.perf_counter() - started)
         cohort = "none" if found is None else f"{'/'.join(found.kind)} of {found.count:,}"
         if number:
@@ -287,7 +329,7 @@ def bench_administrator(app) -> int:
 def page_times(url: str, requests: int) -> dict[str, list[float]] | str:
     """Milliseconds per request of the agencies' page, all provinces (its default selection), without and with the
     change since the first period, and of a static file (the baseline), alternating; or why the page failed."""
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48)})
     client = app.test_client()
     with client.session_transaction() as flask_session:  # the page is for agency analysts and administrators
         flask_session["_user_id"] = str(bench_administrator(app))
@@ -315,7 +357,7 @@ def profile_rebuild(engine: Engine, catalog: Catalog, top: int = 10) -> None:
     """Rebuild once under cProfile and print the functions that take the most time, by own and by total time."""
     profiler = cProfile.Profile()
     with Session(engine, expire_on_commit=False) as session:
-        profiler.runcall(rebuild, session=session, catalog=catalog, k=K)
+        profiler.runcall(make_release, session=session, catalog=catalog, k=K)
     stats = pstats.Stats(profiler)
     for order, heading in (("tottime", "own time"), ("cumulative", "total time, with callees")):
         print(f"  rebuild under cProfile, top {top} by {heading}:")
@@ -365,6 +407,7 @@ def measure(target: Target, arguments: argparse.Namespace, catalog: Catalog) -> 
     print(f"  floor   {'  '.join(f'{s:.2f}' for s in floors)} s   median {floor:.2f} s ({groups:,} groups)")
     print(f"  rebuild {'  '.join(f'{s:.2f}' for s in rebuilds)} s   median {built:.2f} s ({cohorts:,} cohorts)")
     print(f"  rebuild / floor: {built / floor:.2f}   (target <= 3)", flush=True)
+    protection_cost(engine, catalog)
 
     times = comparison_times(engine, catalog, rows, arguments.cases)
     slowest = max(times)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import secrets
 import statistics
 import subprocess
 import sys
@@ -53,7 +54,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="imready-reports-bench-"))
     url = f"sqlite:///{folder / 'bench.db'}"
     upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48)})
     app.instance_path = str(folder / "instance")
     catalog = app.extensions["questionnaires"]
     with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -60,7 +61,7 @@ def request_times(requests: int) -> dict[str, list[float]]:
     folder = tempfile.mkdtemp(prefix="imready-bench-")
     url = f"sqlite:///{folder}/bench.db"
     upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48)})
     client = app.test_client()
     actions = SurveyActions(client, app)
     questionnaire = actions.questionnaire("imready_full")

@@ -103,7 +103,7 @@ def gather(
     questionnaire = catalog.get(assessment.questionnaire_id, assessment.questionnaire_version)
     enterprise = session.get(Enterprise, assessment.enterprise_id)
     compared = comparison(
-        session=session, catalog=catalog, assessment=assessment, result=result, questionnaire=questionnaire
+        session=session, assessment=assessment, result=result, questionnaire=questionnaire
     )
     plan = None
     if questionnaire.definition.roadmap is not None:

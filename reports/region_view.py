@@ -25,7 +25,8 @@ from reports.region_wording import (
     withheld_rule,
 )
 from storage.reference_data import indicator_periods, indicator_sources, published_benchmarks, regional_index_table
-from storage.statistics import cohort_stats
+from storage.statistics import cohort_stats, latest_release
+from storage.tables import StatisticsRelease
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,10 @@ class RegionComparisonView:
 
 
 def comparison_table(*, session: Session, questionnaire: Questionnaire, selection: Selection, lang: str,
-                     wording: Wording | None = None) -> ComparisonTable:  # fmt: skip
-    """The table of a valid selection: one `cohort_stats` call for every region (and its change)."""
-    stats = cohort_stats(session=session, cohorts=selection.cohorts())
+                     wording: Wording | None = None, release: StatisticsRelease | None = None) -> ComparisonTable:
+    """The table of a valid selection from a release (the latest unless given): one `cohort_stats` call for every
+    region (and its change)."""
+    stats = cohort_stats(session=session, cohorts=selection.cohorts(), release=release)
     return build_table(questionnaire=questionnaire, selection=selection, stats=stats, regions=load_regions(),
                        wording=wording or table_wording(questionnaire, selection, lang), lang=lang)
 
@@ -68,10 +70,12 @@ def conditions_of(*, session: Session, table: ComparisonTable, lang: str) -> Con
 
 
 def described(questionnaire: Questionnaire, choices: SelectionChoices, table: ComparisonTable,
-              k: int) -> list[tuple[str, str]]:  # fmt: skip
-    """The selection as (label, text) lines: what the page, the XLSX and the report's cover say was compared."""
+              k: int, release: StatisticsRelease | None) -> list[tuple[str, str]]:  # fmt: skip
+    """The selection as (label, text) lines: what the page, the XLSX and the report's cover say was compared, and
+    the release its figures come from."""
     selection = table.selection
-    return [(_("Questionnaire"), f"{choices.label('q', questionnaire.id)} ({questionnaire.id})"),
+    return [(_("Statistics release"), release_name(release)),
+            (_("Questionnaire"), f"{choices.label('q', questionnaire.id)} ({questionnaire.id})"),
             (_("Period"), str(selection.period)),
             (_("Change since"), choices.label("base", str(selection.base_period or ""))),
             (_("Regions"), ", ".join(f"{row.region_name} ({row.region_code})" for row in table.rows) or "–"),
@@ -95,13 +99,23 @@ def region_comparison(*, session: Session, questionnaire: Questionnaire, selecti
                       choices: SelectionChoices, k: int, lang: str) -> RegionComparisonView:  # fmt: skip
     """The comparison of a valid selection: the table, the regional index of its regions, the lines about them and
     the published figures."""
-    table = comparison_table(session=session, questionnaire=questionnaire, selection=selection, lang=lang)
-    lines = described(questionnaire, choices, table, k)
+    release = latest_release(session=session)
+    table = comparison_table(session=session, questionnaire=questionnaire, selection=selection, lang=lang,
+                             release=release)
+    lines = described(questionnaire, choices, table, k, release)
     return RegionComparisonView(
         questionnaire=questionnaire, choices=choices, table=table,
         conditions=conditions_of(session=session, table=table, lang=lang),
         published=publications(published_benchmarks(session=session)), described=lines,
         about=about(lines, table, k), k=k, lang=lang)
+
+
+def release_name(release: StatisticsRelease | None) -> str:
+    """How a figure names the release it comes from."""
+    if release is None:
+        return _("none yet")
+    date = release.created_at.strftime("%Y-%m-%d %H:%M UTC")
+    return _("%(number)s, published %(date)s", number=release.id, date=date)
 
 
 def file_name(table: ComparisonTable, extension: str) -> str:

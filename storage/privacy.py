@@ -23,20 +23,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from assessment.classifications import load_regions
-from assessment.cohorts.groups import CellKey
-from questionnaires.catalog import Catalog
-from storage.statistics import entry_cells, entry_periods, refresh
 from storage.tables import (
     ActionDone,
     Assessment,
     AssessmentComment,
     AuditEvent,
     BenchmarkEntry,
-    CohortStat,
     Enterprise,
     EnterpriseBase,
     NodeScore,
@@ -241,12 +236,10 @@ class Deletion:
     accounts_deleted: int
     accounts_unlinked: int
     report_files_removed: int
-    statistics_updated: bool
 
 
-def delete_enterprise(*, session: Session, enterprise_id: int, catalog: Catalog, k: int,
-                      actor_id: int | None = None, delete_accounts: Collection[int] = (),
-                      address: str = "") -> Deletion:  # fmt: skip
+def delete_enterprise(*, session: Session, enterprise_id: int, actor_id: int | None = None,
+                      delete_accounts: Collection[int] = (), address: str = "") -> Deletion:  # fmt: skip
     """Delete an enterprise and its data: its assessments with their answers and scores, its benchmark entries and
     the enterprise itself. Accounts linked to it are unlinked, except those in `delete_accounts` (the enterprise
     user who asked to "delete my account and data"), which are deleted; each must be linked to this enterprise.
@@ -255,13 +248,9 @@ def delete_enterprise(*, session: Session, enterprise_id: int, catalog: Catalog,
     The audit log is kept (it says who saw or changed the data while it existed) and records the deletion, with
     counts only, by `actor_id` from `address`. Everything is removed in one transaction.
 
-    Then the benchmark statistics: the cohorts its entries counted in are recomputed with `benchmarks.refresh` for
-    just those cells (and the changes into and out of each period), as after a submission, rather than with
-    `rebuild`: one enterprise touches a few dozen cells, while a rebuild recomputes every cohort of every
-    questionnaire and period over the whole population (a million entries) with the person waiting. A period left
-    without any entry has its statistics dropped, and the next period's changes, which are now measured from an
-    earlier period, are recomputed in full. Should that fail, the data is deleted all the same,
-    `statistics_updated` is False, the failure is logged, and `flask benchmarks rebuild` repairs the statistics."""
+    Released statistics are not touched: they are perturbed aggregates in which no enterprise can be told apart
+    (see assessment/cohorts/perturbation.py), and a release never changes once made. The enterprise is gone from
+    the next release on."""
     _enterprise(session=session, enterprise_id=enterprise_id)  # raises UnknownEnterprise
     delete_accounts = set(delete_accounts)
     if delete_accounts:
@@ -270,11 +259,7 @@ def delete_enterprise(*, session: Session, enterprise_id: int, catalog: Catalog,
         if linked != delete_accounts:
             strangers = sorted(delete_accounts - linked)
             raise ValueError(f"accounts {strangers} are not linked to enterprise {enterprise_id}")
-    country = load_regions().country.code
-    touched: dict[tuple[str, int], set[CellKey]] = {}
     entries = _entries(session=session, enterprise_id=enterprise_id)
-    for entry in entries:
-        touched.setdefault((entry.questionnaire_id, entry.period), set()).update(entry_cells(entry, country))
     own = select(Assessment.id).where(Assessment.enterprise_id == enterprise_id)
     assessment_ids = set(session.exec(own).all())
 
@@ -300,32 +285,7 @@ def delete_enterprise(*, session: Session, enterprise_id: int, catalog: Catalog,
     for path in files:  # once the deletion is committed: a failed transaction leaves every file in place
         Path(path).unlink(missing_ok=True)
 
-    try:
-        update_benchmarks(session=session, touched=touched, catalog=catalog, k=k)
-        updated = True
-    except Exception:  # the data is gone either way; a rebuild repairs the statistics
-        session.rollback()
-        log.exception("updating the benchmark statistics after deleting enterprise %s failed", enterprise_id)
-        updated = False
-    return Deletion(enterprise_id=enterprise_id, statistics_updated=updated, **counts)
-
-
-def update_benchmarks(*, session: Session, touched: dict[tuple[str, int], set[CellKey]], catalog: Catalog,
-                      k: int) -> None:
-    """Recompute the statistics of the given cells per questionnaire and period, after entries were removed."""
-    for (questionnaire_id, period), cells in sorted(touched.items()):
-        periods = entry_periods(session=session, questionnaire_id=questionnaire_id)
-        if period in periods:
-            refresh(session=session, catalog=catalog, questionnaire_id=questionnaire_id, period=period, k=k,
-                    cells=cells)
-            continue
-        session.execute(delete(CohortStat).where(
-            CohortStat.questionnaire_id == questionnaire_id,
-            or_(CohortStat.period == period, CohortStat.base_period == period)))
-        session.commit()
-        later = [p for p in periods if p > period]
-        if later:
-            refresh(session=session, catalog=catalog, questionnaire_id=questionnaire_id, period=later[0], k=k)
+    return Deletion(enterprise_id=enterprise_id, **counts)
 
 
 def _forget_reports(*, session: Session, assessment_ids: set[int]) -> list[str]:

@@ -11,30 +11,38 @@ from sqlmodel import Session
 
 from assessment.answers import Answer
 from assessment.scoring import Result, score
+from assessment.trust import TrustLevel
 from questionnaires.loader import Questionnaire
 from storage.assessments import submit_assessment
-from storage.statistics import Recorded, record_submission
+from storage.statistics import record_submission
 from storage.tables import Assessment, Enterprise
 
 
 @dataclass(frozen=True)
 class Submission:
-    """A submission that took: its result, and the statistics it changed (None: it changed none)."""
+    """A submission that took: its result (the enterprise sees it at once; others, from the next release)."""
 
     result: Result
-    recorded: Recorded | None
+
+
+def trust_of(user) -> TrustLevel:
+    """The trust level of what `user` submits (None or an anonymous user: no account; see assessment/trust.py)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return "anonymous"
+    if user.role in ("consultant", "agency", "admin"):
+        return "vouched"
+    return "account" if user.email_confirmed_at is not None else "anonymous"
 
 
 def submit(*, session: Session, assessment: Assessment, questionnaire: Questionnaire, answers: Mapping[str, Answer],
-           submitted_at: datetime | None = None) -> Submission | None:
-    """Score complete answers and submit them; None when the assessment had already been submitted.
-
-    The caller refreshes the statistics in `Submission.recorded` (at once, later, or all at the end of an import)."""
+           trust: TrustLevel, submitted_at: datetime | None = None) -> Submission | None:
+    """Score complete answers and submit them as `trust` stands behind them; None when the assessment had already
+    been submitted."""
     enterprise = session.get(Enterprise, assessment.enterprise_id)
     result = score(questionnaire, answers, profile=enterprise.industry_type)
     if not submit_assessment(session=session, assessment=assessment, questionnaire=questionnaire, result=result,
                              submitted_at=submitted_at):
         return None
-    recorded = record_submission(session=session, assessment=assessment, questionnaire=questionnaire, result=result,
-                                 enterprise=enterprise)
-    return Submission(result, recorded)
+    record_submission(session=session, assessment=assessment, questionnaire=questionnaire, result=result,
+                      enterprise=enterprise, trust=trust)
+    return Submission(result)

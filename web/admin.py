@@ -1,10 +1,10 @@
-"""Administration: users and their roles, and the audit log."""
+"""Administration: users and their roles, the audit log, reference data and statistics releases."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlmodel import col, select
@@ -15,6 +15,8 @@ from assessment.reference_csv import ReferenceFileError
 from assessment.regional.indicators import parse_indicator_csv
 from storage.db import get_session, parse_id
 from storage.reference_data import import_indicators, import_published, indicator_periods, published_benchmarks
+from storage.releases import make_release, release_due, releases
+from storage.settings import COUNT_ANONYMOUS, RELEASE_INTERVAL_DAYS, get_setting, set_setting
 from storage.tables import ROLES, AuditEvent, Enterprise, User
 from web.access import record, role_required
 from web.catalog import get_catalog
@@ -139,3 +141,42 @@ def reference():
         published=published_benchmarks(session=get_session()),
         periods=indicator_periods(session=get_session()),
     ), 400 if problems else 200
+
+
+RELEASE_INTERVALS = (0, 1, 7, 30, 90)  # the schedules an administrator can choose, in days (0: by hand only)
+
+
+@bp.route("/releases", methods=["GET", "POST"])
+@role_required("admin")
+def releases_page():
+    """Statistics releases: every one made, publishing one now, the schedule, and whether anonymous submissions
+    count. What other people see of the submissions changes only when a release is published."""
+    form = FlaskForm()
+    session = get_session()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash(_("Nothing was changed."), "error")
+            return redirect(url_for(".releases_page"))
+        if request.form.get("action") == "publish":
+            release = make_release(session=session, catalog=get_catalog(),
+                                   k=current_app.config["BENCHMARK_MIN_GROUP"], trigger="administrator")
+            record("change", detail=f"published statistics release {release.id}")
+            flash(_("Release %(number)s published: %(cells)s groups, %(withheld)s of them withheld.",
+                    number=release.id, cells=release.cells, withheld=release.withheld), "info")
+            return redirect(url_for(".releases_page"))
+        interval = request.form.get("interval", "")
+        anonymous = request.form.get("count_anonymous", "")
+        if interval not in {str(days) for days in RELEASE_INTERVALS} or anonymous not in ("yes", "no"):
+            flash(_("Choose a schedule and whether anonymous submissions count. Nothing was changed."), "error")
+            return redirect(url_for(".releases_page"))
+        set_setting(session=session, key=RELEASE_INTERVAL_DAYS, value=interval)
+        set_setting(session=session, key=COUNT_ANONYMOUS, value=anonymous)
+        record("change", detail=f"release schedule every {interval} days, anonymous submissions count: {anonymous}")
+        flash(_("Settings saved. They apply from the next release."), "info")
+        return redirect(url_for(".releases_page"))
+    return render_template(
+        "admin/releases.html", form=form, releases=releases(session=session), intervals=RELEASE_INTERVALS,
+        interval=int(get_setting(session=session, key=RELEASE_INTERVAL_DAYS)),
+        count_anonymous=get_setting(session=session, key=COUNT_ANONYMOUS), due=release_due(session=session),
+        k=current_app.config["BENCHMARK_MIN_GROUP"],
+    )

@@ -16,12 +16,12 @@ from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from reports.enterprise_report import Branding, BrandingError
-from spreadsheets.loading import changed_statistics, import_rows
+from spreadsheets.loading import import_rows
 from spreadsheets.rows import read_rows
 from spreadsheets.template import write_template, write_template_guide
 from storage.access import can_see_enterprise
 from storage.db import get_session
-from storage.refresher import refresh_statistics
+from storage.submissions import trust_of
 from storage.tables import Enterprise
 from web import mail
 from web.access import record, role_required
@@ -79,15 +79,13 @@ def import_clients():
             if not report.stopped and report.rows:
                 session = get_session()
                 created = import_rows(session=session, questionnaire=questionnaire, result=report,
-                                      submit_complete=form.submit_complete.data)
+                                      submit_complete=form.submit_complete.data, trust=trust_of(current_user))
                 for item in created:
                     enterprise = session.get(Enterprise, item.enterprise_id)
                     enterprise.consultant_id = current_user.id
                     session.add(enterprise)
                 session.commit()
                 record("change", detail=f"imported {len(created)} rows of {upload.filename}")
-                for recorded in changed_statistics(created):  # before the page answers: the rows are the user's
-                    refresh_statistics(current_app._get_current_object(), questionnaire.id, recorded)
     status = 400 if form.errors or (report and report.stopped) else 200
     return render_template("consultant/import.html", form=form, report=report, created=created), status
 

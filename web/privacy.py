@@ -25,7 +25,6 @@ from storage.db import get_session
 from storage.privacy import delete_enterprise, export_csv, export_enterprise
 from storage.tables import Assessment, Enterprise, User
 from web.access import record, role_required
-from web.catalog import get_catalog
 
 bp = Blueprint("privacy", __name__, url_prefix="/workspace/enterprise")
 ROLES = ("enterprise", "admin")
@@ -143,14 +142,8 @@ def delete(enterprise_id: int):
         return _page(enterprise, form, 400)
     own_account = current_user.role == "enterprise"
     name = enterprise.name
-    deletion = delete_enterprise(
-        session=get_session(), enterprise_id=enterprise.id, catalog=get_catalog(),
-        k=current_app.config["BENCHMARK_MIN_GROUP"],
-        actor_id=current_user.id, delete_accounts=[current_user.id] if own_account else (),
-        address=request.remote_addr or "",
-    )
-    if not deletion.statistics_updated:
-        current_app.logger.warning("statistics not updated after deleting enterprise %s", deletion.enterprise_id)
+    delete_enterprise(session=get_session(), enterprise_id=enterprise.id, actor_id=current_user.id,
+                      delete_accounts=[current_user.id] if own_account else (), address=request.remote_addr or "")
     if own_account:
         logout_user()
         flash(_("Your account and the data of %(name)s have been deleted. You are signed out.", name=name), "info")

@@ -23,7 +23,7 @@ from storage.reference_data import published_benchmarks
 from storage.statistics import comparison
 from storage.tables import AssessmentComment, Enterprise
 from web.access import record
-from web.catalog import get_catalog, open_assessment
+from web.catalog import open_assessment
 from web.i18n import current_language
 
 bp = Blueprint("results", __name__)
@@ -40,7 +40,7 @@ def show(token: str):
     session = get_session()
     enterprise = session.get(Enterprise, assessment.enterprise_id)
     record("view", enterprise_id=enterprise.id, assessment_id=assessment.id, detail="results")
-    compared = comparison(session=session, catalog=get_catalog(), assessment=assessment, result=result,
+    compared = comparison(session=session, assessment=assessment, result=result,
                           questionnaire=questionnaire)
     region_path = " / ".join(r.name(lang) for r in load_regions().path(enterprise.region_code)[1:])
     industry = load_industries()[enterprise.industry_code]

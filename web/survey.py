@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from functools import partial
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,8 +13,8 @@ from questionnaires.schema import NOT_APPLICABLE
 from reports.display import describe_answer, format_number
 from storage.assessments import load_answers, save_answers, start_assessment
 from storage.db import get_session
-from storage.refresher import refresh_statistics
 from storage.submissions import submit as submit_answers
+from storage.submissions import trust_of
 from storage.tables import Enterprise, EnterpriseBase
 from web.access import record
 from web.catalog import get_questionnaire_or_404, open_assessment
@@ -252,11 +250,7 @@ def submit(token: str):
     if missing:
         flash(_("%(count)s questions still need an answer.", count=len(missing)), "error")
         return redirect(url_for("survey.review", token=token))
-    response = redirect(url_for("results.show", token=token))
-    submission = submit_answers(session=session, assessment=assessment, questionnaire=questionnaire, answers=answers)
-    if submission is not None and submission.recorded is not None:
-        # The statistics are brought up to date once the response has gone out, so nobody waits for them; the
-        # enterprise's own percentile ranks are read from the entries and are current at once.
-        response.call_on_close(partial(
-            refresh_statistics, current_app._get_current_object(), questionnaire.id, submission.recorded))
-    return response
+    # The enterprise sees its result at once; the statistics others see change only with the next release.
+    submit_answers(session=session, assessment=assessment, questionnaire=questionnaire, answers=answers,
+                   trust=trust_of(current_user))
+    return redirect(url_for("results.show", token=token))

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import NamedTuple
 
 import numpy as np
 
+from assessment.cohorts.perturbation import LEVEL_SCALE, PERCENT_SCALE
+from assessment.scoring import band_table
 from questionnaires.loader import Questionnaire
 
 ALL = "all"
@@ -116,6 +119,8 @@ class CohortComparison:
     synthetic: int
     nodes: dict[str, NodeComparison]
     passed: tuple[Cohort, ...]
+    release_id: int = 0  # the release the cohort's figures come from
+    released_at: datetime | None = None
 
 
 # A cohort's place in the tables: (region code, industry scope, size scope).
@@ -135,6 +140,7 @@ class EntryRow(NamedTuple):
     synthetic: bool
     scores: bytes
     levels: bytes
+    noise: bytes | None = None  # the entry's secret perturbation (see assessment/cohorts/perturbation.py)
 
 
 def benchmark_nodes(questionnaire: Questionnaire) -> tuple[str, ...]:
@@ -144,6 +150,19 @@ def benchmark_nodes(questionnaire: Questionnaire) -> tuple[str, ...]:
         *(node.id for node in questionnaire.paradigm_nodes.values()),
         *(dimension.id for dimension in questionnaire.dimensions),
     )
+
+
+def release_scales(questionnaire: Questionnaire, node_ids: Sequence[str]) -> tuple[list[float], list]:
+    """Per benchmarked node: the top of its scale (100 for a paradigm's progress, else 5) and its bands as
+    (minimums, levels), or None; what `Population.released` perturbs with. Nodes the questionnaire lacks (those of
+    an older version) get the 0-5 scale and no bands."""
+    scales, bands = [], []
+    for node_id in node_ids:
+        node = questionnaire.nodes.get(node_id)
+        scales.append(PERCENT_SCALE if node is not None and node.rule == "progress" else LEVEL_SCALE)
+        found = questionnaire.bands(node) if node is not None else []
+        bands.append(band_table(found) if found else None)
+    return scales, bands
 
 
 def pack_scores(scores: Sequence[float | None], levels: Sequence[int | None]) -> tuple[bytes, bytes]:
@@ -186,6 +205,15 @@ def percentile_rank(sorted_values: Sequence[float], value: float) -> float:
         low, high = values[first - 1], values[first]
         position = first - 1 + (value - low) / (high - low)
     return 100 * position / (n - 1)
+
+
+def estimated_rank(score: float, stats: NodeStats, scale: float) -> float:
+    """An enterprise's percentile rank (0-100) in a released cohort, read off the release's quantiles: linear between
+    the bottom of the scale (0), the quartiles, the best in class (90) and the top (100). The cohort's own scores are
+    never read, so the rank changes only when a release does."""
+    points = [0.0, stats.q1, stats.median, stats.q3, stats.p90, scale]
+    points = list(np.maximum.accumulate(np.clip(points, 0.0, scale)))
+    return float(np.interp(score, points, [0.0, 25.0, 50.0, 75.0, 90.0, 100.0]))
 
 
 def decode_node(stored: list[float]) -> NodeStats:

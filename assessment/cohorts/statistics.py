@@ -24,6 +24,7 @@ from assessment.cohorts.groups import (
     CellKey,
     EntryRow,
 )
+from assessment.cohorts.perturbation import banded_levels, perturb, spread
 from questionnaires.vocabulary import INDUSTRY_TYPES
 
 
@@ -40,10 +41,11 @@ class Population:
                  for version, nodes in layouts.items()}
         # Column by column (the fields of EntryRow, in order): a million rows are read once, not once per field.
         columns = list(zip(*rows, strict=True)) or [()] * len(EntryRow._fields)
-        ids, versions, provinces, cities, divisions, types, sizes, synthetic, scores, levels = columns
+        ids, versions, provinces, cities, divisions, types, sizes, synthetic, scores, levels, noise = columns
         n, m = len(ids), len(self.node_ids)
         self.scores = np.full((n, m), np.nan)
         self.levels = np.full((n, m), -1, dtype=np.int8)
+        self.noise = np.full((n, m), np.nan)
         by_version: dict[str, list[int]] = {}
         for r, version in enumerate(versions):
             by_version.setdefault(version, []).append(r)
@@ -54,6 +56,10 @@ class Population:
             self.scores[np.ix_(positions, to)] = block[:, source]
             block = np.frombuffer(b"".join(levels[r] for r in positions), "i1").reshape(-1, width)
             self.levels[np.ix_(positions, to)] = block[:, source]
+            drawn = [r for r in positions if noise[r] is not None]
+            if drawn:
+                block = np.frombuffer(b"".join(noise[r] for r in drawn), "<f4").reshape(-1, width)
+                self.noise[np.ix_(drawn, to)] = block[:, source]
         self.enterprise_ids = np.array(ids, dtype=np.int64)
         self.synthetic = np.array(synthetic, dtype=bool)
         # Classifications as small integers (an index into `labels`), so that grouping is integer arithmetic.
@@ -69,11 +75,20 @@ class Population:
     def __len__(self) -> int:
         return len(self.enterprise_ids)
 
+    def released(self, scales: Sequence[float], bands: Sequence[tuple[tuple, tuple] | None]) -> Population:
+        """The population as releases see it: every score perturbed by its entry's noise, every level the band of
+        the perturbed score (`scales` and `bands` per node, in `node_ids` order)."""
+        part = self.subset(np.arange(len(self)))
+        spreads = [spread(scale, table) for scale, table in zip(scales, bands, strict=True)]
+        part.scores = perturb(self.scores, self.noise, spreads)
+        part.levels = banded_levels(part.scores, self.levels, bands)
+        return part
+
     def subset(self, rows: np.ndarray) -> Population:
         """The entries at the given positions (or where a mask is true)."""
         part = object.__new__(Population)
         part.node_ids, part.dimension_columns, part.labels = self.node_ids, self.dimension_columns, self.labels
-        part.scores, part.levels = self.scores[rows], self.levels[rows]
+        part.scores, part.levels, part.noise = self.scores[rows], self.levels[rows], self.noise[rows]
         part.enterprise_ids, part.synthetic = self.enterprise_ids[rows], self.synthetic[rows]
         part.codes = {name: codes[rows] for name, codes in self.codes.items()}
         return part
@@ -135,21 +150,12 @@ def group_codes(population: Population, kind: tuple[str, str, str], country_code
     return rows, groups.reshape(-1), cells
 
 
-def compute_stats(population: Population, country_code: str, only: Iterable[CellKey] | None = None
-                  ) -> dict[CellKey, dict]:
-    """Statistics of every non-empty cohort of the population (or of the `only` ones), keyed by cell, as stored.
+def compute_stats(population: Population, country_code: str) -> dict[CellKey, dict]:
+    """Statistics of every non-empty cohort of the population, keyed by cell, as stored.
 
     Each value holds "count", "synthetic", "nodes" ({node: [the STORED_FIELDS]}) and "lagging"
     ({level: [enterprises with 0, 1, ... dimensions below it]})."""
     cells: dict[CellKey, dict] = {}
-    if only is not None:
-        for cell in only:
-            mask = population.in_cell(cell, country_code)
-            if mask.any():
-                part = population.subset(mask)
-                _add_kind(cells, [cell], np.zeros(len(part), dtype=np.int64), part, np.ones(len(part), dtype=bool),
-                          *_ranked(part))
-        return cells
     if not len(population):
         return cells
     ranked = _ranked(population)

@@ -41,7 +41,7 @@ def find_subject(app, tokens) -> dict:
             assessment = session.exec(select(Assessment).where(Assessment.token == token)).one()
             questionnaire = catalog.get(assessment.questionnaire_id, assessment.questionnaire_version)
             result = Result.from_dict(questionnaire, assessment.result)
-            compared = comparison(session=session, catalog=catalog, assessment=assessment, result=result,
+            compared = comparison(session=session, assessment=assessment, result=result,
                                   questionnaire=questionnaire)  # fmt: skip
             if compared is not None:
                 break

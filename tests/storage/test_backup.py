@@ -24,6 +24,7 @@ from storage.backup import BackupError, code_revision, restore_backup, write_bac
 from storage.db import make_engine, upgrade
 from storage.demo import demo_accounts, load_demo
 from storage.reference_data import import_published
+from storage.settings import RELEASE_INTERVAL_DAYS, set_setting
 from storage.tables import ActionDone, Assessment, AssessmentComment, Enterprise, RegionalIndicator, ReportBatch, User
 from storage.tokens import create_token
 
@@ -66,6 +67,7 @@ def fill(app) -> dict:
         import_published(session=session, rows=parse_published_csv(read_csv_text(PUBLISHED_PATH),
                                                                    file_name=str(PUBLISHED_PATH)))  # fmt: skip
         create_token(session=session, user=admin, name="ERP sync")
+        set_setting(session=session, key=RELEASE_INTERVAL_DAYS, value="7")
         audit(session=session, user=admin, action="export", enterprise_id=1, detail="json", address="10.0.0.1")
         submitted = session.scalars(select(Assessment).where(Assessment.token == token)).one()
         session.add(ReportBatch(settings={"goals": ["cost", "quality"], "target": "next"}, language="zh",

@@ -111,6 +111,13 @@ LATER_ROWS = {
         "assessmentcomment": [{"id": 6, "assessment_id": 1, "user_id": 4, "author": "Li Consulting",
                                "text": "Start with the MES.", "created_at": T3}],
     },
+    "0009": {
+        "statisticsrelease": [{"id": 1, "created_at": T3, "trigger": "command", "min_trust": "account", "entries": 7,
+                               "cells": 1, "withheld": 0, "seconds": 0.25}],
+        "cohortstat": [{"release_id": 1, "questionnaire_id": "quick_check", "period": 2025, "base_period": 0,
+                        "region_code": "370000", "industry": "all", "size": "all", "count": 7, "synthetic": 0,
+                        "suppressed": None, "stats": {"nodes": {}, "lagging": {}}, "updated_at": T3}],
+    },
 }
 JSON_COLUMNS = {"value", "result", "stats", "settings", "assessment_ids", "failures"}
 
@@ -235,11 +242,15 @@ def test_upgrade_one_revision_at_a_time_keeps_every_row(empty_url):
         assert MigrationContext.configure(connection).get_current_revision() == chain[-1]
     engine.dispose()
     assert_first_revision_rows(empty_url)
-    for revision_rows in LATER_ROWS.values():
+    for revision, revision_rows in LATER_ROWS.items():
         for table, rows in revision_rows.items():
+            if table == "cohortstat" and revision < "0009":
+                continue  # streamed statistics, derived from the entries: 0009 drops them for per-release ones
             if table == "benchmarkentry":
-                assert_same(empty_url, table, rows)
+                assert_same(empty_url, table, rows, added={"noise": None, "trust": "account"})
                 assert struct.unpack("<3d", read(empty_url, table)[0]["scores"])[2] == 1e-300
+            elif table == "user":
+                assert_same(empty_url, table, rows, added={"email_confirmed_at": None, "session_epoch": 0})
             elif table == "reportbatch":
                 assert_same(empty_url, table, rows, added={"user_id": None})
             else:

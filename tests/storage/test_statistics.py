@@ -6,20 +6,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from assessment.cohorts.groups import ALL, Cohort, CohortStats, Hidden, decode_node
-from factories import on_demo_population, result_with, rounded
+from assessment.cohorts.groups import ALL, Cohort, CohortStats, Hidden
+from factories import publish, result_with
 from storage.assessments import start_assessment, start_reassessment, submit_assessment
-from storage.statistics import cohort_stats, comparison, rebuild, record_submission
-from storage.tables import Assessment, BenchmarkEntry, CohortStat, Enterprise
+from storage.statistics import cohort_stats, comparison, record_submission
+from storage.tables import Assessment, BenchmarkEntry, Enterprise
 
 JINAN, QINGDAO, BEIJING = "370100", "370200", "110000"
 SIZE_OF = {"small": (50, 10.0), "medium": (500, 100.0)}
 
 
 def submitted(db, questionnaire, *, region=JINAN, division="34", size="small", overall=3.0,
-              when=datetime(2026, 5, 1, tzinfo=UTC), enterprise=None) -> Assessment:
+              when=datetime(2026, 5, 1, tzinfo=UTC), enterprise=None, trust="account") -> Assessment:
     """An assessment submitted and recorded as the survey's submit button does."""
     if enterprise is None:
         employees, revenue = SIZE_OF[size]
@@ -32,7 +32,7 @@ def submitted(db, questionnaire, *, region=JINAN, division="34", size="small", o
     result = result_with(questionnaire, overall)
     submit_assessment(session=db, assessment=assessment, questionnaire=questionnaire, result=result, submitted_at=when)
     record_submission(session=db, assessment=assessment, questionnaire=questionnaire, result=result,
-                      enterprise=enterprise)
+                      enterprise=enterprise, trust=trust)
     return assessment
 
 
@@ -66,9 +66,8 @@ def test_comparison_falls_back_to_the_closest_cohort_of_at_least_k(app, db, quic
     mine = submitted(db, quick, overall=3.0)
     for region, division, size in others:
         submitted(db, quick, region=region, division=division, size=size, overall=2.0)
-    rebuild(session=db, catalog=app.extensions["questionnaires"], k=5)
-    found = comparison(session=db, catalog=app.extensions["questionnaires"], assessment=mine,
-                       result=result_with(quick, 3.0), questionnaire=quick)
+    publish(db, app.extensions["questionnaires"])
+    found = comparison(session=db, assessment=mine, result=result_with(quick, 3.0), questionnaire=quick)
     assert (found.kind, found.count) == (kind, count)
     assert all(isinstance(stats, Hidden) or stats is None
                for stats in cohort_stats(session=db, cohorts=found.passed).values())
@@ -78,9 +77,8 @@ def test_comparison_gives_percentile_rank_quartiles_and_best_in_class(app, db, q
     mine = submitted(db, quick, overall=3.0)
     for overall in (1.0, 2.0, 4.0, 5.0):
         submitted(db, quick, overall=overall)
-    rebuild(session=db, catalog=app.extensions["questionnaires"], k=5)
-    found = comparison(session=db, catalog=app.extensions["questionnaires"], assessment=mine,
-                       result=result_with(quick, 3.0), questionnaire=quick)
+    publish(db, app.extensions["questionnaires"])
+    found = comparison(session=db, assessment=mine, result=result_with(quick, 3.0), questionnaire=quick)
     overall = found.nodes[quick.overall_node.id]
     assert (overall.rank, overall.q1, overall.median, overall.q3) == (50.0, 2.0, 3.0, 4.0)
     assert overall.p90 == pytest.approx(4.6)
@@ -91,16 +89,15 @@ def test_comparison_gives_percentile_rank_quartiles_and_best_in_class(app, db, q
 def test_no_comparison_while_no_cohort_has_k_enterprises(app, db, quick):
     mine = submitted(db, quick, overall=3.0)
     submitted(db, quick, region=BEIJING)
-    rebuild(session=db, catalog=app.extensions["questionnaires"], k=5)
-    assert comparison(session=db, catalog=app.extensions["questionnaires"], assessment=mine,
-                      result=result_with(quick, 3.0), questionnaire=quick) is None
+    publish(db, app.extensions["questionnaires"])
+    assert comparison(session=db, assessment=mine, result=result_with(quick, 3.0), questionnaire=quick) is None
 
 
 def test_small_cohorts_come_back_without_figures(app, db, quick):
     for _ in range(5):
         submitted(db, quick, region=QINGDAO)
     submitted(db, quick, region=JINAN)
-    rebuild(session=db, catalog=app.extensions["questionnaires"], k=5)
+    publish(db, app.extensions["questionnaires"])
     cohorts = [Cohort("quick_check", 2026, code) for code in ("370000", JINAN, QINGDAO, "440000")]
     found = cohort_stats(session=db, cohorts=cohorts)
     assert isinstance(found[Cohort("quick_check", 2026, "370000")], CohortStats)
@@ -115,42 +112,45 @@ def test_change_statistics_follow_enterprises_assessed_in_both_periods(app, db, 
         first = submitted(db, quick, overall=before, when=datetime(2025, 4, 1, tzinfo=UTC))
         submitted(db, quick, overall=after, enterprise=db.get(Enterprise, first.enterprise_id))
     submitted(db, quick, overall=5.0)  # assessed only in 2026
-    rebuild(session=db, catalog=app.extensions["questionnaires"], k=5)
+    publish(db, app.extensions["questionnaires"])
     change = cohort_stats(session=db, cohorts=[Cohort("quick_check", 2026, "100000", base_period=2025)])
     stats = change[Cohort("quick_check", 2026, "100000", base_period=2025)]
     overall = stats.nodes[quick.overall_node.id]  # +1.0, +0.5, 0, +2.0, +0.5
     assert (stats.count, overall.mean, overall.median) == (5, pytest.approx(0.8), 0.5)
 
 
-def test_submitting_in_the_app_keeps_statistics_current(app, survey, example_answers):
+def test_submissions_show_only_in_the_next_release(app, db, survey, example_answers):
+    """Statistics are released, not streamed: a submission changes nothing others see until a release is made."""
     for _ in range(5):
         token = survey.start()
         survey.answer_all(token, example_answers)
         assert survey.submit(token).status_code == 302
-    with Session(app.extensions["db_engine"]) as db:
-        period = datetime.now(UTC).year
-        row = db.get(CohortStat, ("quick_check", period, 0, "370200", ALL, ALL))
-        assert (row.count, row.suppressed) == (5, None)
-        assert decode_node(row.stats["nodes"]["overall"]).mean == pytest.approx(2.0909, abs=1e-4)
+    db.execute(BenchmarkEntry.__table__.update().values(trust="account"))  # as if confirmed accounts sent them
+    db.commit()
+    period = datetime.now(UTC).year
+    cohort = Cohort("quick_check", period, "370200")
+    assert cohort_stats(session=db, cohorts=[cohort])[cohort] is None  # no release yet
+    first = publish(db, app.extensions["questionnaires"])
+    assert cohort_stats(session=db, cohorts=[cohort])[cohort].nodes["overall"].mean == pytest.approx(2.0909, abs=1e-4)
+    token = survey.start()
+    survey.answer_all(token, example_answers)
+    survey.submit(token)
+    db.execute(BenchmarkEntry.__table__.update().values(trust="account"))
+    db.commit()
+    assert cohort_stats(session=db, cohorts=[cohort])[cohort].count == 5  # still the first release
+    second = publish(db, app.extensions["questionnaires"])
+    assert second.id > first.id and cohort_stats(session=db, cohorts=[cohort])[cohort].count == 6
+    assert cohort_stats(session=db, cohorts=[cohort], release=first)[cohort].count == 5  # kept as it was
 
 
-@on_demo_population(120, seed=7)  # its statistics rebuilt with k = 5 as it was loaded
-def test_statistics_kept_current_match_a_rebuild_and_withhold_at_least_as_much(app, db, survey, example_answers):
-    catalog = app.extensions["questionnaires"]
-    for region in ("370200", "370200", "110000"):
-        token = survey.start(region=region)
-        survey.answer_all(token, example_answers)
-        survey.submit(token)
+def test_anonymous_submissions_count_only_when_the_administrator_says_so(app, db, quick):
+    from storage.settings import COUNT_ANONYMOUS, set_setting
 
-    def snapshot():
-        db.expire_all()
-        return {(r.period, r.base_period, r.region_code, r.industry, r.size): r for r in db.exec(select(CohortStat))}
-
-    kept = {key: (row.count, rounded(row.stats), row.suppressed) for key, row in snapshot().items()}
-    rebuild(session=db, catalog=catalog, k=5)
-    rebuilt = {key: (row.count, rounded(row.stats), row.suppressed) for key, row in snapshot().items()}
-    assert kept.keys() == rebuilt.keys()
-    for key, (count, stats, suppressed) in rebuilt.items():
-        assert kept[key][:2] == (count, stats), key
-        if suppressed:
-            assert kept[key][2] is not None, key  # withheld after the rebuild: withheld before it too
+    for _ in range(5):
+        submitted(db, quick, trust="anonymous")
+    cohort = Cohort("quick_check", 2026, JINAN)
+    publish(db, app.extensions["questionnaires"])
+    assert cohort_stats(session=db, cohorts=[cohort])[cohort] is None
+    set_setting(session=db, key=COUNT_ANONYMOUS, value="yes")
+    release = publish(db, app.extensions["questionnaires"])
+    assert release.min_trust == "anonymous" and cohort_stats(session=db, cohorts=[cohort])[cohort].count == 5

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from factories import client_as, make_user
+from factories import client_as, make_user, publish_in
 from storage.tables import Assessment, Enterprise, ReportBatch
 from storage.tokens import create_token
 
@@ -20,6 +20,7 @@ RESTRICTED = {
     "admin.update_user": {"admin"},
     "admin.audit_log": {"admin"},
     "admin.reference": {"admin"},
+    "admin.releases_page": {"admin"},
     "agencies.index": {"agency", "admin"},
     "agencies.export_csv": {"agency", "admin"},
     "agencies.export_xlsx": {"agency", "admin"},
@@ -90,6 +91,7 @@ def world(app, survey, example_answers):
     token = survey.start()
     survey.answer_all(token, example_answers)
     survey.submit(token)
+    publish_in(app, count_anonymous=True)
     users = {role: make_user(app, role, jurisdiction="100000" if role == "agency" else None) for role in ROLES}
     with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
         batch = ReportBatch(settings={}, assessment_ids=[], user_id=users["consultant"].id)

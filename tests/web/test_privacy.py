@@ -13,10 +13,10 @@ from sqlmodel import Session, col, select
 
 from assessment.classifications import load_regions, size_class
 from assessment.cohorts.groups import ALL
-from factories import K, SurveyActions, client_as, csrf_token, make_user, result_with
+from factories import SurveyActions, client_as, csrf_token, make_user, publish, result_with
 from storage.assessments import start_assessment, start_reassessment, submit_assessment
 from storage.privacy import CSV_FILES, delete_enterprise
-from storage.statistics import rebuild, record_submission, refresh
+from storage.statistics import latest_release, record_submission
 from storage.tables import (
     ActionDone,
     Assessment,
@@ -47,11 +47,11 @@ def other_enterprise(db, questionnaire, *, region=QINGDAO, overall=2.0, when=NOW
 
 
 def submitted(db, questionnaire, assessment, enterprise, overall=2.0, when=NOW):
-    """Submit and record an assessment as the survey's submit button does; returns what to refresh."""
+    """Submit and record an assessment as the survey's submit button does for a confirmed account."""
     result = result_with(questionnaire, overall)
     submit_assessment(session=db, assessment=assessment, questionnaire=questionnaire, result=result, submitted_at=when)
     return record_submission(session=db, assessment=assessment, questionnaire=questionnaire, result=result,
-                             enterprise=enterprise)
+                             enterprise=enterprise, trust="account")
 
 
 @pytest.fixture
@@ -63,21 +63,24 @@ def member(app, client, example_answers):
     assert survey.submit(token).status_code == 302
     with Session(app.extensions["db_engine"]) as session:
         enterprise_id = session.exec(select(Assessment.enterprise_id).where(Assessment.token == token)).one()
+        # its owner confirmed the address: the submission counts in releases as a confirmed account's
+        session.execute(BenchmarkEntry.__table__.update().values(trust="account"))
+        session.commit()
     user = make_user(app, "enterprise", email="owner@example.org", enterprise_id=enterprise_id)
     return enterprise_id, user, client_as(app, user)
 
 
 def count(db, region: str, industry: str = ALL, size: str = ALL, period: int = NOW.year) -> int | None:
-    """The stored count of one cohort (None: no statistics for it)."""
+    """The count of one cohort in the latest release (None: no statistics for it)."""
     db.expire_all()
-    row = db.get(CohortStat, ("quick_check", period, 0, region, industry, size))
+    row = db.get(CohortStat, (latest_release(session=db).id, "quick_check", period, 0, region, industry, size))
     return None if row is None else row.count
 
 
 def stored(db) -> list[tuple]:
-    """Every stored statistic, for comparing before and after."""
+    """Every statistic of the latest release, for comparing before and after."""
     db.expire_all()
-    rows = db.exec(select(CohortStat)).all()
+    rows = db.exec(select(CohortStat).where(CohortStat.release_id == latest_release(session=db).id)).all()
     return sorted((r.questionnaire_id, r.period, r.base_period, r.region_code, r.industry, r.size, r.count,
                    r.synthetic, r.suppressed or "", str(r.stats)) for r in rows)
 
@@ -109,7 +112,7 @@ def test_withdrawn_consent_counts_from_the_next_rebuild(app, db, quick, member):
         other_enterprise(db, quick, name=f"Qingdao {number}")
     other_enterprise(db, quick, region=JINAN, name="Jinan")
     catalog, country = app.extensions["questionnaires"], load_regions().country.code
-    rebuild(session=db, catalog=catalog, k=K)
+    publish(db, catalog)
     # by hand: the member and five others in Qingdao / 34 / its size; one more in Jinan; all in Shandong
     assert count(db, QINGDAO, "34", SIZE) == 6
     assert count(db, SHANDONG) == 7 and count(db, country) == 7 and count(db, JINAN) == 1
@@ -126,7 +129,7 @@ def test_withdrawn_consent_counts_from_the_next_rebuild(app, db, quick, member):
                                             AuditEvent.detail == "benchmark consent off")).one().action == "change"
     assert stored(db) == before  # nothing changes until the rebuild
 
-    rebuild(session=db, catalog=catalog, k=K)
+    publish(db, catalog)
     assert count(db, QINGDAO, "34", SIZE) == 5
     assert count(db, SHANDONG) == 6 and count(db, country) == 6 and count(db, JINAN) == 1
     # its entry is still recorded; only the statistics leave it out
@@ -135,7 +138,7 @@ def test_withdrawn_consent_counts_from_the_next_rebuild(app, db, quick, member):
     client.post(f"/workspace/enterprise/{enterprise_id}/consent",
                 data={"consent": "on", "csrf_token": form_token(client, enterprise_id)})
     assert count(db, country) == 6
-    rebuild(session=db, catalog=catalog, k=K)
+    publish(db, catalog)
     assert count(db, country) == 7
 
 
@@ -147,13 +150,12 @@ def test_entries_are_still_recorded_without_consent_but_never_counted(app, db, q
     db.commit()
     for number in range(5):
         other_enterprise(db, quick, name=f"Counted {number}")
-    rebuild(session=db, catalog=catalog, k=K)
+    publish(db, catalog)
     assert count(db, country) == 5 and count(db, QINGDAO, "34", SIZE) == 5
-    # it assesses itself again: its entry follows, and the refresh after the submission leaves it out too
-    recorded = submitted(db, quick, start_reassessment(session=db, enterprise=quiet, questionnaire=quick), quiet,
-                         overall=4.0, when=datetime(NOW.year, 12, 31, 23, 59, tzinfo=UTC))
-    refresh(session=db, catalog=catalog, questionnaire_id="quick_check", period=recorded.period, k=K,
-            cells=recorded.cells)
+    # it assesses itself again: its entry follows, and the next release leaves it out too
+    submitted(db, quick, start_reassessment(session=db, enterprise=quiet, questionnaire=quick), quiet,
+              overall=4.0, when=datetime(NOW.year, 12, 31, 23, 59, tzinfo=UTC))
+    publish(db, catalog)
     assert count(db, country) == 5
     assert len(db.exec(select(BenchmarkEntry)).all()) == 6
 
@@ -271,7 +273,7 @@ def test_deleting_removes_the_data_and_the_account_and_signs_out(app, db, quick,
     for number in range(5):
         other_enterprise(db, quick, name=f"Qingdao {number}")
     catalog, country = app.extensions["questionnaires"], load_regions().country.code
-    rebuild(session=db, catalog=catalog, k=K)
+    publish(db, catalog)
     assert count(db, country) == 6 and count(db, QINGDAO, "34", SIZE) == 6
     ids = db.exec(select(Assessment.id).where(Assessment.enterprise_id == enterprise_id)).all()
     assert ids and db.exec(select(StoredAnswer).where(col(StoredAnswer.assessment_id).in_(ids))).all()
@@ -297,11 +299,10 @@ def test_deleting_removes_the_data_and_the_account_and_signs_out(app, db, quick,
     [event] = db.exec(select(AuditEvent).where(AuditEvent.action == "delete")).all()
     assert (event.enterprise_id, event.user_id) == (enterprise_id, user.id)
     assert "1 assessments" in event.detail and "1 accounts deleted" in event.detail
-    # the benchmarks no longer count it, exactly as a rebuild would have it
+    # the release made before stays as it was; the next one no longer counts it
+    assert count(db, country) == 6
+    publish(db, catalog)
     assert count(db, country) == 5 and count(db, QINGDAO, "34", SIZE) == 5
-    refreshed = counts_only(db)
-    rebuild(session=db, catalog=catalog, k=K)
-    assert counts_only(db) == refreshed
 
 
 def test_an_administrator_deletes_on_request_and_accounts_are_kept(app, db, quick, member):
@@ -318,9 +319,9 @@ def test_an_administrator_deletes_on_request_and_accounts_are_kept(app, db, quic
     assert db.get(User, user.id).enterprise_id is None
 
 
-def test_deleting_the_last_entry_of_a_period_matches_a_rebuild(app, db, quick):
-    """The refresh of the touched cells when the enterprise was alone in a period: that period's statistics go, and
-    the next period's changes are measured from the period before it."""
+def test_deleting_the_last_entry_of_a_period(app, db, quick):
+    """The enterprise was alone in a period: from the next release on that period's statistics are gone, and the
+    next period's changes are measured from the period before it."""
     catalog = app.extensions["questionnaires"]
     for number in range(5):
         steady = other_enterprise(db, quick, when=datetime(2024, 5, 1, tzinfo=UTC), name=f"Steady {number}")
@@ -332,16 +333,15 @@ def test_deleting_the_last_entry_of_a_period_matches_a_rebuild(app, db, quick):
                         failures=[{"id": assessment_id, "name": "Lone", "error": "x"}])
     db.add(batch)
     db.commit()
-    rebuild(session=db, catalog=catalog, k=K)
+    publish(db, catalog)
     # the 2026 change since 2025 is empty: nobody was assessed in both
     assert {row[1:3] for row in counts_only(db)} == {(2024, 0), (2025, 0), (2026, 0)}
 
-    deletion = delete_enterprise(session=db, enterprise_id=lone.id, catalog=catalog, k=K)
-    assert deletion.statistics_updated and (deletion.assessments, deletion.benchmark_entries) == (1, 1)
-    refreshed = counts_only(db)
-    assert {row[1:3] for row in refreshed} == {(2024, 0), (2026, 0), (2026, 2024)}
-    rebuild(session=db, catalog=catalog, k=K)
-    assert counts_only(db) == refreshed
+    deletion = delete_enterprise(session=db, enterprise_id=lone.id)
+    assert (deletion.assessments, deletion.benchmark_entries) == (1, 1)
+    assert {row[1:3] for row in counts_only(db)} == {(2024, 0), (2025, 0), (2026, 0)}  # the release is kept
+    publish(db, catalog)
+    assert {row[1:3] for row in counts_only(db)} == {(2024, 0), (2026, 0), (2026, 2024)}
     db.expire_all()
     assert db.get(ReportBatch, batch.id).failures == []
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "delete")).one().enterprise_id == lone.id

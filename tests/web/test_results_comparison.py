@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from factories import publish_in
+
 
 def submit_quick_check(survey, answers, **profile) -> str:
     token = survey.start(**profile)
@@ -18,9 +20,16 @@ def test_results_compare_with_the_closest_group_of_k(client, survey, example_ans
     page = client.get(f"/a/{tokens[0]}/results").text
     assert 'id="comparison-none"' in page and "at least 5 assessments" in page
 
+    publish_in(survey.app, count_anonymous=True)
+    page = client.get(f"/a/{tokens[0]}/results").text
+    assert 'id="comparison-none"' in page  # the release holds four: still no group
+
     changed = {**example_answers, "sp_strategy": 5}  # a fifth enterprise, ahead in strategy
     tokens.append(submit_quick_check(survey, changed))
+    assert 'id="comparison-none"' in client.get(f"/a/{tokens[0]}/results").text  # not before the next release
+    release = publish_in(survey.app, count_anonymous=True)
     page = client.get(f"/a/{tokens[0]}/results").text
+    assert f"Group figures of statistics release {release.id}, published " in page
     cohort = re.search(r'id="comparison-cohort">([^<]*)', page)[1]
     # Every profile is the same (Qingdao, division 34, small), so the closest group is the first on the path.
     assert cohort.startswith("Compared with the 5 enterprises of this group: Shandong / Qingdao · 34 ")
@@ -33,6 +42,7 @@ def test_results_name_the_groups_passed_over(client, survey, example_answers):
     for _ in range(5):
         submit_quick_check(survey, example_answers, region="370100")
     token = submit_quick_check(survey, example_answers, region="370100", employees="600", revenue="300")
+    publish_in(survey.app, count_anonymous=True)
     page = client.get(f"/a/{token}/results").text
     assert "Compared with the 6 enterprises of this group: Shandong / Jinan · 34 " in page
     assert re.search(r'id="comparison-passed">[^<]*Shandong / Jinan · 34 [^<]* · medium · ', page)

@@ -6,9 +6,8 @@ log as the pages' do."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from functools import partial
 
-from flask import after_this_request, current_app, url_for
+from flask import current_app, url_for
 
 from assessment.answers import answer_to_json, parse_answers, unanswered
 from assessment.scoring import Result
@@ -16,9 +15,9 @@ from questionnaires.loader import Questionnaire
 from storage.access import can_see_enterprise
 from storage.assessments import AlreadySubmitted, load_answers, save_answers, start_reassessment
 from storage.db import get_session
-from storage.refresher import refresh_statistics
 from storage.statistics import comparison as enterprise_comparison
 from storage.submissions import submit as submit_answers
+from storage.submissions import trust_of
 from storage.tables import Assessment, Enterprise
 from web.api import schemas
 from web.api.core import OWN_DATA, ApiError, api_user, audit, operation, timestamp
@@ -134,21 +133,12 @@ def submit(assessment_id: int):
     if missing:
         raise ApiError(422, f"{len(missing)} questions still need an answer.", code="incomplete",
                        fields=dict.fromkeys(missing, "no answer given"))
-    submission = submit_answers(session=session, assessment=assessment, questionnaire=questionnaire, answers=answers)
+    submission = submit_answers(session=session, assessment=assessment, questionnaire=questionnaire, answers=answers,
+                                trust=trust_of(api_user()))
     if submission is None:
         raise already_submitted(assessment)
     audit("change", enterprise_id=enterprise.id, assessment_id=assessment.id, detail="submitted")
-    data = assessment_data(assessment, questionnaire)
-    if submission.recorded is not None:
-        # as the survey does: the statistics are brought up to date once the response has gone out
-        app, recorded = current_app._get_current_object(), submission.recorded
-
-        @after_this_request
-        def _refresh_later(response):
-            response.call_on_close(partial(refresh_statistics, app, questionnaire.id, recorded))
-            return response
-
-    return data
+    return assessment_data(assessment, questionnaire)
 
 
 def submitted_result(assessment_id: int, detail: str):
@@ -177,7 +167,7 @@ def get_comparison(assessment_id: int):
     cohort of at least k enterprises has been published."""
     assessment, questionnaire = submitted_result(assessment_id, "comparison")
     result = Result.from_dict(questionnaire, assessment.result)
-    found = enterprise_comparison(session=get_session(), catalog=get_catalog(), assessment=assessment, result=result,
+    found = enterprise_comparison(session=get_session(), assessment=assessment, result=result,
                                   questionnaire=questionnaire)
     if found is None:
         raise ApiError(404, "There is no published cohort of at least "
@@ -191,4 +181,5 @@ def get_comparison(assessment_id: int):
     return {"cohort": cohort(found.cohort), "kind": dict(zip(("region", "industry", "size"), found.kind, strict=True)),
             "count": found.count, "synthetic": found.synthetic,
             "nodes": {node_id: asdict(node) for node_id, node in found.nodes.items()},
-            "passed": [cohort(c) for c in found.passed]}
+            "passed": [cohort(c) for c in found.passed],
+            "release": {"id": found.release_id, "published_at": timestamp(found.released_at)}}

@@ -388,6 +388,14 @@ class CohortComparisonOut(Body):
     synthetic: int = Field(description="how many of the cohort's enterprises are synthetic demo enterprises")
     nodes: dict[str, NodeComparisonOut]
     passed: list[CohortOut]
+    release: ReleaseOut
+
+
+class ReleaseOut(Body):
+    """The statistics release figures come from: they change only when a new release is published."""
+
+    id: int
+    published_at: str
 
 
 # ---- regional statistics (the agencies' table)
@@ -452,5 +460,6 @@ class RegionalStatistics(Body):
     lagging: LaggingOut
     k: int = Field(description="the smallest group whose figures are shown")
     withheld_rule: str
+    release: ReleaseOut | None = Field(description="the release the figures come from (null: none yet)")
     columns: list[ColumnOut]
     rows: list[RowOut]

@@ -20,9 +20,9 @@ from reports.region_view import comparison_table
 from reports.region_wording import table_wording, withheld_rule
 from storage.access import jurisdiction_of, within_jurisdiction
 from storage.db import get_session
-from storage.statistics import periods_with_statistics
+from storage.statistics import latest_release, periods_with_statistics
 from web.api import schemas
-from web.api.core import STATISTICS, ApiError, api_user, operation
+from web.api.core import STATISTICS, ApiError, api_user, operation, timestamp
 from web.catalog import get_catalog
 from web.i18n import current_language
 
@@ -79,6 +79,11 @@ def selection(query: schemas.RegionalQuery) -> tuple[Questionnaire, Selection]:
         lagging_dimensions=query.lag_dimensions, only_with_data=only_with_data)
 
 
+def release_out(release) -> dict | None:
+    """A release as the API names it."""
+    return None if release is None else {"id": release.id, "published_at": timestamp(release.created_at)}
+
+
 @operation("GET", "/regions/statistics", summary="Regions compared (the agencies' table)", roles=STATISTICS,
            query=schemas.RegionalQuery, response=schemas.RegionalStatistics, errors=(404,), tag="regions")
 def regional_statistics(query: schemas.RegionalQuery):
@@ -88,14 +93,15 @@ def regional_statistics(query: schemas.RegionalQuery):
     questionnaire, chosen = selection(query)
     lang, k = current_language(), current_app.config["BENCHMARK_MIN_GROUP"]
     words = table_wording(questionnaire, chosen, lang)
+    release = latest_release(session=get_session())
     table = comparison_table(session=get_session(), questionnaire=questionnaire, selection=chosen, lang=lang,
-                             wording=words)
+                             wording=words, release=release)
     reasons = {"small": words.withheld_small, "complementary": words.withheld_complementary}
     return {
         "questionnaire_id": questionnaire.id, "period": chosen.period, "base_period": chosen.base_period or None,
         "industry": chosen.industry, "size": chosen.size,
         "lagging": {"level": chosen.lagging_level, "dimensions": chosen.lagging_dimensions},
-        "k": k, "withheld_rule": withheld_rule(k),
+        "k": k, "withheld_rule": withheld_rule(k), "release": release_out(release),
         "columns": [{"key": c.key, "group": c.group, "heading": c.heading, "label": c.label, "unit": c.unit,
                      "node": c.node, "level": c.level} for c in table.columns],
         "rows": [{"region_code": row.region_code, "region_name": row.region_name, "region_level": row.region_level,

@@ -298,7 +298,7 @@ def test_the_comparison_names_its_cohort_and_ranks_each_score(app, as_role, exam
     questionnaire = quick_check(app)
     with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
         assessment = session.get(Assessment, assessment_id)
-        expected = comparison(session=session, catalog=app.extensions["questionnaires"], assessment=assessment,
+        expected = comparison(session=session, assessment=assessment,
                               result=Result.from_dict(questionnaire, assessment.result), questionnaire=questionnaire)
     assert data["cohort"]["region_code"] == expected.cohort.region_code
     assert (data["kind"]["region"], data["kind"]["industry"], data["kind"]["size"]) == expected.kind

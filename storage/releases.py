@@ -1,0 +1,127 @@
+"""Statistics releases: what other people see of the submissions changes only when one is made.
+
+A release recomputes every cohort statistic of every questionnaire and period from the entries that count (their
+trust level and consent), through each entry's perturbation (assessment/cohorts/perturbation.py), withholds small
+groups and their complements (assessment/cohorts/suppression.py), and stores the result under a new release id.
+Earlier releases are kept as they were: they are dated, listed, and a figure cited in a report names its release.
+Releases are made by `flask benchmarks rebuild`, by an administrator's button, and on the administrator's schedule.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import numpy as np
+from sqlalchemy import insert, update
+from sqlmodel import Session, func, select
+
+from assessment.classifications import load_industries, load_regions
+from assessment.cohorts.groups import CellKey, release_scales
+from assessment.cohorts.perturbation import draw_noise
+from assessment.cohorts.statistics import Population, compute_stats
+from assessment.cohorts.suppression import suppress
+from assessment.trust import DEFAULT_MIN_TRUST
+from questionnaires.catalog import Catalog
+from storage.settings import COUNT_ANONYMOUS, RELEASE_INTERVAL_DAYS, get_setting
+from storage.statistics import entry_periods, latest_release, load_population, statistics_lock
+from storage.tables import BenchmarkEntry, CohortStat, Enterprise, StatisticsRelease, utcnow
+
+
+def min_trust(*, session: Session) -> str:
+    """The least trusted entries releases count, as the administrator set it."""
+    return "anonymous" if get_setting(session=session, key=COUNT_ANONYMOUS) == "yes" else DEFAULT_MIN_TRUST
+
+
+def make_release(*, session: Session, catalog: Catalog, k: int, trigger: str = "command") -> StatisticsRelease:
+    """Publish a new release of every cohort statistic (committed), and return it."""
+    started = time.perf_counter()
+    with statistics_lock(session):
+        _draw_missing_noise(session)
+        trust = min_trust(session=session)
+        # With real enterprises present, no figure says how many of a group are synthetic: the demo population is
+        # public (its seed is), and such a count would tell an attacker which members to subtract.
+        any_real = session.exec(select(Enterprise.id).where(~Enterprise.synthetic).limit(1)).first() is not None
+        release = StatisticsRelease(trigger=trigger, min_trust=trust)
+        session.add(release)
+        session.flush()
+        entries = cells = withheld = 0
+        for questionnaire_id in session.exec(select(BenchmarkEntry.questionnaire_id).distinct()).all():
+            questionnaire = catalog.get(questionnaire_id)
+            if questionnaire is None:
+                continue
+            previous = None
+            for period in entry_periods(session=session, questionnaire_id=questionnaire_id):
+                population = load_population(session=session, catalog=catalog, questionnaire_id=questionnaire_id,
+                                             period=period, min_trust=trust)
+                scales, bands = release_scales(questionnaire, population.node_ids)
+                population = population.released(scales, bands)
+                entries += len(population)
+                stored, hidden = _store(session, release.id, questionnaire_id, period, 0, population, k, any_real)
+                cells, withheld = cells + stored, withheld + hidden
+                if previous is not None:
+                    stored, hidden = _store(session, release.id, questionnaire_id, period, previous[0],
+                                            population.change_since(previous[1]), k, any_real)
+                    cells, withheld = cells + stored, withheld + hidden
+                previous = (period, population)
+        release.entries, release.cells, release.withheld = entries, cells, withheld
+        release.seconds = round(time.perf_counter() - started, 3)
+        session.add(release)
+        session.commit()
+        session.refresh(release)
+    return release
+
+
+def _draw_missing_noise(session: Session) -> None:
+    """Give every entry recorded without noise (before releases existed) its own."""
+    missing = session.connection().execute(
+        select(BenchmarkEntry.questionnaire_id, BenchmarkEntry.period, BenchmarkEntry.enterprise_id,
+               func.length(BenchmarkEntry.levels)).where(BenchmarkEntry.noise.is_(None))).all()
+    rng = np.random.default_rng()
+    for start in range(0, len(missing), 5000):
+        session.execute(update(BenchmarkEntry), [
+            dict(questionnaire_id=q, period=p, enterprise_id=e, noise=draw_noise(width, rng))
+            for q, p, e, width in missing[start:start + 5000]])
+
+
+def _store(session: Session, release_id: int, questionnaire_id: str, period: int, base_period: int,
+           population: Population, k: int, any_real: bool) -> tuple[int, int]:
+    """Store the statistics of one period (or change) in a release; returns how many cells, and how many withheld."""
+    if not len(population):
+        return 0, 0
+    country = load_regions().country.code
+    cells = compute_stats(population, country)
+    hidden = withheld_cells({cell: data["count"] for cell, data in cells.items()}, k)
+    now = utcnow()
+    rows = [dict(release_id=release_id, questionnaire_id=questionnaire_id, period=period, base_period=base_period,
+                 region_code=cell[0], industry=cell[1], size=cell[2], count=data["count"],
+                 synthetic=0 if any_real else data["synthetic"], suppressed=hidden.get(cell),
+                 stats={"nodes": data["nodes"], "lagging": data["lagging"]}, updated_at=now)
+            for cell, data in cells.items()]
+    session.execute(insert(CohortStat.__table__), rows)
+    return len(cells), len(hidden)
+
+
+def withheld_cells(counts: dict[CellKey, int], k: int) -> dict[CellKey, str]:
+    """The withheld cells among our regions and industries."""
+    regions, industries = load_regions(), load_industries()
+    return suppress(counts, k, regions.country.code, lambda code: regions.get(code).parent_code,
+                    lambda code: industries[code].type)
+
+
+def releases(*, session: Session) -> list[StatisticsRelease]:
+    """Every release, the latest first."""
+    return list(session.exec(select(StatisticsRelease).order_by(StatisticsRelease.id.desc())))
+
+
+def release_due(*, session: Session) -> bool:
+    """Whether the administrator's schedule asks for a release now (never, if no schedule is set)."""
+    days = int(get_setting(session=session, key=RELEASE_INTERVAL_DAYS) or 0)
+    if days <= 0:
+        return False
+    latest = latest_release(session=session)
+    if latest is None:
+        return session.exec(select(BenchmarkEntry.enterprise_id).limit(1)).first() is not None
+    made = latest.created_at if latest.created_at.tzinfo else latest.created_at.replace(tzinfo=utcnow().tzinfo)
+    return utcnow() - made >= timedelta(days=days)
+
