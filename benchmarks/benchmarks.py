@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
+from protection import protection_cost  # noqa: E402
 from sqlalchemy import Engine, create_engine, func, insert, inspect, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
@@ -43,9 +44,8 @@ from sqlmodel import Session  # noqa: E402
 
 from app import create_app  # noqa: E402
 from assessment.classifications import load_industries, load_regions, size_class  # noqa: E402
-from assessment.cohorts.groups import benchmark_nodes, pack_scores, release_scales  # noqa: E402
+from assessment.cohorts.groups import benchmark_nodes, pack_scores  # noqa: E402
 from assessment.cohorts.perturbation import draw_noise  # noqa: E402
-from assessment.cohorts.statistics import compute_stats  # noqa: E402
 from assessment.scoring import Result, score  # noqa: E402
 from assessment.synthetic import draw_maturity, synthetic_answers  # noqa: E402
 from questionnaires.catalog import Catalog  # noqa: E402
@@ -54,8 +54,8 @@ from questionnaires.vocabulary import INDUSTRY_TYPES  # noqa: E402
 from storage.accounts import create_user  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
 from storage.demo import PERIODS, SIZE_RANGES, SIZE_WEIGHTS  # noqa: E402
-from storage.releases import make_release, withheld_cells  # noqa: E402
-from storage.statistics import comparison, load_population  # noqa: E402
+from storage.releases import make_release  # noqa: E402
+from storage.statistics import comparison  # noqa: E402
 from storage.tables import Assessment, BenchmarkEntry, Enterprise, NodeScore, User  # noqa: E402
 
 QUESTIONNAIRE = "quick_check"
@@ -261,43 +261,6 @@ def rebuild_seconds(engine: Engine, catalog: Catalog) -> tuple[float, int]:
     return time.perf_counter() - started, release.cells
 
 
-def protection_cost(engine: Engine, catalog: Catalog) -> None:
-    """What the protection costs users, per period: the share of cohorts withheld (unchanged by the perturbation,
-    which withholds nothing), and how far released figures lie from exact ones, by cohort size."""
-    country = load_regions().country.code
-    with Session(engine, expire_on_commit=False) as session:
-        questionnaire = catalog.get(QUESTIONNAIRE)
-        for period in PERIODS:
-            exact = load_population(session=session, catalog=catalog, questionnaire_id=questionnaire.id,
-                                    period=period)
-            scales, bands = release_scales(questionnaire, exact.node_ids)
-            released = exact.released(scales, bands)
-            true_cells, noisy_cells = compute_stats(exact, country), compute_stats(released, country)
-            hidden = withheld_cells({cell: data["count"] for cell, data in true_cells.items()}, K)
-            overall = exact.node_ids.index(questionnaire.overall_node.id)
-            print(f"  {period}: {len(hidden):,} of {len(true_cells):,} cohorts withheld "
-                  f"({len(hidden) / len(true_cells):.1%}); every shown figure perturbed. |released - exact| of the "
-                  f"overall mean (0-5) and of the share at the modal level, median by cohort size:")
-            buckets: dict[str, tuple[list[float], list[float]]] = {}
-            for cell, data in true_cells.items():
-                if cell in hidden:
-                    continue
-                n = data["count"]
-                bucket = "5-9" if n < 10 else "10-49" if n < 50 else "50-499" if n < 500 else "500+"
-                true_node = data["nodes"][exact.node_ids[overall]]
-                noisy_node = noisy_cells[cell]["nodes"][exact.node_ids[overall]]
-                levels_true, levels_noisy = np.array(true_node[6:]), np.array(noisy_node[6:])
-                modal = int(levels_true.argmax())
-                means, shares = buckets.setdefault(bucket, ([], []))
-                means.append(abs(noisy_node[1] - true_node[1]))
-                shares.append(abs(levels_noisy[modal] - levels_true[modal]) / n)
-            for bucket in ("5-9", "10-49", "50-499", "500+"):
-                if bucket in buckets:
-                    means, shares = buckets[bucket]
-                    print(f"    {bucket:>7} enterprises: {len(means):>7,} cohorts   mean {statistics.median(means):.3f}"
-                          f"   modal level share {statistics.median(shares):.1%}")
-
-
 def comparison_times(engine: Engine, catalog: Catalog, rows: int, cases: int) -> list[tuple[float, int, str]]:
     """Milliseconds to compare each of `cases` enterprises with its cohort (a fresh session each, as a request
     has), with the assessment id and the cohort it was compared with; one untimed call first warms up."""
@@ -407,7 +370,7 @@ def measure(target: Target, arguments: argparse.Namespace, catalog: Catalog) -> 
     print(f"  floor   {'  '.join(f'{s:.2f}' for s in floors)} s   median {floor:.2f} s ({groups:,} groups)")
     print(f"  rebuild {'  '.join(f'{s:.2f}' for s in rebuilds)} s   median {built:.2f} s ({cohorts:,} cohorts)")
     print(f"  rebuild / floor: {built / floor:.2f}   (target <= 3)", flush=True)
-    protection_cost(engine, catalog)
+    protection_cost(engine, catalog, QUESTIONNAIRE, PERIODS, K)
 
     times = comparison_times(engine, catalog, rows, arguments.cases)
     slowest = max(times)
