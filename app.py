@@ -24,6 +24,7 @@ from web import (
     catalog,
     consultant,
     errors,
+    headers,
     history,
     i18n,
     privacy,
@@ -92,6 +93,7 @@ def create_app(test_config: dict | None = None, *, production: bool | None = Non
     cli.init_app(app)
     errors.init_app(app)
     request_checks.init_app(app)
+    headers.init_app(app)
     access.init_app(app)
     api.init_app(app)  # after CSRFProtect: the token-authenticated API is exempt from CSRF
     blueprints = (site, survey, results, roadmap, agencies, batches, accounts, admin, workspace, privacy, history,

@@ -17,13 +17,15 @@ import requests
 
 from app import ConfigurationError, create_app
 from factories import ROOT
+from web.headers import SECURITY_HEADERS
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 
 @pytest.mark.parametrize("key", ["dev", "change-me", "", None, "short-but-not-a-placeholder"])
 def test_production_refuses_a_placeholder_or_short_secret_key(key):
-    with pytest.raises(ConfigurationError, match="IMREADY_SECRET_KEY is unset, a placeholder or shorter than 32 characters"):
+    message = "IMREADY_SECRET_KEY is unset, a placeholder or shorter than 32 characters"
+    with pytest.raises(ConfigurationError, match=message):
         create_app({"SECRET_KEY": key}, production=True)
 
 
@@ -64,6 +66,9 @@ def test_gunicorn_serves_the_survey_from_several_workers(database_url):
                 assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
                 time.sleep(0.2)
         assert home.status_code == 200
+        # the attack: read the Server header to learn which server software (and version) to attack
+        assert home.raw.headers.getlist("Server") == ["imready"]
+        assert {name: home.headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
         browser = requests.Session()
         for _ in range(6):  # one respondent's requests land on either worker; the session holds across them
             start = browser.get(base + "/start/quick_check", timeout=10)
