@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from app import ConfigurationError, create_app
-from factories import ROOT
+from factories import ROOT, make_app
 from web.headers import SECURITY_HEADERS
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -36,6 +36,24 @@ def test_production_sends_the_session_cookie_over_https_only_unless_told(monkeyp
     assert create_app({"SECRET_KEY": key, **shipped}, production=True).config["SESSION_COOKIE_SECURE"] is False
     development = create_app({"SECRET_KEY": secrets.token_urlsafe(48), **shipped})
     assert development.config["SESSION_COOKIE_SECURE"] is False  # development: plain HTTP
+
+
+def test_production_answers_only_for_the_host_of_base_url(database_url, tmp_path):
+    """The attack: send requests with `Host: evil.example`, so that whatever the app builds from the host (links,
+    redirects, cached pages) points to the attacker. In production any other host gets 400."""
+    app = make_app(database_url, tmp_path, PRODUCTION=True, BASE_URL="https://survey.example.org")
+    assert app.config["TRUSTED_HOSTS"] == ["survey.example.org"]
+    client = app.test_client()
+    assert client.get("/", base_url="https://survey.example.org").status_code == 200
+    assert client.get("/", base_url="https://survey.example.org:8443").status_code == 200  # the port is not checked
+    assert client.get("/", base_url="https://evil.example").status_code == 400
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+    named = make_app(database_url, tmp_path, PRODUCTION=True, BASE_URL="https://survey.example.org",
+                     TRUSTED_HOSTS=["survey.example.org", "imready.internal"])  # fmt: skip
+    assert named.test_client().get("/", base_url="http://imready.internal").status_code == 200
+    development = make_app(database_url, tmp_path)
+    assert development.config["TRUSTED_HOSTS"] is None  # development answers any host
+    assert development.test_client().get("/", base_url="http://evil.example").status_code == 200
 
 
 def free_port() -> int:

@@ -27,6 +27,7 @@ from storage.db import get_session
 from storage.tables import User
 from web import mail
 from web.access import limiter, record, sign_in_limit
+from web.links import external_url
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 PUBLIC_ROLES = ("enterprise", "consultant")  # agency analysts and administrators are made by an administrator
@@ -140,7 +141,7 @@ def reset_request():
 
         user = get_session().exec(select(User).where(User.email == normalise_email(form.email.data))).first()
         if user is not None and user.active:
-            link = url_for(".reset", token=reset_token(current_app.config["SECRET_KEY"], user), _external=True)
+            link = external_url("accounts.reset", token=reset_token(current_app.config["SECRET_KEY"], user))
             mail.send(user.email, _("Reset your imready password"),
                       _("Open this link within an hour to choose a new password:\n\n%(link)s\n\n"
                         "If you did not ask for it, ignore this message.", link=link))  # fmt: skip

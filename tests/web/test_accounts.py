@@ -107,7 +107,7 @@ def test_a_password_is_reset_by_a_link_that_works_once(app, client):
     post_form(client, "/account/reset", {"email": "User@Example.org"})
     message = mail.outbox[-1]
     assert message["To"] == "user@example.org"
-    link = re.search(r"http://localhost(/account/reset/\S+)", message.get_content()).group(1)
+    link = re.search(rf"{re.escape(app.config['BASE_URL'])}(/account/reset/\S+)", message.get_content()).group(1)
     assert client.get(link).status_code == 200
     short = post_form(client, link, {"password": "short", "confirm": "short"})
     assert short.status_code == 400 and "Use at least 10 characters." in short.text

@@ -96,7 +96,8 @@ def test_an_invitation_links_the_new_account_to_the_client(app, survey):
     page = signed.get(f"/workspace/clients/{enterprise_id}/invite").text
     signed.post(f"/workspace/clients/{enterprise_id}/invite", data={"csrf_token": csrf_token(page),
                                                                     "email": "Owner@Lotus.example"})  # fmt: skip
-    link = re.search(r"http://localhost(/workspace/clients/invitation/\S+)", mail.outbox[-1].get_content()).group(1)
+    base = re.escape(app.config["BASE_URL"])
+    link = re.search(rf"{base}(/workspace/clients/invitation/\S+)", mail.outbox[-1].get_content()).group(1)
     visitor = client_as(app, None)
     response = visitor.get(link)
     assert response.status_code == 302 and response.headers["Location"].endswith("email=owner@lotus.example")
