@@ -1,8 +1,12 @@
-"""Accounts: creating users, checking passwords, password-reset tokens and the audit log. No Flask requests here.
+"""Accounts: creating users, checking passwords, password-reset tokens, ending sessions, and the audit log. No Flask
+requests here.
 
 Passwords are hashed with werkzeug's scrypt. A reset link carries a token signed with the app's secret key that
 names the user and a fingerprint of the current password hash: it expires after `RESET_MAX_AGE` seconds and stops
 working as soon as the password changes, so it can be used once.
+
+Every session carries the user's `session_epoch` of the moment it signed in; raising the epoch (`end_sessions`, at
+sign-out and whenever the password changes) ends every session signed in before.
 """
 
 from __future__ import annotations
@@ -77,9 +81,15 @@ def authenticate(*, session: Session, email: str, password: str) -> User | None:
 
 
 def set_password(*, session: Session, user: User, password: str) -> None:
-    """Change a user's password (which also voids every reset link sent before)."""
+    """Change a user's password, which also voids every reset link sent before and ends every session of the user."""
     check_password_rules(password)
     user.password_hash = generate_password_hash(password)
+    end_sessions(session=session, user=user)
+
+
+def end_sessions(*, session: Session, user: User) -> None:
+    """End every session the user has signed in: each carries the epoch it began in, which no longer matches."""
+    user.session_epoch = (user.session_epoch or 0) + 1
     session.add(user)
     session.commit()
 

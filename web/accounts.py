@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask import session as flask_session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -26,7 +26,7 @@ from storage.accounts import (
 from storage.db import get_session
 from storage.tables import User
 from web import mail
-from web.access import limiter, record, sign_in_limit
+from web.access import end_every_session, limiter, record, sign_in_limit, start_session
 from web.links import external_url
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
@@ -100,7 +100,7 @@ def register():
         except AccountError as error:
             getattr(form, error.field).errors = [str(ERRORS.get(error.field, {}).get(str(error), str(error)))]
         else:
-            login_user(user)
+            start_session(user)
             flask_session.pop("invitation", None)
             record("register", enterprise_id=user.enterprise_id, detail=user.role + (" (invited)" if invited else ""))
             flash(_("Your account is ready."), "info")
@@ -111,12 +111,12 @@ def register():
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(sign_in_limit, methods=["POST"])
 def sign_in():
-    """Sign in with e-mail and password; attempts per address are limited."""
+    """Sign in with e-mail and password; attempts per address are limited. The session starts anew."""
     form = SignInForm()
     if form.validate_on_submit():
         user = authenticate(session=get_session(), email=form.email.data, password=form.password.data)
         if user is not None:
-            login_user(user)
+            start_session(user)
             record("sign_in")
             return redirect(safe_next(home_for(user)))
         form.password.errors = [_("The e-mail or the password is wrong.")]
@@ -125,9 +125,9 @@ def sign_in():
 
 @bp.post("/sign-out")
 def sign_out():
-    """Sign out (a form, so that no link elsewhere can sign a user out)."""
+    """Sign out, ending every session of the user (a form, so that no link elsewhere can sign a user out)."""
     if FlaskForm().validate_on_submit():
-        logout_user()
+        end_every_session()
     return redirect(url_for("site.index"))
 
 

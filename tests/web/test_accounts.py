@@ -1,5 +1,6 @@
-"""Accounts through the app: registering, signing in and out, limited attempts, and resetting a password by a signed,
-expiring link that works once; passwords are stored hashed."""
+"""Accounts through the app: registering, signing in and out (a session ends for good at sign-out and at a new
+password, and starts anew at sign-in), limited attempts, and resetting a password by a signed, expiring link that
+works once; passwords are stored hashed."""
 
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ from web import mail
 PASSWORD = "a long test password"
 
 
-def post_form(client, url: str, data: dict, page: str | None = None):
-    """Post a form with the CSRF token of the page that shows it."""
-    token = csrf_token(client.get(page or url).text)
-    return client.post(url, data={**data, "csrf_token": token})
+def post_form(client, url: str, data: dict, page: str | None = None, **request):
+    """Post a form with the CSRF token of the page that shows it (`request`: more of the request, e.g. headers)."""
+    token = csrf_token(client.get(page or url, **request).text)
+    return client.post(url, data={**data, "csrf_token": token}, **request)
 
 
 def test_register_signs_in_and_stores_only_a_hash(app, client):
@@ -75,6 +76,63 @@ def test_sign_in_and_out(app, client):
     post_form(client, "/account/sign-out", {}, page="/")
     assert "analyst@example.org" not in client.get("/").text
     assert client.get("/agencies/").status_code == 302
+
+
+def test_a_session_cookie_copied_before_sign_out_is_refused_after_it(app, client):
+    """The attack: copy the session cookie of a signed-in browser (a shared computer, a stolen backup, malware) and
+    use it after its owner has signed out. A signed cookie stays valid however long; the epoch it names does not."""
+    make_user(app, "admin", email="admin@example.org")
+    post_form(client, "/account/sign-in", {"email": "admin@example.org", "password": PASSWORD})
+    copied = client.get_cookie("session").value
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/admin/users").status_code == 200  # the copy works while its owner is signed in
+    post_form(client, "/account/sign-out", {}, page="/")
+    assert thief.get("/admin/users").status_code == 302
+    assert "admin@example.org" not in thief.get("/").text
+
+
+def test_sign_out_ends_the_user_s_other_sessions(app, client):
+    make_user(app, "enterprise", email="user@example.org")
+    elsewhere = app.test_client()
+    for browser in (client, elsewhere):
+        post_form(browser, "/account/sign-in", {"email": "user@example.org", "password": PASSWORD})
+    assert elsewhere.get("/workspace/").status_code == 200
+    post_form(client, "/account/sign-out", {}, page="/")
+    assert "/account/sign-in" in elsewhere.get("/workspace/").headers["Location"]
+    again = post_form(elsewhere, "/account/sign-in", {"email": "user@example.org", "password": PASSWORD})
+    assert again.status_code == 302 and elsewhere.get("/workspace/").status_code == 200  # a new sign-in works
+
+
+def test_a_new_password_ends_every_session_signed_in_before(app, client):
+    """The attack: someone who got into an account keeps their session after the owner, alarmed, chooses a new
+    password. Every session signed in before the change ends."""
+    user = make_user(app, "enterprise", email="user@example.org")
+    intruder = app.test_client()
+    post_form(intruder, "/account/sign-in", {"email": "user@example.org", "password": PASSWORD})
+    assert intruder.get("/workspace/").status_code == 200
+    with Session(app.extensions["db_engine"]) as session:
+        link = f"/account/reset/{reset_token(app.config['SECRET_KEY'], session.get(User, user.id))}"
+    post_form(client, link, {"password": "a brand new password", "confirm": "a brand new password"})
+    assert "/account/sign-in" in intruder.get("/workspace/").headers["Location"]
+
+
+def test_sign_in_starts_a_new_session_with_a_new_csrf_token(app, client):
+    """The attack (session fixation): plant a session in someone's browser (a shared computer, a link through a
+    site of the same domain) before they sign in, keeping its CSRF token, then post forms as them once they have.
+    Signing in starts a new session: the token known before it is refused after it."""
+    make_user(app, "admin", email="admin@example.org")
+    planted = csrf_token(client.get("/account/sign-in").text)
+    with client.session_transaction() as flask_session:
+        flask_session["invitation"] = {"enterprise": 1, "email": "admin@example.org"}  # planted too
+    client.post("/account/sign-in", data={"email": "admin@example.org", "password": PASSWORD, "csrf_token": planted})
+    assert client.get("/admin/users").status_code == 200
+    forged = client.post("/account/sign-out", data={"csrf_token": planted})
+    assert forged.status_code == 400 and "This form has expired" in forged.text
+    assert client.get("/admin/users").status_code == 200  # still signed in: the forged sign-out did nothing
+    with client.session_transaction() as flask_session:
+        assert "invitation" not in flask_session
+    assert csrf_token(client.get("/").text) != planted
 
 
 def test_sign_in_goes_back_to_the_page_asked_for_but_never_off_site(app, client):

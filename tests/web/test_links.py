@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlmodel import Session, select
 
-from factories import csrf_token, make_user
+from factories import csrf_token, make_user, start_session_of
 from storage.tables import Assessment, Enterprise
 from web import mail
 
@@ -51,7 +51,7 @@ def test_an_invitation_link_goes_to_base_url_whatever_the_host(app, base_url, su
         session.commit()
     client = app.test_client()
     with client.session_transaction(**EVIL) as flask_session:
-        flask_session["_user_id"], flask_session["_fresh"] = str(consultant.id), True
+        start_session_of(app, flask_session, consultant)
     invite = f"/workspace/clients/{enterprise_id}/invite"
     page = client.get(invite, **EVIL)
     assert page.status_code == 200
