@@ -40,6 +40,17 @@ def test_a_reset_link_goes_to_base_url_whatever_the_host(app, base_url):
     assert client.get(link.removeprefix(base_url)).status_code == 200  # and it works
 
 
+def test_registration_mails_go_to_base_url_whatever_the_host(app, base_url):
+    make_user(app, "enterprise", email="taken@example.org")
+    for email in ("new@example.org", "taken@example.org"):
+        client = app.test_client()
+        token = csrf_token(client.get("/account/register", **EVIL).text)
+        client.post("/account/register", data={"email": email, "role": "enterprise", "password": PASSWORD,
+                                               "confirm": PASSWORD, "csrf_token": token}, **EVIL)  # fmt: skip
+        links = links_in(mail.outbox[-1].get_content())
+        assert links and all(link.startswith(base_url + "/account/") for link in links), links
+
+
 def test_an_invitation_link_goes_to_base_url_whatever_the_host(app, base_url, survey):
     """The attack: a consultant's page opened under another host name (a proxy that passes any Host on) makes the
     invitation point there, and the invited person registers on the attacker's copy of the site."""
