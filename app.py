@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
@@ -24,8 +25,10 @@ from web import (
     catalog,
     consultant,
     errors,
+    headers,
     history,
     i18n,
+    links,
     privacy,
     request_checks,
     results,
@@ -47,12 +50,14 @@ def create_app(test_config: dict | None = None, *, production: bool | None = Non
     """Create and configure an instance of the app.
 
     In production (`production=True`, as `wsgi.py` does, or `IMREADY_PRODUCTION=1`) the app refuses to start with
-    a placeholder secret key, and session cookies are sent over HTTPS only unless configured otherwise."""
+    a placeholder secret key, session cookies are sent over HTTPS only unless configured otherwise, and requests
+    for any host but BASE_URL's get 400 unless TRUSTED_HOSTS says otherwise."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
         PRODUCTION=False,
         SECRET_KEY=None,  # None: made once at random and kept in the instance folder (not in production)
         BASE_URL="http://127.0.0.1:5000",  # where the app is reached: links in mails are built from it
+        TRUSTED_HOSTS=None,  # Host headers answered; None: any in development, BASE_URL's host in production
         DATABASE_URL=f"sqlite:///{Path(app.instance_path) / 'imready.db'}",
         QUESTIONNAIRE_DIR=str(ROOT / "questionnaires"),
         LANGUAGES=("en", "zh"),
@@ -78,6 +83,8 @@ def create_app(test_config: dict | None = None, *, production: bool | None = Non
         cookie_set = "IMREADY_SESSION_COOKIE_SECURE" in os.environ or "SESSION_COOKIE_SECURE" in (test_config or {})
         if not cookie_set:
             app.config["SESSION_COOKIE_SECURE"] = True  # behind HTTPS; say false to serve over plain HTTP
+        if app.config["TRUSTED_HOSTS"] is None:
+            app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["BASE_URL"]).hostname]
     if app.config["PROXY_COUNT"]:
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
@@ -91,7 +98,9 @@ def create_app(test_config: dict | None = None, *, production: bool | None = Non
     catalog.init_app(app)
     cli.init_app(app)
     errors.init_app(app)
+    links.init_app(app)
     request_checks.init_app(app)
+    headers.init_app(app)
     access.init_app(app)
     api.init_app(app)  # after CSRFProtect: the token-authenticated API is exempt from CSRF
     blueprints = (site, survey, results, roadmap, agencies, batches, accounts, admin, workspace, privacy, history,

@@ -7,6 +7,8 @@ processes.
 
 import os
 
+import gunicorn.http.wsgi
+
 # A worker holds at most one database connection per thread plus one for a report batch, so the default stays at
 # 16 x (4 + 1) = 80, under PostgreSQL's default max_connections of 100 with room for the CLI, backups and psql; the
 # pool of each worker (SQLAlchemy's 5 + 10 overflow) covers up to 14 threads.
@@ -26,3 +28,7 @@ max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("IMREADY_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("IMREADY_LOG_LEVEL", "info")
+
+# gunicorn writes its own `Server: gunicorn` header into every response, and has no setting for it: name the app
+# instead, so that no response says which server software answers (the app's other headers: web/headers.py).
+gunicorn.http.wsgi.SERVER = "imready"

@@ -23,7 +23,8 @@ users_cli = AppGroup("users", help="Accounts.")
 @click.option("--enterprise", "enterprise_id", type=int, help="The enterprise an enterprise user belongs to.")
 @click.password_option("--password", help="Asked for when not given.")
 def create_user_command(email, role, name, jurisdiction, enterprise_id, password) -> None:
-    """Create an account (agency analysts and administrators are created this way or by an administrator)."""
+    """Create an account (agency analysts and administrators are created this way or by an administrator); its
+    e-mail address counts as confirmed."""
     if role == "agency" and not jurisdiction:
         raise click.BadParameter("an agency analyst needs a jurisdiction", param_hint="--jurisdiction")
     if jurisdiction and jurisdiction not in load_regions():
@@ -31,7 +32,8 @@ def create_user_command(email, role, name, jurisdiction, enterprise_id, password
     with Session(current_app.extensions["db_engine"], expire_on_commit=False) as session:
         try:
             user = create_user(session=session, email=email, password=password, role=role, name=name,
-                               jurisdiction=jurisdiction, enterprise_id=enterprise_id)  # fmt: skip
+                               jurisdiction=jurisdiction, enterprise_id=enterprise_id,
+                               confirmed=True)  # fmt: skip
         except AccountError as error:
             hint = f"--{error.field}" if error.field != "email" else "EMAIL"
             raise click.BadParameter(str(error), param_hint=hint) from None

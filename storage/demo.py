@@ -20,7 +20,7 @@ from storage.assessments import save_answers, start_assessment, start_reassessme
 from storage.reference_data import import_indicators
 from storage.releases import make_release
 from storage.submissions import submit as submit_answers
-from storage.tables import Enterprise, EnterpriseBase, User
+from storage.tables import Enterprise, EnterpriseBase, User, utcnow
 
 # (employees, revenue in million yuan) ranges per size class, with the share of enterprises in each
 SIZE_RANGES = ((5, 19, 0.5, 2.9), (20, 299, 3, 19.9), (300, 999, 20, 399), (1000, 5000, 400, 5000))
@@ -105,8 +105,9 @@ DEMO_CLIENTS = 25  # synthetic enterprises given to the demo consultant
 
 
 def demo_accounts(*, session: Session, password: str) -> list[User]:
-    """One account per role, sharing `password` (existing ones get it again): a Shandong agency analyst, a
-    consultant with the first synthetic enterprises as clients, and an enterprise user of the first of them."""
+    """One account per role, sharing `password` (existing ones get it again), their addresses confirmed: a Shandong
+    agency analyst, a consultant with the first synthetic enterprises as clients, and an enterprise user of the first
+    of them."""
     enterprises = session.exec(select(Enterprise).where(Enterprise.synthetic).order_by(Enterprise.id)
                                .limit(DEMO_CLIENTS)).all()  # fmt: skip
     users = []
@@ -114,8 +115,9 @@ def demo_accounts(*, session: Session, password: str) -> list[User]:
         user = session.exec(select(User).where(User.email == email)).first()
         if user is None:
             user = create_user(session=session, email=email, password=password, role=role, jurisdiction=jurisdiction,
-                               name=f"Demo {role}")  # fmt: skip
+                               name=f"Demo {role}", confirmed=True)  # fmt: skip
         else:
+            user.email_confirmed_at = user.email_confirmed_at or utcnow()
             set_password(session=session, user=user, password=password)
         users.append(user)
     consultant, member = users[2], users[3]

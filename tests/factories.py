@@ -114,8 +114,7 @@ def sign_in_as(app, role: str = "admin", email: str | None = None, **fields):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             with self.session_transaction() as flask_session:
-                flask_session["_user_id"] = str(user.id)
-                flask_session["_fresh"] = True
+                start_session_of(app, flask_session, user)
 
     app.test_client_class = SignedInClient
     return user
@@ -188,9 +187,23 @@ def client_as(app, user):
     client = FlaskClient(app, app.response_class, use_cookies=True)
     if user is not None:
         with client.session_transaction() as flask_session:
-            flask_session["_user_id"] = str(user.id)
-            flask_session["_fresh"] = True
+            start_session_of(app, flask_session, user)
     return client
+
+
+def start_session_of(app, flask_session, user) -> None:
+    """Fill a test client's session as signing in as `user` now does (web.access.start_session): the user, and the
+    user's current session epoch, so that signing out or a new password ends it as it ends a real one."""
+    from sqlmodel import Session
+
+    from storage.tables import User
+    from web.access import SESSION_EPOCH
+
+    with Session(app.extensions["db_engine"]) as session:
+        epoch = session.get(User, user.id).session_epoch
+    flask_session["_user_id"] = str(user.id)
+    flask_session["_fresh"] = True
+    flask_session[SESSION_EPOCH] = epoch
 
 
 def stored_answers(app, token: str) -> dict:

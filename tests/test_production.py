@@ -16,14 +16,16 @@ import pytest
 import requests
 
 from app import ConfigurationError, create_app
-from factories import ROOT
+from factories import ROOT, make_app
+from web.headers import SECURITY_HEADERS
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 
 @pytest.mark.parametrize("key", ["dev", "change-me", "", None, "short-but-not-a-placeholder"])
 def test_production_refuses_a_placeholder_or_short_secret_key(key):
-    with pytest.raises(ConfigurationError, match="IMREADY_SECRET_KEY is unset, a placeholder or shorter"):
+    message = "IMREADY_SECRET_KEY is unset, a placeholder or shorter than 32 characters"
+    with pytest.raises(ConfigurationError, match=message):
         create_app({"SECRET_KEY": key}, production=True)
 
 
@@ -34,6 +36,24 @@ def test_production_sends_the_session_cookie_over_https_only_unless_told(monkeyp
     assert create_app({"SECRET_KEY": key, **shipped}, production=True).config["SESSION_COOKIE_SECURE"] is False
     development = create_app({"SECRET_KEY": secrets.token_urlsafe(48), **shipped})
     assert development.config["SESSION_COOKIE_SECURE"] is False  # development: plain HTTP
+
+
+def test_production_answers_only_for_the_host_of_base_url(database_url, tmp_path):
+    """The attack: send requests with `Host: evil.example`, so that whatever the app builds from the host (links,
+    redirects, cached pages) points to the attacker. In production any other host gets 400."""
+    app = make_app(database_url, tmp_path, PRODUCTION=True, BASE_URL="https://survey.example.org")
+    assert app.config["TRUSTED_HOSTS"] == ["survey.example.org"]
+    client = app.test_client()
+    assert client.get("/", base_url="https://survey.example.org").status_code == 200
+    assert client.get("/", base_url="https://survey.example.org:8443").status_code == 200  # the port is not checked
+    assert client.get("/", base_url="https://evil.example").status_code == 400
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+    named = make_app(database_url, tmp_path, PRODUCTION=True, BASE_URL="https://survey.example.org",
+                     TRUSTED_HOSTS=["survey.example.org", "imready.internal"])  # fmt: skip
+    assert named.test_client().get("/", base_url="http://imready.internal").status_code == 200
+    development = make_app(database_url, tmp_path)
+    assert development.config["TRUSTED_HOSTS"] is None  # development answers any host
+    assert development.test_client().get("/", base_url="http://evil.example").status_code == 200
 
 
 def free_port() -> int:
@@ -64,6 +84,9 @@ def test_gunicorn_serves_the_survey_from_several_workers(database_url):
                 assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
                 time.sleep(0.2)
         assert home.status_code == 200
+        # the attack: read the Server header to learn which server software (and version) to attack
+        assert home.raw.headers.getlist("Server") == ["imready"]
+        assert {name: home.headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
         browser = requests.Session()
         for _ in range(6):  # one respondent's requests land on either worker; the session holds across them
             start = browser.get(base + "/start/quick_check", timeout=10)

@@ -27,6 +27,7 @@ from web import mail
 from web.access import record, role_required
 from web.catalog import get_catalog
 from web.i18n import current_language
+from web.links import external_url
 
 bp = Blueprint("consultant", __name__, url_prefix="/workspace/clients")
 INVITE_SALT = "invitation"
@@ -118,7 +119,7 @@ def invite(enterprise_id: int):
     if form.validate_on_submit():
         serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITE_SALT)
         token = serializer.dumps({"enterprise": enterprise.id, "email": form.email.data.strip().lower()})
-        link = url_for("consultant.accept", token=token, _external=True)
+        link = external_url("consultant.accept", token=token)
         mail.send(form.email.data, _("Your imready account for %(name)s", name=enterprise.name),
                   _("%(consultant)s invites you to see the assessments of %(name)s. Create your account within two "
                     "weeks:\n\n%(link)s", consultant=current_user.name or current_user.email, name=enterprise.name,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import SecurityError
 
 from storage.db import close_session
 
@@ -30,6 +31,11 @@ def init_app(app: Flask) -> None:
     def bad_request(_error):
         message = _("The form sent was incomplete or not valid. Please go back, reload the page and try again.")
         return render_template("errors/400.html", message=message), 400
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(_error):
+        # a Host header not in TRUSTED_HOSTS: no address can be built for a page, and no person typed it
+        return Response("This site is not served under that name.\n", 400, mimetype="text/plain")
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_error):

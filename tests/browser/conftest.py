@@ -46,12 +46,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
-    """Serve the test app on a free local port and yield its base URL."""
+    """Serve the test app on a free local port and yield its base URL, which is the app's BASE_URL meanwhile (the
+    address its mails and resume links name)."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live_server", daemon=True)
     thread.start()
+    app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield app.config["BASE_URL"]
     finally:
         server.shutdown()
         thread.join()

@@ -44,6 +44,7 @@ RESTRICTED = {
     "privacy.export_json": {"enterprise", "admin"},
     "privacy.export_zip": {"enterprise", "admin"},
     "privacy.delete": {"enterprise", "admin"},
+    "accounts.resend_confirmation": set(ROLES),
 }
 PUBLIC = {
     "site.index": "the start page",
@@ -56,6 +57,7 @@ PUBLIC = {
     "accounts.sign_out": "signing out (a form with a CSRF token)",
     "accounts.reset_request": "asking for a reset link",
     "accounts.reset": "the signed reset link is the credential",
+    "accounts.confirm": "the signed confirmation link is the credential",
     "consultant.accept": "the signed invitation link is the credential",
     "survey.start": "anyone may take an assessment",
     "survey.resume": "the secret resume link is the credential",

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from assessment.scoring import score
 from factories import client_as, csrf_token, make_user, pdf_text
+from storage.accounts import email_confirmed
 from storage.tables import Assessment, Enterprise, User
 from web import mail
 
@@ -96,7 +97,8 @@ def test_an_invitation_links_the_new_account_to_the_client(app, survey):
     page = signed.get(f"/workspace/clients/{enterprise_id}/invite").text
     signed.post(f"/workspace/clients/{enterprise_id}/invite", data={"csrf_token": csrf_token(page),
                                                                     "email": "Owner@Lotus.example"})  # fmt: skip
-    link = re.search(r"http://localhost(/workspace/clients/invitation/\S+)", mail.outbox[-1].get_content()).group(1)
+    base = re.escape(app.config["BASE_URL"])
+    link = re.search(rf"{base}(/workspace/clients/invitation/\S+)", mail.outbox[-1].get_content()).group(1)
     visitor = client_as(app, None)
     response = visitor.get(link)
     assert response.status_code == 302 and response.headers["Location"].endswith("email=owner@lotus.example")
@@ -108,7 +110,14 @@ def test_an_invitation_links_the_new_account_to_the_client(app, survey):
     with Session(app.extensions["db_engine"]) as session:
         owner = session.exec(select(User).where(User.email == "owner@lotus.example")).one()
         assert owner.enterprise_id == enterprise_id
-    assert "Lotus Ceramics" in visitor.get("/workspace/").text
+        assert email_confirmed(owner)  # the invitation reached that address: nothing more to confirm
+    ready = mail.outbox[-1].get_content()
+    assert "/account/sign-in" in ready and "/account/confirm/" not in ready
+    page = visitor.get("/account/sign-in").text
+    visitor.post("/account/sign-in", data={"csrf_token": csrf_token(page), "email": "owner@lotus.example",
+                                          "password": "a long test password"})  # fmt: skip
+    workspace = visitor.get("/workspace/").text
+    assert "Lotus Ceramics" in workspace and 'id="confirm-notice"' not in workspace
     assert client_as(app, make_user(app, "consultant", email="other@example.org")).get(
         f"/workspace/clients/{enterprise_id}/invite").status_code == 404  # not its client
 
