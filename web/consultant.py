@@ -11,7 +11,6 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from werkzeug.datastructures import FileStorage
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
@@ -27,6 +26,7 @@ from web import mail
 from web.access import record, role_required
 from web.catalog import get_catalog
 from web.i18n import current_language
+from web.report_settings import logo_upload
 
 bp = Blueprint("consultant", __name__, url_prefix="/workspace/clients")
 INVITE_SALT = "invitation"
@@ -149,8 +149,7 @@ def branding():
     """The name, colour and logo printed on this consultant's reports."""
     form = BrandingForm(obj=current_user)
     if form.validate_on_submit():
-        upload = form.brand_logo.data  # the saved logo (bytes, from `obj`) when the request sent no file
-        logo = upload.read() if isinstance(upload, FileStorage) else None
+        logo = logo_upload(form.brand_logo.data)  # the field holds the saved logo (from `obj`) when no file was sent
         try:
             checked = Branding(form.brand_name.data or "", form.brand_colour.data, logo or current_user.brand_logo)
         except BrandingError as error:
