@@ -18,6 +18,7 @@ from storage.reference_data import import_indicators, import_published, indicato
 from storage.tables import ROLES, AuditEvent, Enterprise, User
 from web.access import record, role_required
 from web.catalog import get_catalog
+from web.forms import LISTED_PROBLEMS
 from web.i18n import current_language
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -135,6 +136,7 @@ def reference():
         "admin/reference.html",
         form=form,
         problems=problems,
+        listed=LISTED_PROBLEMS,
         questionnaires=questionnaires,
         published=published_benchmarks(session=get_session()),
         periods=indicator_periods(session=get_session()),

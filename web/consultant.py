@@ -15,16 +15,17 @@ from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from reports.enterprise_report import Branding, BrandingError
-from spreadsheets.loading import changed_statistics, import_rows
+from spreadsheets.loading import import_rows
+from spreadsheets.reading import MAX_ROWS
 from spreadsheets.rows import read_rows
 from spreadsheets.template import write_template, write_template_guide
 from storage.access import can_see_enterprise
 from storage.db import get_session
-from storage.refresher import refresh_statistics
 from storage.tables import Enterprise
 from web import mail
 from web.access import record, role_required
 from web.catalog import get_catalog
+from web.forms import LISTED_PROBLEMS
 from web.i18n import current_language
 from web.report_settings import logo_upload
 
@@ -61,7 +62,8 @@ def _client(enterprise_id: int) -> Enterprise:
 @bp.route("/import", methods=["GET", "POST"])
 @role_required("consultant")
 def import_clients():
-    """Import assessments collected offline; every bad cell is listed, the good rows become clients."""
+    """Import assessments collected offline; the bad cells are listed (the first `LISTED_PROBLEMS`, and how many
+    more), the good rows become clients. Statistics count them from their next release."""
     catalog = get_catalog()
     form = ImportForm()
     form.questionnaire.choices = [(q.id, q.definition.title.get(current_language())) for q in catalog.latest()]
@@ -86,10 +88,9 @@ def import_clients():
                     session.add(enterprise)
                 session.commit()
                 record("change", detail=f"imported {len(created)} rows of {upload.filename}")
-                for recorded in changed_statistics(created):  # before the page answers: the rows are the user's
-                    refresh_statistics(current_app._get_current_object(), questionnaire.id, recorded)
     status = 400 if form.errors or (report and report.stopped) else 200
-    return render_template("consultant/import.html", form=form, report=report, created=created), status
+    return render_template("consultant/import.html", form=form, report=report, created=created,
+                           listed=LISTED_PROBLEMS, max_rows=MAX_ROWS), status
 
 
 @bp.get("/import/template.<fmt>")
