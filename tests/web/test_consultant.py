@@ -1,6 +1,6 @@
 """A consultant's workspace: clients made by starting an assessment or by importing a spreadsheet (bad cells listed by
-row, column and reason, good rows kept; hostile files refused), invitations that link a client's user, and branding
-printed on reports."""
+row, column and reason, good rows kept; hostile files refused), and branding printed on reports. Invitations:
+test_invitations.py."""
 
 from __future__ import annotations
 
@@ -18,8 +18,7 @@ from sqlmodel import Session, select
 from assessment.scoring import score
 from factories import client_as, csrf_token, make_user, pdf_text
 from spreadsheets.reading import MAX_ROWS
-from storage.tables import Assessment, Enterprise, User
-from web import mail
+from storage.tables import Assessment, Enterprise
 
 PROFILE = {"enterprise_name": "Harbour Valves", "region_code": "370200", "industry_code": "34", "employees": "120",
            "revenue_million_yuan": "45"}  # fmt: skip
@@ -147,33 +146,6 @@ def test_import_templates_download(app):
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     header = client.get("/workspace/clients/import/template.csv?q=quick_check").data.decode("utf-8-sig").splitlines()[0]
     assert header.startswith("enterprise_name,region_code,industry_code,employees,revenue_million_yuan,sp_strategy")
-
-
-def test_an_invitation_links_the_new_account_to_the_client(app, survey):
-    consultant = make_user(app, "consultant")
-    signed = client_as(app, consultant)
-    survey.client = signed
-    token = survey.start(name="Lotus Ceramics")
-    with Session(app.extensions["db_engine"]) as session:
-        enterprise_id = session.exec(select(Assessment).where(Assessment.token == token)).one().enterprise_id
-    page = signed.get(f"/workspace/clients/{enterprise_id}/invite").text
-    signed.post(f"/workspace/clients/{enterprise_id}/invite", data={"csrf_token": csrf_token(page),
-                                                                    "email": "Owner@Lotus.example"})  # fmt: skip
-    link = re.search(r"http://localhost(/workspace/clients/invitation/\S+)", mail.outbox[-1].get_content()).group(1)
-    visitor = client_as(app, None)
-    response = visitor.get(link)
-    assert response.status_code == 302 and response.headers["Location"].endswith("email=owner@lotus.example")
-    form = visitor.get(response.headers["Location"]).text
-    assert 'value="owner@lotus.example"' in form
-    visitor.post("/account/register", data={"csrf_token": csrf_token(form), "email": "owner@lotus.example",
-                                           "role": "enterprise", "password": "a long test password",
-                                           "confirm": "a long test password"})  # fmt: skip
-    with Session(app.extensions["db_engine"]) as session:
-        owner = session.exec(select(User).where(User.email == "owner@lotus.example")).one()
-        assert owner.enterprise_id == enterprise_id
-    assert "Lotus Ceramics" in visitor.get("/workspace/").text
-    assert client_as(app, make_user(app, "consultant", email="other@example.org")).get(
-        f"/workspace/clients/{enterprise_id}/invite").status_code == 404  # not its client
 
 
 def test_saved_branding_is_printed_on_the_consultant_s_reports(app, survey, example_answers, tmp_path):
