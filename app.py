@@ -28,6 +28,7 @@ from web import (
     headers,
     history,
     i18n,
+    invitations,
     links,
     privacy,
     request_checks,
@@ -104,7 +105,7 @@ def create_app(test_config: dict | None = None, *, production: bool | None = Non
     access.init_app(app)
     api.init_app(app)  # after CSRFProtect: the token-authenticated API is exempt from CSRF
     blueprints = (site, survey, results, roadmap, agencies, batches, accounts, admin, workspace, privacy, history,
-                  consultant, api)
+                  consultant, invitations, api)
     for module in blueprints:
         app.register_blueprint(module.bp)
     return app

@@ -7,7 +7,6 @@ consultant branding. Runs inside an application context (templates and translati
 
 from __future__ import annotations
 
-import io
 import re
 import time
 from dataclasses import dataclass, field
@@ -28,13 +27,13 @@ from questionnaires.vocabulary import PARADIGMS, paradigm_name
 from reports.chart_export import ChartSize
 from reports.display import describe_answer, describe_cohort, format_score
 from reports.figures import comparison_chart, paradigm_bars
+from reports.logo import LogoError, prepare_logo
 from reports.pdf import Charts, data_uri, export_charts, render_pdf
 from reports.roadmap_figures import cohort_radar, gap_chart, priority_chart, timeline_chart
 from storage.statistics import comparison
 from storage.tables import Assessment, AssessmentComment, Enterprise
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-LOGO_TYPES = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 DEFAULT_COLOUR = "#2f6f9f"
 
 
@@ -48,7 +47,8 @@ class BrandingError(ValueError):
 
 @dataclass(frozen=True)
 class Branding:
-    """Who prepared the report: a name, a colour for headings and bands, and a PNG or JPEG logo."""
+    """Who prepared the report: a name, a colour for headings and bands, and a PNG or JPEG logo (kept as
+    `reports.logo.prepare_logo` makes it: checked, and scaled down to what the cover prints)."""
 
     name: str = ""
     colour: str = DEFAULT_COLOUR
@@ -61,9 +61,11 @@ class Branding:
         if not COLOUR.match(self.colour):
             raise BrandingError("brand_colour", _("The colour must look like #2f6f9f."))
         if self.logo is not None:
-            kind = next((mime for mime, magic in LOGO_TYPES.items() if self.logo.startswith(magic)), None)
-            if kind is None or not _whole_image(self.logo):
-                raise BrandingError("brand_logo", _("The logo must be a PNG or JPEG image."))
+            try:
+                logo, kind = prepare_logo(self.logo)
+            except LogoError as error:
+                raise BrandingError("brand_logo", str(error)) from None
+            object.__setattr__(self, "logo", logo)
             object.__setattr__(self, "logo_type", kind)
 
     @property
@@ -320,16 +322,3 @@ def _prerequisite_texts(q: Questionnaire) -> dict[tuple[str, int], list]:
         texts.setdefault((prerequisite.dimension, prerequisite.level), []).append(prerequisite)
     return texts
 
-
-def _whole_image(content: bytes) -> bool:
-    """Whether an image file can be read to its end (a truncated or corrupt file cannot be printed)."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(content)) as image:
-            image.verify()  # checks to the end even where loading pads a truncated image (WeasyPrint allows that)
-        with Image.open(io.BytesIO(content)) as image:
-            image.load()
-    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
-        return False
-    return True

@@ -1,19 +1,42 @@
-"""Reading an import file: an XLSX workbook or CSV text, as numbered rows of cell values."""
+"""Reading an import file: an XLSX workbook or CSV text, as numbered rows of cell values.
+
+Every file is read within limits, so that no upload holds a worker for long or answers a page of megabytes: at most
+`MAX_ROWS` enterprises (filled rows below the header), values in the first `MAX_COLUMNS` columns, `MAX_CELLS` cells
+read in all (rows × columns, blank ones included), and `READ_SECONDS` of reading and checking. An XLSX archive must
+unpack to at most `MAX_UNPACKED_BYTES` in at most `MAX_PARTS` parts (sizes read from its directory before anything is
+unpacked; a part that unpacks to more than it declares fails its checksum), and none of its parts may declare a DTD,
+which Excel never writes and which is how entity expansion and external entities get in (with defusedxml installed,
+openpyxl's parser refuses entities too).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import time
 import warnings
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
-from spreadsheets.cells import Percent
+from spreadsheets.cells import Percent, is_filled
 from spreadsheets.columns import Format
 
+MAX_ROWS = 300  # enterprises in one file: importing as many complete full assessments takes about 15 s
+MAX_COLUMNS = 256  # columns A to IV; a questionnaire's template has far fewer
+MAX_CELLS = 250_000  # cells read, blank ones included (a full template of MAX_ROWS rows has about 19,000)
+READ_SECONDS = 20  # reading and checking a file stops after this long
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024  # what an XLSX archive may unpack to
+MAX_PARTS = 200  # files inside an XLSX archive
+DTD_MARKS = tuple("<!DOCTYPE".encode(encoding) for encoding in ("utf-8", "utf-16-le", "utf-16-be"))
+# What openpyxl and the XML and ZIP readers raise on a damaged or hostile workbook (ParseError is a SyntaxError;
+# defusedxml's refusals are ValueErrors; an encrypted archive is a RuntimeError).
+XLSX_ERRORS = (zipfile.BadZipFile, zlib.error, KeyError, ValueError, TypeError, AttributeError, IndexError, OSError,
+               EOFError, SyntaxError, NotImplementedError, RuntimeError)
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -40,15 +63,82 @@ class UnusableFile(Exception):
 
 
 def read_table(data: bytes, filename: str) -> tuple[Format, Iterator[tuple[int, list]]]:
-    """The format and the rows (row number, cell values) of a file; raises `UnusableFile` when it cannot be read."""
+    """The format and the rows (row number, cell values) of a file; raises `UnusableFile` when it cannot be read,
+    at once or while its rows are read."""
     if data.startswith(b"PK\x03\x04"):
-        return "xlsx", _xlsx_rows(data)
+        _check_archive(data)
+        return "xlsx", _within_limits(_xlsx_rows(data))
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnusableFile(Problem(0, "", "this is an old Excel (.xls) file; save it as .xlsx or .csv and import "
                                           "that"))
     if filename.lower().endswith((".xlsx", ".xlsm")):
         raise UnusableFile(Problem(0, "", "the file is named .xlsx but is not an Excel workbook"))
-    return "csv", _csv_rows(_decode(data))
+    return "csv", _within_limits(_csv_rows(_decode(data)))
+
+
+def _within_limits(rows: Iterable[tuple[int, list]]) -> Iterator[tuple[int, list]]:
+    """The rows, stopped with `UnusableFile` at the first one past a limit: too many cells, too long, too many
+    enterprises, or a value too far right."""
+    deadline = time.monotonic() + READ_SECONDS
+    filled = cells = 0
+    for number, values in rows:
+        cells += len(values) or 1
+        if cells > MAX_CELLS:
+            raise UnusableFile(Problem(number, "", f"the file holds more than {MAX_CELLS:,} cells (rows × columns, "
+                                                   "blank ones included) by this row; delete the rows and columns "
+                                                   "around the data, or split the file"))
+        if time.monotonic() > deadline:
+            raise UnusableFile(Problem(number, "", f"reading the file took longer than {READ_SECONDS} s and "
+                                                   "stopped at this row; split the file"))
+        if values and any(map(is_filled, values)):
+            filled += number > 1
+            if filled > MAX_ROWS:
+                raise UnusableFile(Problem(number, "", f"the file holds more than {MAX_ROWS:,} enterprises; at most "
+                                                       f"{MAX_ROWS:,} rows are imported at once, so split the file"))
+            if len(values) > MAX_COLUMNS and any(map(is_filled, values[MAX_COLUMNS:])):
+                beyond = next(index for index in range(MAX_COLUMNS, len(values)) if is_filled(values[index]))
+                letter = get_column_letter(beyond + 1)
+                raise UnusableFile(Problem(number, "", f"a value in column {letter}; a file has at most "
+                                                       f"{MAX_COLUMNS} columns (A to "
+                                                       f"{get_column_letter(MAX_COLUMNS)})", letter))
+        yield number, values
+
+
+def _check_archive(data: bytes) -> None:
+    """Refuse an XLSX archive that is damaged, unpacks to too much, or holds a part that declares a DTD, before
+    openpyxl reads any of it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+            unpacked = sum(part.file_size for part in parts)
+            if len(parts) > MAX_PARTS or unpacked > MAX_UNPACKED_BYTES:
+                raise UnusableFile(Problem(0, "", f"the workbook holds {len(parts):,} parts that unpack to "
+                                                  f"{_megabytes(unpacked)}; at most {MAX_PARTS} parts and "
+                                                  f"{_megabytes(MAX_UNPACKED_BYTES)} are read (a workbook of "
+                                                  f"{MAX_ROWS:,} rows is far smaller)"))
+            for part in parts:
+                if _declares_dtd(archive, part):
+                    raise UnusableFile(Problem(0, "", f"not a readable Excel workbook: its part {part.filename} "
+                                                      "declares a DTD (<!DOCTYPE ...>), which Excel never writes; "
+                                                      "save the sheet again with Excel"))
+    except XLSX_ERRORS as error:
+        raise UnusableFile(Problem(0, "", f"not a readable Excel workbook: {error}")) from None
+
+
+def _declares_dtd(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> bool:
+    """Whether a part holds "<!DOCTYPE" anywhere (character data cannot hold a "<": it would be written "&lt;").
+    Reading it to the end also checks that it unpacks to the size it declares."""
+    tail = b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(1024 * 1024):
+            if any(mark in tail + chunk for mark in DTD_MARKS):
+                return True
+            tail = chunk[-32:]
+    return False
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:,.1f} MB"
 
 
 def _decode(data: bytes) -> str:
@@ -75,23 +165,48 @@ def _csv_rows(text: str) -> Iterator[tuple[int, list]]:
     try:
         yield from enumerate(reader, start=1)
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise UnusableFile(Problem(reader.line_num, "", f"a cell holds more than {csv.field_size_limit():,} "
+                                                            "characters; no answer is that long")) from None
         raise UnusableFile(Problem(reader.line_num, "", f"not valid CSV: {error}")) from None
 
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list]]:
-    """The rows of the sheet "assessments", or of the first sheet when there is none by that name."""
-    with warnings.catch_warnings():  # openpyxl warns about features of the file it does not read, e.g. extensions
-        warnings.simplefilter("ignore")
-        try:
+    """The rows of the sheet "assessments", or of the first sheet when there is none by that name, read as they
+    are needed; `UnusableFile` for a workbook openpyxl cannot read."""
+    try:
+        with warnings.catch_warnings():  # openpyxl warns about features of the file it does not read, e.g. extensions
+            warnings.simplefilter("ignore")
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-            raise UnusableFile(Problem(0, "", f"not a readable Excel workbook: {error}")) from None
-        try:
-            sheet = workbook["assessments"] if "assessments" in workbook.sheetnames else workbook.worksheets[0]
-            rows = [[_xlsx_value(cell) for cell in cells] for cells in sheet.iter_rows()]
-        finally:
-            workbook.close()
-    return enumerate(rows, start=1)
+    except XLSX_ERRORS as error:
+        raise UnusableFile(Problem(0, "", f"not a readable Excel workbook: {error}")) from None
+    number = 0
+    try:
+        sheet = workbook["assessments"] if "assessments" in workbook.sheetnames else workbook.worksheets[0]
+        # The size a sheet declares is not trusted: too small, it would hide rows; too large, it would pad every row
+        # to its width. Each row is then as wide as its last cell, and a row missing between two is empty.
+        sheet.reset_dimensions()
+        rows = enumerate(sheet.iter_rows(), start=1)
+        while chunk := _xlsx_chunk(rows):  # read a chunk at a time, so that warnings are silenced only meanwhile
+            for number, values in chunk:
+                yield number, values
+    except XLSX_ERRORS as error:
+        raise UnusableFile(Problem(number + 1, "", f"not a readable Excel workbook: {error}")) from None
+    finally:
+        workbook.close()
+
+
+def _xlsx_chunk(rows: Iterator[tuple[int, tuple]], cells: int = 10_000) -> list[tuple[int, list]]:
+    """The next rows of a sheet, about `cells` cells of them, as values."""
+    chunk, read = [], 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for number, row in rows:
+            chunk.append((number, [_xlsx_value(cell) for cell in row]))
+            read += len(row) + 1
+            if read >= cells:
+                break
+    return chunk
 
 
 def _xlsx_value(cell) -> object:

@@ -49,3 +49,11 @@ def jurisdiction_of(user) -> str | None:
     if getattr(user, "role", None) == "agency" and user.jurisdiction != load_regions().country.code:
         return user.jurisdiction
     return None
+
+
+def acts_for_enterprise(user, enterprise: Enterprise) -> bool:
+    """Whether a signed-in user holds the enterprise's own rights over its data (export, deletion, benchmark
+    consent, inviting its users): its own enterprise users and administrators; never its consultant."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.role == "admin" or (user.role == "enterprise" and user.enterprise_id == enterprise.id)

@@ -20,6 +20,7 @@ from storage.settings import COUNT_ANONYMOUS, RELEASE_INTERVAL_DAYS, get_setting
 from storage.tables import ROLES, AuditEvent, Enterprise, User
 from web.access import record, role_required
 from web.catalog import get_catalog
+from web.forms import LISTED_PROBLEMS
 from web.i18n import current_language
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -137,6 +138,7 @@ def reference():
         "admin/reference.html",
         form=form,
         problems=problems,
+        listed=LISTED_PROBLEMS,
         questionnaires=questionnaires,
         published=published_benchmarks(session=get_session()),
         periods=indicator_periods(session=get_session()),

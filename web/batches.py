@@ -20,7 +20,7 @@ from storage.tables import Assessment, ReportBatch
 from web.access import record, role_required
 from web.catalog import get_catalog
 from web.i18n import current_language
-from web.report_settings import MAX_LOGO_BYTES, ReportForm, saved_branding, saved_logo, settings_from, target_choices
+from web.report_settings import ReportForm, logo_upload, saved_branding, saved_logo, settings_from, target_choices
 
 bp = Blueprint("batches", __name__, url_prefix="/reports")
 MAX_NAME = 200  # the longest enterprise name (Enterprise.name)
@@ -53,10 +53,8 @@ def index():
     offered = {assessment.id for assessment, _enterprise in rows}
     selected = [parse_id(v) for v in request.form.getlist("assessment") if parse_id(v) in offered]
     if request.method == "POST" and form.validate():
-        logo = (form.brand_logo.data.read() if form.brand_logo.data else None) or saved_logo()
+        logo = logo_upload(form.brand_logo.data) or saved_logo()
         try:
-            if logo is not None and len(logo) > MAX_LOGO_BYTES:
-                raise BrandingError("brand_logo", _("The logo is larger than 512 KB."))
             branding = Branding(form.brand_name.data or "", form.brand_colour.data or "#2f6f9f", logo or None)
         except BrandingError as error:
             getattr(form, error.field).errors = [str(error)]

@@ -1,37 +1,32 @@
-"""A consultant's workspace: client enterprises created by hand or imported from a spreadsheet, invitations for their
-users, and the branding printed on the consultant's reports."""
+"""A consultant's workspace: client enterprises created by hand or imported from a spreadsheet, and the branding
+printed on the consultant's reports. (Inviting a client's users: web/invitations.py.)"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask import session as flask_session
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from werkzeug.datastructures import FileStorage
-from wtforms import BooleanField, EmailField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.validators import Length, Optional, Regexp
 
 from reports.enterprise_report import Branding, BrandingError
 from spreadsheets.loading import import_rows
+from spreadsheets.reading import MAX_ROWS
 from spreadsheets.rows import read_rows
 from spreadsheets.template import write_template, write_template_guide
-from storage.access import can_see_enterprise
 from storage.db import get_session
 from storage.submissions import trust_of
 from storage.tables import Enterprise
-from web import mail
 from web.access import record, role_required
 from web.catalog import get_catalog
+from web.forms import LISTED_PROBLEMS
 from web.i18n import current_language
-from web.links import external_url
+from web.report_settings import logo_upload
 
 bp = Blueprint("consultant", __name__, url_prefix="/workspace/clients")
-INVITE_SALT = "invitation"
-INVITE_MAX_AGE = 14 * 24 * 3600
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 
@@ -41,10 +36,6 @@ class ImportForm(FlaskForm):
     submit_complete = BooleanField(_l("Submit the complete rows (the others stay drafts)"), default=True)
 
 
-class InviteForm(FlaskForm):
-    email = EmailField(_l("E-mail of the person to invite"), validators=[DataRequired(), Length(max=254)])
-
-
 class BrandingForm(FlaskForm):
     brand_name = StringField(_l("Name printed on reports"), validators=[Optional(), Length(max=120)])
     brand_colour = StringField(_l("Brand colour"), validators=[Regexp(r"^#[0-9a-fA-F]{6}$",
@@ -52,17 +43,11 @@ class BrandingForm(FlaskForm):
     brand_logo = FileField(_l("Logo (PNG or JPEG, at most 512 KB; optional)"))
 
 
-def _client(enterprise_id: int) -> Enterprise:
-    enterprise = get_session().get(Enterprise, enterprise_id)
-    if enterprise is None or not can_see_enterprise(current_user, enterprise):
-        abort(404)
-    return enterprise
-
-
 @bp.route("/import", methods=["GET", "POST"])
 @role_required("consultant")
 def import_clients():
-    """Import assessments collected offline; every bad cell is listed, the good rows become clients."""
+    """Import assessments collected offline; the bad cells are listed (the first `LISTED_PROBLEMS`, and how many
+    more), the good rows become clients. Statistics count them from their next release."""
     catalog = get_catalog()
     form = ImportForm()
     form.questionnaire.choices = [(q.id, q.definition.title.get(current_language())) for q in catalog.latest()]
@@ -88,7 +73,8 @@ def import_clients():
                 session.commit()
                 record("change", detail=f"imported {len(created)} rows of {upload.filename}")
     status = 400 if form.errors or (report and report.stopped) else 200
-    return render_template("consultant/import.html", form=form, report=report, created=created), status
+    return render_template("consultant/import.html", form=form, report=report, created=created,
+                           listed=LISTED_PROBLEMS, max_rows=MAX_ROWS), status
 
 
 @bp.get("/import/template.<fmt>")
@@ -110,46 +96,13 @@ def import_template(fmt: str):
     return Response(content, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@bp.route("/<int:enterprise_id>/invite", methods=["GET", "POST"])
-@role_required("consultant")
-def invite(enterprise_id: int):
-    """Mail a client's user a link to create an account linked to the client enterprise."""
-    enterprise = _client(enterprise_id)
-    form = InviteForm()
-    if form.validate_on_submit():
-        serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITE_SALT)
-        token = serializer.dumps({"enterprise": enterprise.id, "email": form.email.data.strip().lower()})
-        link = external_url("consultant.accept", token=token)
-        mail.send(form.email.data, _("Your imready account for %(name)s", name=enterprise.name),
-                  _("%(consultant)s invites you to see the assessments of %(name)s. Create your account within two "
-                    "weeks:\n\n%(link)s", consultant=current_user.name or current_user.email, name=enterprise.name,
-                    link=link))  # fmt: skip
-        record("change", enterprise_id=enterprise.id, detail=f"invited {form.email.data}")
-        flash(_("The invitation was sent to %(email)s.", email=form.email.data), "info")
-        return redirect(url_for("workspace.index"))
-    return render_template("consultant/invite.html", form=form, enterprise=enterprise), 400 if form.errors else 200
-
-
-@bp.get("/invitation/<token>")
-def accept(token: str):
-    """An invitation link: remember the enterprise, then register (the account is linked on creation)."""
-    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITE_SALT)
-    try:
-        data = serializer.loads(token, max_age=INVITE_MAX_AGE)
-    except (SignatureExpired, BadSignature):
-        return render_template("accounts/reset_invalid.html"), 400
-    flask_session["invitation"] = data
-    return redirect(url_for("accounts.register", email=data["email"]))
-
-
 @bp.route("/branding", methods=["GET", "POST"])
 @role_required("consultant")
 def branding():
     """The name, colour and logo printed on this consultant's reports."""
     form = BrandingForm(obj=current_user)
     if form.validate_on_submit():
-        upload = form.brand_logo.data  # the saved logo (bytes, from `obj`) when the request sent no file
-        logo = upload.read() if isinstance(upload, FileStorage) else None
+        logo = logo_upload(form.brand_logo.data)  # the field holds the saved logo (from `obj`) when no file was sent
         try:
             checked = Branding(form.brand_name.data or "", form.brand_colour.data, logo or current_user.brand_logo)
         except BrandingError as error:

@@ -26,6 +26,7 @@ from questionnaires.loader import Questionnaire
 from questionnaires.schema import NOT_APPLICABLE
 
 NA_SUFFIX = "__na"  # the "not applicable" tick box of a checklist or number question
+LISTED_PROBLEMS = 100  # the problems of an uploaded file a page lists; it says how many more there are
 
 
 class ProfileForm(FlaskForm):

@@ -1,11 +1,13 @@
 """An enterprise's rights over its data: benchmark consent, export of everything, deletion.
 
 Who: the enterprise's own users, and administrators (on the enterprise's request, e.g. when its users cannot sign
-in); every export, consent change and deletion is in the audit log. Consultants are left out on purpose: these are
-the enterprise's decisions about its own data, not its adviser's. A consultant works with its clients' assessments
-through their results, reports and report batches; a full export would also hand over the enterprise's accounts
-and the audit log of who saw its data, which the consultant's work does not need, and only the enterprise (or an
-administrator acting on its request) may withdraw it from the benchmarks or delete it.
+in), as `storage.access.acts_for_enterprise` says; every export, consent change and deletion is in the audit log.
+Consultants are left out on purpose: these are the enterprise's decisions about its own data, not its adviser's. A
+consultant works with its clients' assessments through their results, reports and report batches; a full export
+would also hand over the enterprise's accounts and the audit log of who saw its data, which the consultant's work
+does not need, and only the enterprise (or an administrator acting on its request) may withdraw it from the
+benchmarks or delete it. For the same reason a consultant cannot invite a user into these rights on its own
+(web/invitations.py).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from flask_wtf import FlaskForm
 from sqlmodel import func, select
 from wtforms import HiddenField, StringField
 
-from storage.access import can_see_enterprise
+from storage.access import acts_for_enterprise
 from storage.db import get_session
 from storage.privacy import delete_enterprise, export_csv, export_enterprise
 from storage.tables import Assessment, Enterprise, User
@@ -39,9 +41,9 @@ class DeleteForm(FlaskForm):
 
 
 def _enterprise(enterprise_id: int) -> Enterprise:
-    """The enterprise, if the current user may see it; else 404 (whether it exists or not)."""
+    """The enterprise, if the current user acts for it; else 404 (whether it exists or not)."""
     enterprise = get_session().get(Enterprise, enterprise_id)
-    if enterprise is None or not can_see_enterprise(current_user, enterprise):
+    if enterprise is None or not acts_for_enterprise(current_user, enterprise):
         abort(404)
     return enterprise
 

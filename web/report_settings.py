@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
@@ -16,8 +16,7 @@ from assessment.roadmap import Settings, Target
 from questionnaires.loader import Questionnaire
 from questionnaires.vocabulary import GOALS, PARADIGMS, paradigm_name
 from reports.enterprise_report import TARGET_NAMES
-
-MAX_LOGO_BYTES = 512 * 1024
+from reports.logo import MAX_BYTES
 
 
 class ReportForm(FlaskForm):
@@ -31,6 +30,11 @@ class ReportForm(FlaskForm):
         validators=[Optional(), Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Use the form #2f6f9f."))],
     )
     brand_logo = FileField(_l("Logo (PNG or JPEG, at most 512 KB; optional)"))
+
+
+def logo_upload(upload: FileStorage | None) -> bytes | None:
+    """The bytes of an uploaded logo, read no further than one byte past the limit (`Branding` refuses it then)."""
+    return upload.read(MAX_BYTES + 1) if isinstance(upload, FileStorage) else None
 
 
 def saved_branding() -> dict:

@@ -7,7 +7,6 @@ bookmarked and shared with whoever holds the resume link; the PDF form posts the
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from assessment.scoring import Result
@@ -28,7 +27,7 @@ from storage.db import get_session
 from web.access import record
 from web.catalog import get_catalog, open_assessment
 from web.i18n import current_language
-from web.report_settings import MAX_LOGO_BYTES, ReportForm, saved_branding, saved_logo, settings_from, target_choices
+from web.report_settings import ReportForm, logo_upload, saved_branding, saved_logo, settings_from, target_choices
 
 bp = Blueprint("roadmap", __name__)
 def _load(token: str):
@@ -62,14 +61,11 @@ def report(token: str):
     lang = form.language.data if form.language.data in current_app.config["LANGUAGES"] else current_language()
     branding = None
     if form.validate():
-        logo = (form.brand_logo.data.read() if form.brand_logo.data else None) or saved_logo()
-        if logo is not None and len(logo) > MAX_LOGO_BYTES:
-            form.brand_logo.errors = [_("The logo is larger than 512 KB.")]
-        else:
-            try:
-                branding = Branding(form.brand_name.data or "", form.brand_colour.data or "#2f6f9f", logo or None)
-            except BrandingError as error:
-                getattr(form, error.field).errors = [str(error)]
+        logo = logo_upload(form.brand_logo.data) or saved_logo()
+        try:
+            branding = Branding(form.brand_name.data or "", form.brand_colour.data or "#2f6f9f", logo or None)
+        except BrandingError as error:
+            getattr(form, error.field).errors = [str(error)]
     data = gather(session=get_session(), catalog=get_catalog(), assessment=assessment, settings=settings, result=result)
     if branding is None or problems:  # the plan asked for is not the one that would be printed
         return _page(token, questionnaire, data, settings, problems, form, current_language()), 400

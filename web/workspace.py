@@ -45,6 +45,12 @@ def claim(token: str):
         if current_user.enterprise_id not in (None, enterprise.id):
             flash(_("Your account already belongs to another enterprise."), "error")
             return redirect(url_for("results.show", token=token))
+        if enterprise.consultant_id is not None and current_user.enterprise_id != enterprise.id:
+            # A consultant holds its clients' resume links too: were the link enough, it could give a second account
+            # of its own the enterprise's rights over its data. Those come from an invitation (web/invitations.py).
+            flash(_("%(name)s is a consultant's client, so its resume link cannot make you its user: ask its own "
+                    "user or an administrator for an invitation.", name=enterprise.name), "error")
+            return redirect(url_for("results.show", token=token))
         current_user.enterprise_id = enterprise.id
         session.add(current_user)
     else:

@@ -40,3 +40,44 @@ def csv_file(header: list[str], rows: list[dict], encoding: str = "utf-8-sig") -
 def problem(row: int, column: str, reason: str) -> Problem:
     """A problem in a column of the quick check, with the letter the spreadsheet shows it under."""
     return Problem(row, column, reason, LETTERS.get(column, ""))
+
+
+SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def inline_row(number: int, values: list[str], first_column: int = 1) -> str:
+    """One row of sheet XML with text cells from `first_column` on."""
+    from openpyxl.utils import get_column_letter
+
+    cells = "".join(f'<c r="{get_column_letter(first_column + index)}{number}" t="inlineStr"><is><t>{value}</t></is>'
+                    "</c>" for index, value in enumerate(values))
+    return f'<row r="{number}">{cells}</row>'
+
+
+def sheet_xml(rows: str, *, prolog: str = "", dimension: str = "") -> str:
+    """A worksheet part: `prolog` before the root element (e.g. a DTD), an optional declared size, the rows."""
+    size = f'<dimension ref="{dimension}"/>' if dimension else ""
+    return f'<?xml version="1.0"?>{prolog}<worksheet xmlns="{SHEET_NS}">{size}<sheetData>{rows}</sheetData></worksheet>'
+
+
+def xlsx_file(sheet: str | None = None, *, parts: dict[str, bytes | str] | None = None) -> bytes:
+    """A workbook made by openpyxl whose first sheet's XML is replaced by `sheet` and whose other parts are replaced
+    or added from `parts` (name -> content)."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.title = "assessments"
+    made = io.BytesIO()
+    workbook.save(made)
+    replaced = dict(parts or {})
+    if sheet is not None:
+        replaced["xl/worksheets/sheet1.xml"] = sheet
+    out = io.BytesIO()
+    with zipfile.ZipFile(made) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in source.namelist():
+            archive.writestr(name, replaced.pop(name, None) or source.read(name))
+        for name, content in replaced.items():
+            archive.writestr(name, content)
+    return out.getvalue()

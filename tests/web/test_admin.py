@@ -40,6 +40,15 @@ def test_reference_files_are_refused_whole_with_each_line_named(app):
         assert len(session.exec(select(RegionalIndicator)).all()) == 2
 
 
+def test_a_reference_file_of_thousands_of_bad_lines_lists_a_bounded_number(app):
+    admin = client_as(app, make_user(app, "admin"))
+    text = GOOD + "370000,2026,population,lots,typo\n" * 10_000
+    refused = upload(admin, "indicators", text)
+    assert refused.status_code == 400 and len(refused.data) < 100_000
+    assert refused.text.count('class="flash flash-error"') == 101  # 100 problems and the count of the others
+    assert "9,900 more problems are not listed here." in refused.text
+
+
 def test_an_administrator_sets_roles_and_jurisdictions(app):
     admin = client_as(app, make_user(app, "admin"))
     target = make_user(app, "enterprise", email="analyst@example.org")

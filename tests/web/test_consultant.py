@@ -1,5 +1,6 @@
 """A consultant's workspace: clients made by starting an assessment or by importing a spreadsheet (bad cells listed by
-row, column and reason, good rows kept), invitations that link a client's user, and branding printed on reports."""
+row, column and reason, good rows kept; hostile files refused), and branding printed on reports. Invitations:
+test_invitations.py."""
 
 from __future__ import annotations
 
@@ -7,15 +8,17 @@ import csv
 import io
 import re
 import subprocess
+import time
+import zipfile
 
+from openpyxl import Workbook
 from PIL import Image
 from sqlmodel import Session, select
 
 from assessment.scoring import score
 from factories import client_as, csrf_token, make_user, pdf_text
-from storage.accounts import email_confirmed
-from storage.tables import Assessment, Enterprise, User
-from web import mail
+from spreadsheets.reading import MAX_ROWS
+from storage.tables import Assessment, Enterprise
 
 PROFILE = {"enterprise_name": "Harbour Valves", "region_code": "370200", "industry_code": "34", "employees": "120",
            "revenue_million_yuan": "45"}  # fmt: skip
@@ -79,47 +82,70 @@ def test_import_lists_every_bad_cell_and_keeps_the_good_rows(app, example_answer
     assert "Harbour Valves" in client.get("/workspace/").text
 
 
+def post_import(client, data: bytes, filename: str):
+    page = client.get("/workspace/clients/import").text
+    return client.post("/workspace/clients/import", data={
+        "csrf_token": csrf_token(page), "questionnaire": "quick_check", "submit_complete": "y",
+        "upload": (io.BytesIO(data), filename)}, content_type="multipart/form-data")  # fmt: skip
+
+
+def xlsx_with_sheet(sheet: str) -> bytes:
+    """An openpyxl workbook whose first sheet's XML is `sheet`."""
+    workbook = Workbook()
+    made = io.BytesIO()
+    workbook.save(made)
+    out = io.BytesIO()
+    with zipfile.ZipFile(made) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in source.namelist():
+            archive.writestr(name, sheet if name == "xl/worksheets/sheet1.xml" else source.read(name))
+    return out.getvalue()
+
+
+def test_hostile_import_files_are_refused_quickly_with_what_is_wrong(app):
+    client = client_as(app, make_user(app, "consultant"))
+    cells = "".join(f'<c r="{letter}1" t="inlineStr"><is><t>{column}</t></is></c>'
+                    for letter, column in zip("ABCDE", PROFILE, strict=True))  # fmt: skip
+    rows = "".join(f'<row r="{number}"><c r="A{number}" t="inlineStr"><is><t>x</t></is></c></row>'
+                   for number in range(2, 5002))  # fmt: skip
+    namespace = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    thousands = xlsx_with_sheet(f'<?xml version="1.0"?><worksheet xmlns="{namespace}"><dimension ref="A1:XFD5001"/>'
+                                f'<sheetData><row r="1">{cells}</row>{rows}</sheetData></worksheet>')
+    started = time.perf_counter()
+    response = post_import(client, thousands, "visits.xlsx")
+    assert time.perf_counter() - started < 5
+    assert response.status_code == 400 and len(response.data) < 30_000
+    assert f"the file holds more than {MAX_ROWS:,} enterprises" in response.text
+    entity = xlsx_with_sheet('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY ext SYSTEM "file:///etc/passwd">]>'
+                             f'<worksheet xmlns="{namespace}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is>'
+                             "<t>&ext;</t></is></c></row></sheetData></worksheet>")  # fmt: skip
+    response = post_import(client, entity, "visits.xlsx")
+    assert response.status_code == 400
+    assert "its part xl/worksheets/sheet1.xml declares a DTD (&lt;!DOCTYPE ...&gt;)" in response.text
+    response = post_import(client, b"PK\x03\x04" + bytes(500), "visits.xlsx")
+    assert response.status_code == 400 and "not a readable Excel workbook" in response.text
+    with Session(app.extensions["db_engine"]) as session:
+        assert session.exec(select(Enterprise)).first() is None
+
+
+def test_an_import_page_lists_a_bounded_number_of_problems_and_says_how_many_more(app, example_answers):
+    client = client_as(app, make_user(app, "consultant"))
+    good = {**PROFILE, **{q: cell(a) for q, a in example_answers.items()}}
+    bad = [{**good, "enterprise_name": f"Broken {number}", "sp_strategy": "7", "ds_data": "9"} for number in range(150)]
+    response = post_import(client, import_csv(example_answers, good, *bad), "clients.csv")
+    assert response.status_code == 200
+    html = response.text
+    assert "1 rows imported (1 submitted), 150 rows not imported." in html
+    assert html.count('<tr><td class="num">') == 100
+    assert "200 more problems are not listed here." in html
+    assert re.search(r'id="rejected-rows">Rows not imported: 3, 4, 5, [\d, ]+, 152\.<', html)
+
+
 def test_import_templates_download(app):
     client = client_as(app, make_user(app, "consultant"))
     xlsx = client.get("/workspace/clients/import/template.xlsx?q=quick_check")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     header = client.get("/workspace/clients/import/template.csv?q=quick_check").data.decode("utf-8-sig").splitlines()[0]
     assert header.startswith("enterprise_name,region_code,industry_code,employees,revenue_million_yuan,sp_strategy")
-
-
-def test_an_invitation_links_the_new_account_to_the_client(app, survey):
-    consultant = make_user(app, "consultant")
-    signed = client_as(app, consultant)
-    survey.client = signed
-    token = survey.start(name="Lotus Ceramics")
-    with Session(app.extensions["db_engine"]) as session:
-        enterprise_id = session.exec(select(Assessment).where(Assessment.token == token)).one().enterprise_id
-    page = signed.get(f"/workspace/clients/{enterprise_id}/invite").text
-    signed.post(f"/workspace/clients/{enterprise_id}/invite", data={"csrf_token": csrf_token(page),
-                                                                    "email": "Owner@Lotus.example"})  # fmt: skip
-    base = re.escape(app.config["BASE_URL"])
-    link = re.search(rf"{base}(/workspace/clients/invitation/\S+)", mail.outbox[-1].get_content()).group(1)
-    visitor = client_as(app, None)
-    response = visitor.get(link)
-    assert response.status_code == 302 and response.headers["Location"].endswith("email=owner@lotus.example")
-    form = visitor.get(response.headers["Location"]).text
-    assert 'value="owner@lotus.example"' in form
-    visitor.post("/account/register", data={"csrf_token": csrf_token(form), "email": "owner@lotus.example",
-                                           "role": "enterprise", "password": "a long test password",
-                                           "confirm": "a long test password"})  # fmt: skip
-    with Session(app.extensions["db_engine"]) as session:
-        owner = session.exec(select(User).where(User.email == "owner@lotus.example")).one()
-        assert owner.enterprise_id == enterprise_id
-        assert email_confirmed(owner)  # the invitation reached that address: nothing more to confirm
-    ready = mail.outbox[-1].get_content()
-    assert "/account/sign-in" in ready and "/account/confirm/" not in ready
-    page = visitor.get("/account/sign-in").text
-    visitor.post("/account/sign-in", data={"csrf_token": csrf_token(page), "email": "owner@lotus.example",
-                                          "password": "a long test password"})  # fmt: skip
-    workspace = visitor.get("/workspace/").text
-    assert "Lotus Ceramics" in workspace and 'id="confirm-notice"' not in workspace
-    assert client_as(app, make_user(app, "consultant", email="other@example.org")).get(
-        f"/workspace/clients/{enterprise_id}/invite").status_code == 404  # not its client
 
 
 def test_saved_branding_is_printed_on_the_consultant_s_reports(app, survey, example_answers, tmp_path):

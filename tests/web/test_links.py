@@ -63,12 +63,13 @@ def test_an_invitation_link_goes_to_base_url_whatever_the_host(app, base_url, su
     client = app.test_client()
     with client.session_transaction(**EVIL) as flask_session:
         start_session_of(app, flask_session, consultant)
-    invite = f"/workspace/clients/{enterprise_id}/invite"
+    make_user(app, "admin")  # who confirms a consultant's request while the client has no user of its own
+    invite = f"/workspace/invitations/{enterprise_id}/new"
     page = client.get(invite, **EVIL)
     assert page.status_code == 200
     client.post(invite, data={"csrf_token": csrf_token(page.text), "email": "owner@lotus.example"}, **EVIL)
     [link] = links_in(mail.outbox[-1].get_content())
-    assert link.startswith(base_url + "/workspace/clients/invitation/")
+    assert link.startswith(base_url + "/workspace/invitations/confirm/")
 
 
 def test_the_resume_link_shown_goes_to_base_url_whatever_the_host(app, base_url, survey):

@@ -25,7 +25,6 @@ import pytest
 import sqlalchemy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from itsdangerous import URLSafeTimedSerializer
 from PIL import Image
 from sqlalchemy import String, Text
 from sqlmodel import Session, SQLModel, func, select
@@ -42,6 +41,7 @@ from factories import (
     stored_answers,
 )
 from storage.accounts import reset_token
+from storage.invitations import Invitation, invitation_link_token, request_token
 from storage.tables import Assessment, Enterprise, ReportBatch, User
 from storage.tokens import create_token
 from web.api.core import OPERATIONS
@@ -65,7 +65,7 @@ FILE_EXTENSIONS = (".pdf", ".xlsx", ".csv", ".zip", ".json", ".js", ".md")
 CSRF_MESSAGE = "This form has expired or was not sent from this site."
 VALID = {  # fields that make a form acceptable, so that garbage in one other field is what gets refused
     "survey.start": SurveyActions.PROFILE,
-    "consultant.invite": {"email": "colleague@example.org"},
+    "invitations.new": {"email": "colleague@example.org"},
     "workspace.comment": {"text": "A sound comment."},
     "accounts.register": {"email": "new@example.org", "password": "a long new password",
                           "confirm": "a long new password"},
@@ -103,11 +103,11 @@ def world_template(database_template, tmp_path_factory):
         users = {role: make_user(app, role, jurisdiction="100000" if role == "agency" else None) for role in ROLES}
         target = make_user(app, "enterprise", email="target@example.org")
         with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+            # The enterprise is no one's client, so that its results page offers the claim form (an enterprise user
+            # is not offered it for a consultant's client); administrators are the ones who invite and comment.
             assessment = session.exec(select(Assessment).where(Assessment.token == submitted)).one()
-            enterprise = session.get(Enterprise, assessment.enterprise_id)
-            enterprise.consultant_id = users["consultant"].id  # the consultant's client: invitations, comments
             batch = ReportBatch(settings={}, assessment_ids=[], user_id=users["consultant"].id)
-            session.add_all([enterprise, batch])
+            session.add(batch)
             session.commit()
             tokens = {role: create_token(session=session, user=users[role], name="test") for role in ROLES}
         values = {"token": submitted, "batch_id": batch.id, "user_id": target.id, "questionnaire_id": "quick_check",
@@ -167,9 +167,10 @@ def url_of(world, rule, **overrides) -> str:
         app = world["app"]
         with Session(app.extensions["db_engine"]) as session:
             values["token"] = reset_token(app.config["SECRET_KEY"], session.get(User, world["target"].id))
-    elif rule.endpoint == "consultant.accept":
-        serializer = URLSafeTimedSerializer(world["app"].config["SECRET_KEY"], salt="invitation")
-        values["token"] = serializer.dumps({"enterprise": world["enterprise_id"], "email": "new@example.org"})
+    elif rule.endpoint in ("invitations.accept", "invitations.confirm"):  # signed by the administrator
+        invitation = Invitation(world["enterprise_id"], "new@example.org", world["users"]["admin"].id)
+        sign = invitation_link_token if rule.endpoint == "invitations.accept" else request_token
+        values["token"] = sign(world["app"].config["SECRET_KEY"], invitation)
     values.update(overrides)
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda match: str(values[match[1]]), rule.rule)
 
@@ -247,7 +248,7 @@ def discover_forms(world) -> tuple[dict[str, dict], dict[str, set[str]]]:
     posted: dict[str, dict] = {}
     queries: dict[str, set[str]] = {}
     for rule in rules(world, "GET"):
-        if rule.rule.endswith(FILE_EXTENSIONS) or rule.endpoint in ("site.set_language", "consultant.accept"):
+        if rule.rule.endswith(FILE_EXTENSIONS) or rule.endpoint in ("site.set_language", "invitations.accept"):
             continue
         for role in (None, *ROLES):
             response = world["clients"][role].get(url_of(world, rule))
