@@ -21,7 +21,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         f"style-src-attr 'unsafe-hashes' '{EMPTY_STYLE}'",
-        "img-src 'self' blob:",  # plotly.js draws a chart into a blob: image to download it as PNG
+        # plotly.js draws a chart into a blob: image to download it as PNG, and a heatmap as a data: PNG image
+        "img-src 'self' blob: data:",
         "object-src 'none'",
         "base-uri 'self'",
         "frame-ancestors 'none'",
