@@ -93,6 +93,7 @@ def create_app(test_config: dict | None = None, *, production: bool | None = Non
     CSRFProtect(app)
     db.init_app(app)
     if app.config["PRODUCTION"] and (synthetic := synthetic_enterprises(app.extensions["db_engine"])):
+        app.extensions["db_engine"].dispose()
         raise ConfigurationError(f"The database holds {synthetic} synthetic demo enterprises; production does not "
                                  "start with demo data. Use a database without it (make run keeps its own).")
     i18n.init_app(app)

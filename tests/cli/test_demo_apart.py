@@ -28,8 +28,10 @@ def test_production_refuses_a_database_with_demo_data(database_url, catalog):
         create_app({"SECRET_KEY": secrets.token_urlsafe(48), "DATABASE_URL": database_url,
                     "QUESTIONNAIRE_CATALOG": catalog}, production=True)
     # the same database in development: the demo runs
-    assert create_app({"SECRET_KEY": secrets.token_urlsafe(48), "DATABASE_URL": database_url,
-                       "QUESTIONNAIRE_CATALOG": catalog}).extensions["db_engine"] is not None
+    development = create_app({"SECRET_KEY": secrets.token_urlsafe(48), "DATABASE_URL": database_url,
+                              "QUESTIONNAIRE_CATALOG": catalog})
+    assert development.test_client().get("/").status_code == 200
+    development.extensions["db_engine"].dispose()
 
 
 @on_demo_population(30, seed=5)
