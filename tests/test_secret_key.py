@@ -4,6 +4,7 @@ it in its instance folder, readable by its owner only."""
 from __future__ import annotations
 
 import stat
+from pathlib import Path
 
 import pytest
 from flask.sessions import SecureCookieSessionInterface
@@ -25,8 +26,8 @@ def test_a_development_instance_makes_its_key_once_and_keeps_it_private(tmp_path
 def test_the_app_started_without_a_key_uses_the_instance_key(tmp_path, catalog, monkeypatch):
     monkeypatch.delenv("IMREADY_SECRET_KEY", raising=False)
     app = create_app({"QUESTIONNAIRE_CATALOG": catalog, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
-    key_file = __import__("pathlib").Path(app.instance_path) / "secret_key"
-    assert app.secret_key == key_file.read_text().strip()
+    app.extensions["db_engine"].dispose()
+    assert app.secret_key == (Path(app.instance_path) / "secret_key").read_text().strip()
 
 
 @pytest.mark.parametrize("key", ["dev", "test", "change-me"])
@@ -56,4 +57,5 @@ def test_a_session_forged_with_the_old_development_key_opens_nothing(database_ur
                         forged_session_cookie("dev", {"_user_id": str(admin.id), "_fresh": True}))
     stranger.__class__ = app.test_client_class.__mro__[1]  # a plain client: no session given by the test helper
     response = stranger.get("/admin/users")
+    app.extensions["db_engine"].dispose()
     assert response.status_code in (302, 401, 403) and "admin@example.org" not in response.text

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from assessment.cohorts.groups import Cohort, benchmark_nodes, pack_scores
 from assessment.cohorts.perturbation import spread
 from assessment.scoring import band_table
-from factories import client_as, csrf_token, make_user, on_demo_population, publish, result_with
+from factories import client_as, csrf_token, make_user, on_demo_population, publish, result_with, rounded
 from storage.assessments import start_assessment, submit_assessment
 from storage.privacy import delete_enterprise
 from storage.statistics import cohort_stats, record_submission
@@ -74,7 +74,7 @@ def release_figures(db, release) -> dict:
     """Everything a release holds, cell by cell (what any page or API answer is made from)."""
     rows = db.exec(select(CohortStat).where(CohortStat.release_id == release.id)).all()
     return {(r.questionnaire_id, r.period, r.base_period, r.region_code, r.industry, r.size):
-            (r.count, r.synthetic, r.suppressed, _rounded(r.stats)) for r in rows}
+            (r.count, r.synthetic, r.suppressed, rounded(r.stats)) for r in rows}
 
 
 def same(*answers) -> bool:
@@ -92,16 +92,6 @@ def _close(a, b) -> bool:
     if isinstance(a, float) or isinstance(b, float):
         return isinstance(a, (int, float)) and isinstance(b, (int, float)) and abs(a - b) <= 2e-5
     return a == b
-
-
-def _rounded(value):
-    if isinstance(value, float):
-        return round(value, 5)
-    if isinstance(value, dict):
-        return {key: _rounded(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_rounded(item) for item in value]
-    return value
 
 
 def test_differencing_two_releases_tells_nothing_of_the_one_that_joined_or_left(app, db, quick):
@@ -235,7 +225,7 @@ def test_four_fakes_of_a_consultant_do_not_give_the_fifth_away(app, db, quick, e
                                        "&region=370200&industry=34", headers=agency_headers).get_json()
         for answer in (compared, statistics):
             answer.pop("release", None)
-        return _rounded(compared), _rounded(statistics)
+        return rounded(compared), rounded(statistics)
 
     seen = {world: what_the_attacker_reads(True, world) for world in (VICTIM, *WORLDS)}
     assert seen[VICTIM][0]["count"] == 5  # the group of five is shown...
