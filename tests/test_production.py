@@ -54,6 +54,8 @@ def test_production_answers_only_for_the_host_of_base_url(database_url, tmp_path
     development = make_app(database_url, tmp_path)
     assert development.config["TRUSTED_HOSTS"] is None  # development answers any host
     assert development.test_client().get("/", base_url="http://evil.example").status_code == 200
+    for made in (app, named, development):
+        made.extensions["db_engine"].dispose()
 
 
 def free_port() -> int:
