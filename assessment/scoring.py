@@ -53,6 +53,11 @@ class Result:
         """The dimension results in page order."""
         return [self.nodes[dimension.id] for dimension in questionnaire.dimensions]
 
+    def standard(self, questionnaire: Questionnaire) -> NodeResult | None:
+        """The standard node's result (e.g. the CMMM level), or None when the questionnaire has none."""
+        node = questionnaire.standard_node
+        return None if node is None else self.nodes[node.id]
+
     def paradigms(self, questionnaire: Questionnaire) -> dict[str, NodeResult]:
         """Paradigm name -> its result."""
         return {name: self.nodes[node.id] for name, node in questionnaire.paradigm_nodes.items()}
@@ -60,7 +65,8 @@ class Result:
     @classmethod
     def from_dict(cls, questionnaire: Questionnaire, data: dict) -> Result:
         """The inverse of `to_dict`: a stored result rebuilt as domain objects."""
-        stored = {**data["items"], **data["dimensions"], questionnaire.overall_node.id: data["overall"],
+        stored = {**data["items"], **data["dimensions"], **data.get("standard", {}),
+                  questionnaire.overall_node.id: data["overall"],
                   **{questionnaire.paradigm_nodes[p].id: v for p, v in data["paradigms"].items()}}
         nodes = {}
         for node_id, node in questionnaire.nodes.items():
@@ -101,6 +107,8 @@ class Result:
             "paradigms": {name: node(result) for name, result in self.paradigms(questionnaire).items()},
             "dimensions": {result.id: node(result) for result in self.dimensions(questionnaire)},
             "items": {r.id: node(r) for r in self.nodes.values() if r.kind == "item"},
+            **({"standard": {r.id: node(r) for r in self.nodes.values() if r.kind == "standard"}}
+               if questionnaire.standard_node else {}),
             "answers": {
                 question_id: {"answer": answer_to_json(answer), "value": _round(self.question_values.get(question_id))}
                 for question_id, answer in self.answers.items()
@@ -162,8 +170,13 @@ def _plan(questionnaire: Questionnaire) -> _Plan:
         steps = []
         for node_id in questionnaire.node_order:
             node = questionnaire.nodes[node_id]
-            inputs = tuple((source.ref, _weight(source, profile), source.level) for source in node.inputs)
-            steps.append((node, RULES[node.rule], band_table(questionnaire.bands(node)), inputs))
+            if node.rule == "levels":
+                inputs, domains = _requirements(questionnaire, node, profile)
+                rule = partial(_levels, domains=domains)
+            else:
+                inputs = tuple((source.ref, _weight(source, profile), source.level) for source in node.inputs)
+                rule = RULES[node.rule]
+            steps.append((node, rule, band_table(questionnaire.bands(node)), inputs))
         nodes[profile] = tuple(steps)
     plan = _Plan(questionnaire, scored, nodes)
     _plans[id(questionnaire)] = plan
@@ -308,6 +321,87 @@ def _gating(node: Node, inputs: Inputs) -> tuple[float | None, tuple]:
             trace.append(Contribution(ref, value, weight if counted else 0.0, 0.0,
                                       trace_notes.get(level, f"level {level} not reached")))
     return result, tuple(trace)
+
+
+def _requirements(questionnaire: Questionnaire, node: Node, profile: str | None) -> tuple[tuple, tuple]:
+    """A levels node's inputs as the requirements of its gating nodes, each with its domain and domain weight."""
+    inputs, domains = [], []
+    for source in node.inputs:
+        domain_weight = _weight(source, profile)
+        for requirement in questionnaire.nodes[source.ref].inputs:
+            inputs.append((requirement.ref, _weight(requirement, profile), requirement.level))
+            domains.append((source.ref, domain_weight))
+    return tuple(inputs), tuple(domains)
+
+
+def level_scores(inputs: Inputs, domains: tuple) -> dict[int, tuple[float, dict[str, tuple[float, float]]]]:
+    """Per level: its score (the domains' requirement means, weighted by domain) and, per domain, (its mean, its
+    share of the level's weight). A domain with no applicable requirement at a level drops out of that level; a
+    level with none at all is absent (GB/T 39117's level score)."""
+    sums: dict[int, dict[str, list[float]]] = {}
+    for (_, weight, level, value, _), (domain, domain_weight) in zip(inputs, domains, strict=True):
+        if value is None or weight <= 0 or domain_weight <= 0:
+            continue
+        held = sums.setdefault(level, {}).setdefault(domain, [0.0, 0.0, domain_weight])
+        held[0] += weight * value
+        held[1] += weight
+    scores = {}
+    for level in sorted(sums):
+        total = sum(domain_weight for _, _, domain_weight in sums[level].values())
+        means = {domain: (rated / weight, domain_weight / total)
+                 for domain, (rated, weight, domain_weight) in sums[level].items()}
+        scores[level] = (sum(mean * share for mean, share in means.values()), means)
+    return scores
+
+
+class LevelScore(NamedTuple):
+    """One level of a standard's rule: its score and whether it is reached (it and every level below it)."""
+
+    level: int
+    score: float
+    reached: bool
+
+
+def standard_levels(questionnaire: Questionnaire, result: Result) -> list[LevelScore]:
+    """The level scores behind a result's standard node (empty without one), as the standard's rule computed them."""
+    node = questionnaire.standard_node
+    if node is None:
+        return []
+    requirements, domains = _requirements(questionnaire, node, result.profile)
+    values = {**{ref: found.score for ref, found in result.nodes.items()}, **result.question_values}
+    inputs = [(ref, weight, level, values.get(ref), "") for ref, weight, level in requirements]
+    rows, reached = [], True
+    for level, (score, _) in level_scores(inputs, domains).items():
+        reached = reached and score >= node.threshold - 1e-9
+        rows.append(LevelScore(level, score, reached))
+    return rows
+
+
+def _levels(node: Node, inputs: Inputs, domains: tuple) -> tuple[float | None, tuple]:
+    """GB/T 39117: a level is reached when its score reaches the threshold and every lower level is reached; the
+    result is the highest level reached plus the score of the next level. The trace has one row per domain, at the
+    level that decided the result."""
+    scores = level_scores(inputs, domains)
+    if not scores:
+        return None, tuple(Contribution(domain, None, 0.0, 0.0, "not applicable")
+                           for domain in dict.fromkeys(domain for domain, _ in domains))
+    achieved, next_score, deciding = 0, 0.0, max(scores)
+    for level, (score, _) in scores.items():
+        if score >= node.threshold - 1e-9:
+            achieved = level
+        else:
+            next_score, deciding = score, level
+            break
+    score, means = scores[deciding]
+    met = "met" if deciding == achieved else "not met"
+    trace = []
+    for domain in dict.fromkeys(domain for domain, _ in domains):
+        if domain in means:
+            mean, share = means[domain]
+            trace.append(_contribution((domain, mean, share, share * mean, f"level {deciding} {met} ({score:.2f})")))
+        else:
+            trace.append(_contribution((domain, None, 0.0, 0.0, "not applicable")))
+    return min(5.0, achieved + next_score), tuple(trace)
 
 
 def _progress(node: Node, inputs: Inputs) -> tuple[float | None, tuple]:

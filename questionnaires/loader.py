@@ -94,6 +94,14 @@ class Questionnaire:
         """The single overall node."""
         return next(node for node in self.nodes.values() if node.kind == "overall")
 
+    @cached_property
+    def standard_node(self) -> Node | None:
+        """The node that computes a framework's level by that framework's own rule, when there is one: a node of
+        kind 'standard' (the CMMM level beside a readiness index), or the overall node when it declares the
+        framework (a questionnaire that is that framework). Published level shares are compared with it only."""
+        found = next((node for node in self.nodes.values() if node.kind == "standard"), None)
+        return found or (self.overall_node if self.overall_node.standard else None)
+
     def bands(self, node: Node) -> list[Band]:
         """The bands of a node, empty when it has none."""
         return self.definition.bands.get(node.bands, []) if node.bands else []
@@ -347,6 +355,10 @@ def _check_nodes(q: QuestionnaireFile, questions: dict, dimension_ids: set[str])
     for paradigm in PARADIGMS:
         if paradigms.count(paradigm) != 1:
             yield Problem("scoring.nodes", f"there must be exactly one paradigm node for '{paradigm}'")
+    if kinds.count("standard") > 1:
+        found = kinds.count("standard")
+        yield Problem("scoring.nodes", f"there may be at most one node of kind 'standard', found {found}")
+    yield from _check_levels(q, nodes)
     dimension_nodes = {node.id for node in nodes.values() if node.kind == "dimension"}
     for missing in sorted(dimension_ids - dimension_nodes):
         yield Problem("scoring.nodes", f"dimension page '{missing}' has no scoring node of kind 'dimension'")
@@ -359,6 +371,25 @@ def _check_nodes(q: QuestionnaireFile, questions: dict, dimension_ids: set[str])
     cycle = _find_cycle(nodes)
     if cycle:
         yield Problem("scoring.nodes", f"the scoring tree has a cycle: {' -> '.join(cycle)}")
+
+
+def _check_levels(q: QuestionnaireFile, nodes: dict[str, Node]) -> Iterable[Problem]:
+    """A standard's level node reads the requirements of gating nodes, and is the only node that does so."""
+    for n, node in enumerate(q.scoring.nodes):
+        key = f"scoring.nodes.{n}"
+        if (node.kind == "standard") != (node.rule == "levels"):
+            yield Problem(f"{key}.rule", "nodes of kind 'standard' use the rule 'levels', and only they do")
+        if node.kind == "standard" and node.standard is None:
+            yield Problem(f"{key}.standard", "'standard' (the framework's name) is required on standard nodes")
+        if node.kind not in ("standard", "overall") and node.standard is not None:
+            yield Problem(f"{key}.standard", "'standard' belongs on the standard node or the overall node only")
+        if node.rule != "levels":
+            continue
+        for i, source in enumerate(node.inputs):
+            domain = nodes.get(source.ref)
+            if domain is None or domain.rule != "gating":
+                yield Problem(f"{key}.inputs.{i}.ref", f"'{source.ref}' is not a node of rule 'gating': the "
+                              "levels rule reads the requirements of gating nodes")
 
 
 def _check_node(q: QuestionnaireFile, node: Node, key: str, questions: dict) -> Iterable[Problem]:

@@ -204,14 +204,17 @@ class Node(Strict):
     """A node of the scoring tree, combining its inputs by a named rule."""
 
     id: Identifier
-    kind: Literal["item", "dimension", "paradigm", "overall"]
-    rule: Literal["weighted_mean", "sum", "min", "gating", "progress"]
+    kind: Literal["item", "dimension", "paradigm", "overall", "standard"]
+    rule: Literal["weighted_mean", "sum", "min", "gating", "progress", "levels"]
     inputs: list[NodeInput] = Field(min_length=1)
     bands: Identifier | None = None
     paradigm: Paradigm | None = None  # kind 'paradigm' only
     threshold: float = 0.8  # gating: a level counts when its requirements' mean reaches this
     cap: float | None = None  # sum: the result never exceeds this
     range: tuple[float, float] | None = None  # progress: the input span that maps to 0..100
+    # kind 'standard' only: the framework whose level the node computes by that framework's own rule (e.g. "CMMM");
+    # published level shares of that framework are shown beside it, and beside nothing else
+    standard: str | None = Field(default=None, min_length=1, max_length=40)
     explanation: Text | None = None
 
 

@@ -31,7 +31,7 @@ def test_profile_derives_size_class_and_industry_type(app, survey):
     # China 2011: >= 300 employees and >= 20 M yuan revenue, below the large thresholds -> medium
     assert (enterprise.size_class, enterprise.industry_type) == ("medium", "process")
     assert (assessment.questionnaire_id, assessment.questionnaire_version, assessment.status) == (
-        "quick_check", "1.0", "draft")
+        "quick_check", "2.0", "draft")
 
 
 def test_a_form_without_csrf_token_is_refused(client, survey):
@@ -92,7 +92,7 @@ def test_full_run_scores_and_pins_the_result(app, client, survey, example_answer
     assert assessment.status == "submitted"
     assert assessment.overall_score == pytest.approx(11.5 / 5.5)
     assert scores["operations"] == pytest.approx(1.75)
-    assert assessment.result["questionnaire"] == {"id": "quick_check", "version": "1.0"}
+    assert assessment.result["questionnaire"] == {"id": "quick_check", "version": "2.0"}
 
 
 def test_process_industry_uses_process_weights(app, client, survey, example_answers):
