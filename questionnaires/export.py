@@ -18,8 +18,9 @@ always present: `null` when it does not apply, `{}` or `[]` when empty. Texts ar
           "scale": {"name", "kind": "map"|"thresholds", "values": {key: number} | null,
                     "steps": [{"min", "value"}] | null, "cap": number | null} | null,
           "scored": bool}]}],
-     "scoring": {"nodes": [{"id", "kind": "item"|"dimension"|"paradigm"|"overall",
-                            "rule": "weighted_mean"|"sum"|"min"|"gating"|"progress", "paradigm": str | null,
+     "scoring": {"nodes": [{"id", "kind": "item"|"dimension"|"paradigm"|"overall"|"standard",
+                            "rule": "weighted_mean"|"sum"|"min"|"gating"|"progress"|"levels",
+                            "paradigm": str | null, "standard": str | null,
                             "bands": [{"level", "min", "name": text}] | null, "threshold": number | null,
                             "cap": number | null, "range": [low, high] | null,
                             "inputs": [{"ref", "ref_type": "question"|"node",
@@ -28,7 +29,7 @@ always present: `null` when it does not apply, `{}` or `[]` when empty. Texts ar
                  "order": [node id, every node after its inputs]}}
 
 A level's or option's `value` is the number it scores (a ladder without a scale scores its level); it is `null`
-for options of unscored questions. `threshold` is set on gating nodes only. `questionnaires/FORMAT.md` ("Export
+for options of unscored questions. `threshold` is set on gating and levels nodes only. `questionnaires/FORMAT.md` ("Export
 format") documents the same schema for authors of other tools.
 """
 
@@ -148,8 +149,9 @@ def _node(q: Questionnaire, node: Node) -> dict:
         "kind": node.kind,
         "rule": node.rule,
         "paradigm": node.paradigm,
+        "standard": node.standard,
         "bands": [_band(band) for band in bands] if bands else None,
-        "threshold": node.threshold if node.rule == "gating" else None,
+        "threshold": node.threshold if node.rule in ("gating", "levels") else None,
         "cap": node.cap,
         "range": None if node.range is None else list(node.range),
         "inputs": [_input(q, source) for source in node.inputs],

@@ -30,6 +30,7 @@ from reports.figures import comparison_chart, paradigm_bars
 from reports.logo import LogoError, prepare_logo
 from reports.pdf import Charts, data_uri, export_charts, render_pdf
 from reports.roadmap_figures import cohort_radar, gap_chart, priority_chart, timeline_chart
+from reports.standard import overall_title, standard_view
 from storage.statistics import comparison
 from storage.tables import Assessment, AssessmentComment, Enterprise
 
@@ -209,6 +210,8 @@ def render_html(data: ReportData, lang: str, branding: Branding, charts: Charts)
         size=SIZE_LABELS[enterprise.size_class][lang],
         result=result,
         overall=result.overall(q),
+        overall_title=overall_title(q),
+        standard=standard_view(q, result, [], lang),
         overall_row=compared.nodes.get(q.overall_node.id) if compared else None,
         paradigms=[
             (p, paradigm_name(p, lang), node, compared.nodes.get(q.paradigm_nodes[p].id) if compared else None)

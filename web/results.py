@@ -17,6 +17,7 @@ from questionnaires.loader import Questionnaire
 from questionnaires.vocabulary import paradigm_name
 from reports.display import describe_answer, describe_cohort, format_score, format_share
 from reports.figures import comparison_chart, dimension_radar, paradigm_bars
+from reports.standard import overall_title, standard_view
 from storage.access import can_see_enterprise
 from storage.db import get_session
 from storage.reference_data import published_benchmarks
@@ -64,7 +65,8 @@ def show(token: str):
         format_score=format_score,
         format_share=format_share,
         **comparison_view(questionnaire, compared, lang),
-        published=publications(published_benchmarks(session=session)),
+        standard=standard_view(questionnaire, result, publications(published_benchmarks(session=session)), lang),
+        overall_title=overall_title(questionnaire),
         comments=session.exec(select(AssessmentComment).where(AssessmentComment.assessment_id == assessment.id)
                               .order_by(AssessmentComment.id)).all(),  # fmt: skip
         may_comment=current_user.is_authenticated and current_user.role in ("consultant", "admin")
@@ -83,13 +85,18 @@ def comparison_view(questionnaire: Questionnaire, compared: CohortComparison | N
     dimension_rows = [(d.name.get(lang), compared.nodes[d.id]) for d in questionnaire.dimensions
                       if d.id in compared.nodes]
     overall = compared.nodes.get(questionnaire.overall_node.id)
+    standard = questionnaire.standard_node
+    standard_row = (compared.nodes.get(standard.id) if standard is not None and standard.kind == "standard"
+                    else None)
     return {
         "compared": compared,
         "k": current_app.config["BENCHMARK_MIN_GROUP"],
         "cohort_name": describe_cohort(compared.cohort, lang),
         "passed_names": [describe_cohort(cohort, lang) for cohort in compared.passed],
         # (name, figures, decimals, unit): paradigms are percentages, the rest scores on 0-5
-        "comparison_rows": ([(_("Overall"), overall, 2, "")] if overall else [])
+        "comparison_rows": ([(overall_title(questionnaire), overall, 2, "")] if overall else [])
+        + ([(_("CMMM level") if standard.standard == "CMMM" else standard.standard, standard_row, 2, "")]
+           if standard_row else [])
         + [(name, row, 0, " %") for name, row in paradigm_rows] + [(name, row, 2, "") for name, row in dimension_rows],
         "paradigm_comparison": comparison_chart(paradigm_rows, 100, " %", labels).to_json(),
         "dimension_comparison": comparison_chart(dimension_rows, 5, "", labels).to_json(),

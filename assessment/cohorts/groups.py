@@ -144,11 +144,14 @@ class EntryRow(NamedTuple):
 
 
 def benchmark_nodes(questionnaire: Questionnaire) -> tuple[str, ...]:
-    """The scores that are benchmarked, in their stored order: overall, the paradigms, then the dimensions."""
+    """The scores that are benchmarked, in their stored order: overall, the paradigms, the dimensions, then a
+    standard's level (e.g. CMMM's) when it is a node of its own."""
+    standard = questionnaire.standard_node
     return (
         questionnaire.overall_node.id,
         *(node.id for node in questionnaire.paradigm_nodes.values()),
         *(dimension.id for dimension in questionnaire.dimensions),
+        *((standard.id,) if standard is not None and standard.kind == "standard" else ()),
     )
 
 

@@ -147,9 +147,10 @@ class NodeInputOut(Body):
 
 class NodeOut(Body):
     id: str
-    kind: Literal["item", "dimension", "paradigm", "overall"]
-    rule: Literal["weighted_mean", "sum", "min", "gating", "progress"]
+    kind: Literal["item", "dimension", "paradigm", "overall", "standard"]
+    rule: Literal["weighted_mean", "sum", "min", "gating", "progress", "levels"]
     paradigm: Paradigm | None
+    standard: str | None
     bands: list[BandOut] | None
     threshold: float | None
     cap: float | None
@@ -350,6 +351,7 @@ class Result(Body):
     paradigms: dict[str, NodeResult]
     dimensions: dict[str, NodeResult]
     items: dict[str, NodeResult]
+    standard: dict[str, NodeResult] | None = None  # a standard's own level (e.g. CMMM), when the questionnaire has one
     answers: dict[str, ResultAnswer]
 
 
