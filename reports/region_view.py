@@ -106,8 +106,16 @@ def region_comparison(*, session: Session, questionnaire: Questionnaire, selecti
     return RegionComparisonView(
         questionnaire=questionnaire, choices=choices, table=table,
         conditions=conditions_of(session=session, table=table, lang=lang),
-        published=publications(published_benchmarks(session=session)), described=lines,
+        published=comparable_publications(questionnaire, publications(published_benchmarks(session=session))),
+        described=lines,
         about=about(lines, table, k), k=k, lang=lang)
+
+
+def comparable_publications(questionnaire: Questionnaire, found: list[Publication]) -> list[Publication]:
+    """The publications whose level shares were computed by the rule of the questionnaire's standard level (e.g.
+    CMMM's), the level the table's distribution shows; none when the questionnaire computes no standard's level."""
+    standard = questionnaire.standard_node
+    return [] if standard is None else [p for p in found if p.framework == standard.standard]
 
 
 def release_name(release: StatisticsRelease | None) -> str:

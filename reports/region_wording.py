@@ -72,9 +72,12 @@ def selection_choices(*, questionnaires: Sequence[Questionnaire], chosen: Questi
 
 def table_wording(questionnaire: Questionnaire, selection: Selection, lang: str) -> Wording:
     """The table's words in the reader's language."""
+    standard = questionnaire.standard_node
+    levels = (_("%(framework)s level by its own rule: share of enterprises (%%)", framework=standard.standard)
+              if standard is not None else _("Readiness stage: share of enterprises (%)"))
     return Wording(
         region_code=_("Region code"), region=_("Region"), enterprises=_("Enterprises"),
-        synthetic=_("Synthetic enterprises"), levels=_("Overall level: share of enterprises (%)"),
+        synthetic=_("Synthetic enterprises"), levels=levels,
         reached=_("Reaching the paradigm (%(band)s or above): share of enterprises (%%)",
                   band=reached_band(questionnaire).name.get(lang)),
         means=_("Mean score (0–5)"), gaps=_("Gap to best in class (p90 − mean)"),

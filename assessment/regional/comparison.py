@@ -160,8 +160,9 @@ def table_columns(questionnaire: Questionnaire, selection: Selection, wording: W
                Column("count", "count", w.enterprises, w.enterprises, "count"),
                Column("synthetic", "count", w.enterprises, w.synthetic, "count")]
     overall = questionnaire.overall_node
+    leveled = questionnaire.standard_node or overall  # a standard's level (CMMM's) when there is one
     columns += [Column(f"level_{band.level}", "levels", w.levels, f"{band.level} {band.name.get(lang)}", "percent",
-                       overall.id, band.level) for band in questionnaire.bands(overall)]
+                       leveled.id, band.level) for band in questionnaire.bands(leveled)]
     paradigms = questionnaire.paradigm_nodes
     names = {paradigm: w.paradigm_names.get(paradigm, paradigm) for paradigm in paradigms}
     columns += [Column(f"reached_{p}", "reached", w.reached, names[p], "percent", node.id)

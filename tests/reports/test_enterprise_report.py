@@ -102,7 +102,7 @@ def test_report_text_holds_the_enterprise_scores_and_its_plan(english_pdf, subje
     assert subject["enterprise"].name in text
     assert "Prepared by Northbridge Advisory with imready" in text
     overall = result.overall(q)
-    assert f"Overall level {overall.level} · " in text and f"({overall.score:.2f} / 5)" in text
+    assert f"Overall {overall.level} · " in text and f"({overall.score:.2f} / 5)" in text
     for dimension in q.dimensions:  # the dimension table: name, score, level
         node = result.nodes[dimension.id]
         row = subject["compared"].nodes[dimension.id]

@@ -164,14 +164,15 @@ def test_the_report_explains_itself_and_keeps_published_figures_apart(report_app
     table, conditions = page_model(report_app, FULL)
     flat = english.flat
     assert "Figures of a group of fewer than 5 enterprises are withheld" in flat
-    assert "below level 2 (Standardised) in at least 2 of the 5 dimensions" in flat
+    assert "below level 2 (Basic) in at least 2 of the 5 dimensions" in flat
     assert "at least 80 % (the band “Established” or above)" in flat
     assert "could not be drawn" not in flat
     assert (
         f"{table.synthetic_rows} of the {len(table.rows)} regions include synthetic demonstration enterprises" in flat
     )
-    assert "Published figures published, not our data" in flat and "Lichtblau" in flat
-    assert flat.index("Published figures published") < flat.index("Regional enabling-conditions index = 0.40 ×")
+    # published level shares (imported for this report) are computed by CMMM's and IMPULS's own rules: they never
+    # stand beside the quick check's readiness stages
+    assert "Published figures" not in flat and "Lichtblau" not in flat and "CESI" not in flat
     # the annex: each region's index in its heading, its first input as the page shows it, the sources listed
     for row in conditions.rows:
         assert f"{row.region_name}: the inputs of its index ({row.cells[2].text})" in flat

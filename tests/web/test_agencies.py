@@ -225,26 +225,19 @@ def test_a_period_without_indicators_names_the_periods_that_have(demo_app):
                        "# There are no regional indicators for 2026. Periods with indicators: 2025."]
 
 
-def test_published_figures_are_listed_apart_with_source_and_year(demo_app):
-    client = demo_app.test_client()
-    assert 'id="published"' not in client.get("/agencies/?period=2025").text  # none imported yet
+def test_published_level_shares_never_stand_beside_a_readiness_distribution(demo_app):
+    # The quick check computes its stages as a weighted mean, not by CMMM's or IMPULS's rule: the published level
+    # shares must not be set beside its distribution, on the page, in the workbook or in the report.
     imported = demo_app.test_cli_runner().invoke(
         args=["reference", "import-published", "assessment/data/published_benchmarks.csv"])
     assert imported.exit_code == 0, imported.output
+    client = demo_app.test_client()
     html = client.get("/agencies/?period=2025").text
-    assert "published, not our data" in html
-    published = page_rows(html, "published-table")
-    assert [row[:2] for row in published] == [["CMMM", "2022"], ["CMMM", "2021"], ["IMPULS", "2015"]]
-    assert published[0][3] == "level ≤1: 63 % · level 2: 21 % · level 3: 12 % · level 4+: 4 %"
-    assert "Intelligent Manufacturing Development Index Report (2022)" in published[0][4]
-    assert "Lichtblau" in published[2][4]
-    # our own level distribution is untouched: no published share in the table or its chart
-    assert all("CESI" not in " ".join(row) for row in page_rows(html))
-    assert html.index('id="chart-levels"') < html.index('id="published"') < html.index('id="conditions"')
+    assert 'id="chart-levels"' in html
+    assert 'id="published"' not in html and "CMMM 2022" not in html and "Lichtblau" not in html
+    assert "Readiness stage: share of enterprises (%)" in html
     workbook = load_workbook(io.BytesIO(client.get("/agencies/export.xlsx?period=2025").data))
-    figures = list(workbook["Published figures"].iter_rows(values_only=True))
-    assert figures[0][0].startswith("Published, not our data")
-    assert figures[2][:2] == ("CMMM", 2022) and figures[2][4:] == ("≤1", 63.0)
+    assert "Published figures" not in workbook.sheetnames
 
 
 def test_change_since_the_earlier_period_adds_columns_and_charts(demo_app):
