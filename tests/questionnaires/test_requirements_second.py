@@ -119,12 +119,27 @@ def test_one_partly_met_requirement_of_level_two_blocks_the_levels_above_only_wh
 
 
 def test_a_level_below_the_threshold_gives_its_mean_as_progress(full):
-    # production L3 has four requirements: met, largely, partly, not met → (1 + 0.8 + 0.5 + 0)/4 = 0.575 → 2.575
-    assert rated(full, "production", {1: [M], 2: [M], 3: [M, L, P, N]}) == pytest.approx(2.575)
+    # production L3 has three requirements: met, largely, partly → (1 + 0.8 + 0.5)/3 = 0.7667 < 0.8 → 2 + 0.7667
+    assert rated(full, "production", {1: [M], 2: [M], 3: [M, L, P]}) == pytest.approx(2 + 2.3 / 3)
     # logistics L2 has four: largely ×3, partly → (2.4 + 0.5)/4 = 0.725 < 0.8 → 1 + 0.725
     assert rated(full, "logistics_supply", {1: [M], 2: [L, L, L, P], 3: [M]}) == pytest.approx(1.725)
-    # energy L4 has four: met, met, met, partly → 3.5/4 = 0.875 ≥ 0.8; L5 partly → 4 + 0.5
-    assert rated(full, "energy_green", {1: [M], 2: [M], 3: [M], 4: [M, M, M, P], 5: [P]}) == pytest.approx(4.5)
+    # product L4 has four: met, met, met, partly → 3.5/4 = 0.875 ≥ 0.8; L5 partly → 4 + 0.5
+    assert rated(full, "intelligent_products", {1: [M], 2: [M], 3: [M], 4: [M, M, M, P], 5: [P]}) == pytest.approx(4.5)
+    # energy L4 has three: met, met, partly → 2.5/3 = 0.833 ≥ 0.8; L5 not met → 4 + 0
+    assert rated(full, "energy_green", {1: [M], 2: [M], 3: [M], 4: [M, M, P], 5: [N]}) == pytest.approx(4.0)
+
+
+def test_a_design_requirement_on_own_products_may_be_not_applicable(full):
+    # work to customers' designs: design_req_l2_1 (digital definitions of own products) drops out, so level 2 rests
+    # on design_req_l2_2 and design_req_l2_3: (0.5 + 1)/2 = 0.75 < 0.8 → 1 + 0.75
+    raw = {f"design_req_l1_{n}": M for n in (1, 2, 3)}
+    raw |= {"design_req_l2_1": "na", "design_req_l2_2": P, "design_req_l2_3": M, "design_req_l3_1": M}
+    answers, problems = parse_answers(full, raw, complete=False)
+    assert problems == []
+    assert score(full, answers).nodes["design_rd_requirements"].score == pytest.approx(1.75)
+    raw["design_req_l2_2"] = L  # (0.8 + 1)/2 = 0.9 ≥ 0.8; L3 on design_req_l3_1 alone: 1 → 3 + 0
+    answers, _ = parse_answers(full, raw, complete=False)
+    assert score(full, answers).nodes["design_rd_requirements"].score == pytest.approx(3.0)
 
 
 def test_a_result_of_two_and_a_half_is_level_two(full):
