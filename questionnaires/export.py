@@ -29,8 +29,8 @@ always present: `null` when it does not apply, `{}` or `[]` when empty. Texts ar
                  "order": [node id, every node after its inputs]}}
 
 A level's or option's `value` is the number it scores (a ladder without a scale scores its level); it is `null`
-for options of unscored questions. `threshold` is set on gating and levels nodes only. `questionnaires/FORMAT.md` ("Export
-format") documents the same schema for authors of other tools.
+for options of unscored questions. `threshold` is set on gating and levels nodes only. `questionnaires/FORMAT.md`
+("Export format") documents the same schema for authors of other tools.
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ QUESTION_KEYS = {
     "id", "type", "text", "help", "not_applicable", "show_if", "paradigm", "anchors", "levels", "options", "unit",
     "min", "max", "integer", "max_length", "scale", "scored",
 }  # fmt: skip
-NODE_KEYS = {"id", "kind", "rule", "paradigm", "standard", "bands", "threshold", "cap", "range", "inputs", "explanation"}
+NODE_KEYS = {"id", "kind", "rule", "paradigm", "standard", "bands", "threshold", "cap", "range", "inputs",
+             "explanation"}
 
 
 def test_questionnaires_are_shipped():
