@@ -3,8 +3,10 @@ there is none."""
 
 from __future__ import annotations
 
+import random
 import re
 
+from assessment.synthetic import synthetic_answers
 from factories import publish_in
 
 
@@ -58,3 +60,26 @@ def test_published_level_shares_never_stand_beside_a_readiness_index(client, run
     assert 'id="published"' not in page and "CMMM 2022" not in page and "IMPULS 2015" not in page
     assert 'id="standard"' not in page
     assert "<h2>Overall</h2>" in page
+
+
+def test_the_cmmm_level_stands_beside_cmmm_figures_only(client, runner, survey):
+    # The full assessment computes a CMMM level by GB/T 39117's rule; only CMMM's published shares may stand beside
+    # it, never IMPULS's, and its readiness index says it is not a CMMM level.
+    imported = runner.invoke(args=["reference", "import-published", "assessment/data/published_benchmarks.csv"])
+    assert imported.exit_code == 0, imported.output
+    full = survey.questionnaire("imready_full")
+    answers = synthetic_answers(full, 1.0, random.Random(3))  # every other question: a plausible answer
+    for node_id in [source.ref for source in full.standard_node.inputs]:
+        for source in full.nodes[node_id].inputs:  # levels 1 and 2 met, 3 partly met, 4 and 5 not met
+            answers[source.ref] = {1: "met", 2: "met", 3: "partly"}.get(source.level, "not_met")
+    token = survey.start("imready_full")  # profile: division 34, a discrete industry
+    survey.answer_all(token, answers, "imready_full")
+    assert survey.submit(token).status_code == 302
+    page = client.get(f"/a/{token}/results").text
+    standard = page[page.index('id="standard"'):page.index('id="overall"')]
+    # every level-n requirement rated alike, so S1 = S2 = 1, S3 = 0.5, S4 = S5 = 0 → 2 + 0.5
+    assert '<span id="standard-score">2.50</span>' in standard and "Standardised" in standard
+    assert "CMMM level (GB/T 39117 method)" in standard
+    assert "CMMM 2022" in standard and "level ≤1: 63 % · level 2: 21 %" in standard
+    assert "IMPULS" not in page
+    assert "<h2>Readiness index</h2>" in page and 'id="readiness-note"' in page
