@@ -27,7 +27,7 @@ from spreadsheets.cells import Percent, is_filled
 from spreadsheets.columns import Format
 
 MAX_ROWS = 300  # enterprises in one file: importing as many complete full assessments takes about 15 s
-MAX_COLUMNS = 256  # columns A to IV; a questionnaire's template has far fewer
+MAX_COLUMNS = 512  # columns A to SR; the full assessment's template has about 320
 MAX_CELLS = 250_000  # cells read, blank ones included (a full template of MAX_ROWS rows has about 19,000)
 READ_SECONDS = 20  # reading and checking a file stops after this long
 MAX_UNPACKED_BYTES = 20 * 1024 * 1024  # what an XLSX archive may unpack to

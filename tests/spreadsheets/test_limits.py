@@ -58,7 +58,7 @@ def test_a_sheet_that_declares_itself_too_small_hides_no_row(quick):
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_a_value_beyond_the_last_column_a_file_may_use_is_refused_with_its_column(quick, fmt):
-    far = MAX_COLUMNS + 44  # column KN
+    far = MAX_COLUMNS + 44  # column UJ
     if fmt == "csv":
         data = "\n".join([",".join(ENTERPRISE_COLUMNS), ",".join([*PROFILE.values()] + [""] * (far - 6) + ["x"])])
         data = data.encode()
@@ -66,7 +66,7 @@ def test_a_value_beyond_the_last_column_a_file_may_use_is_refused_with_its_colum
         row = inline_row(2, list(PROFILE.values())) + inline_row(2, ["x"], first_column=far)
         data = xlsx_file(sheet_xml(HEADER + row.replace('</row><row r="2">', "")))
     assert stopped(read_rows(data, f"a.{fmt}", quick)) == [
-        Problem(2, "", f"a value in column KN; a file has at most {MAX_COLUMNS} columns (A to IV)", "KN")]
+        Problem(2, "", f"a value in column UJ; a file has at most {MAX_COLUMNS} columns (A to SR)", "UJ")]
 
 
 def test_a_file_of_endless_blank_cells_is_refused_at_the_cell_limit(quick):
