@@ -15,7 +15,8 @@ from questionnaires.loader import Questionnaire, load_questionnaire
 from questionnaires.schema import NOT_APPLICABLE, ThresholdScale
 
 QUESTIONNAIRES = [ROOT / "tests" / "data" / "mini.yaml", *sorted((ROOT / "questionnaires").glob("*.yaml"))]
-SCORE_RANGE = {"item": (0, 5), "dimension": (0, 5), "overall": (0, 5), "paradigm": (0, 100)}
+SCORE_RANGE = {"item": (0, 5), "dimension": (0, 5), "overall": (0, 5), "paradigm": (0, 100),
+               "standard": (0, 5)}
 EPSILON = 1e-9
 PROPERTY = settings(max_examples=40, deadline=None)
 
