@@ -101,14 +101,31 @@ def test_format_1_keeps_its_meaning_one_variant_wins_whole(tmp_path):
     assert (micro_process.what.en, micro_process.months) == ("process", 9)
 
 
-def test_the_real_quick_check_gives_a_small_process_firm_small_firm_advice_and_process_figures():
+def test_the_real_quick_check_writes_for_small_process_firms_and_combines_the_rest():
     quick = CATALOG.get("quick_check", "2.0")
-    action = next(a for a in quick.definition.roadmap.actions if (a.dimension, a.level) == ("operations", 2))
+    actions = {(a.dimension, a.level): a for a in quick.definition.roadmap.actions}
+    # operations 2 has a process variant (what, indicator), a small-firm one (what, months) and one written for
+    # small process firms (what, months): a small process firm gets the last one's texts and the process indicator
+    action = actions[("operations", 2)]
     by_audience = {(v.when.industry_type, tuple(v.when.sizes or ())): v for v in action.variants}
     small, process = by_audience[(None, ("micro", "small"))], by_audience[("process", ())]
+    small_process = by_audience[("process", ("micro", "small"))]
     resolved = resolve_action(action, "process", "small", combine=True)
-    assert resolved.what == small.what and resolved.months == small.months
+    assert resolved.what == small_process.what and resolved.months == small_process.months == 6
     assert resolved.indicator == process.indicator
+    assert "batch" in resolved.what.en and "cloud ERP" in resolved.what.en
+    # a small discrete firm still gets the small-firm texts; a process firm of unknown size the process ones; a
+    # large process plant the texts for medium and large firms (sizes over industry type) and the process indicator
+    large = by_audience[(None, ("medium", "large"))]
+    assert resolve_action(action, "discrete", "small", combine=True).what == small.what
+    assert resolve_action(action, "process", None, combine=True).what == process.what
+    large_process = resolve_action(action, "process", "large", combine=True)
+    assert (large_process.what, large_process.indicator) == (large.what, process.indicator)
+    # every quick-check step of levels 1-3 has texts written for small process firms
+    for (dimension, level), action in actions.items():
+        if level <= 3:
+            assert any(v.when.industry_type == "process" and v.when.sizes == ["micro", "small"]
+                       for v in action.variants), (dimension, level)
 
 
 def test_a_variant_that_can_never_be_chosen_is_refused_with_its_key_path(tmp_path):
