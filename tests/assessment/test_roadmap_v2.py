@@ -262,3 +262,23 @@ def test_an_action_quoting_figures_is_refused_in_format_2(tmp_path):
     mini["roadmap"] = raw
     path.write_text(yaml.safe_dump(mini, allow_unicode=True, sort_keys=False), encoding="utf-8")
     load_questionnaire(path)
+
+
+@pytest.mark.parametrize("questionnaire_id", ["imready_full", "quick_check"])
+def test_every_small_firm_variant_reaches_small_firms_of_both_industry_types(questionnaire_id):
+    # In 1.0 the first of equally specific variants won whole, so a small-firm variant listed after the industry
+    # variants never reached a firm (every firm has an industry type). In 2.0 a micro or small firm gets the `what`
+    # written for small firms, or the one written for small firms of its industry type.
+    questionnaire = CATALOG.get(questionnaire_id, "2.0")
+    checked = 0
+    for action in questionnaire.definition.roadmap.actions:
+        for industry in INDUSTRY_TYPES:
+            written = [v for v in action.variants if v.when.sizes == ["micro", "small"] and v.what is not None
+                       and v.when.industry_type in (None, industry)]
+            if not written:
+                continue
+            best = max(written, key=lambda v: v.when.industry_type is not None)
+            for size in ("micro", "small"):
+                assert resolve_action(action, industry, size, combine=True).what == best.what
+                checked += 1
+    assert checked >= 4 * 25  # every action of both files has a small-firm variant
