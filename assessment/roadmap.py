@@ -17,6 +17,11 @@ scheduled like a small project: a step starts when the level below it and its pr
 goes first (a prerequisite carries the priority of the highest step that waits for it). Phases (0-6, 6-18, 18-36
 months, ...) take the steps that start in them and are named after the paradigm work they hold.
 
+A step whose action declares `done_if` conditions that the answers meet is in place already: it is never planned,
+the dimension's next-level target moves past it, and the plan lists it with the answers that show it
+(`Plan.in_place`). The published benefit figures the roadmap declares travel once with the plan, with their caveat
+(`Plan.benefit_context`), never inside an action.
+
 The same inputs always give the same plan: every choice falls back to the page order of the dimensions.
 """
 
@@ -27,10 +32,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from assessment.answers import condition_met, hidden_questions
 from assessment.cohorts.groups import CohortComparison
 from assessment.scoring import Result, band_table, level_in
 from questionnaires.loader import Questionnaire
-from questionnaires.schema import Action, Benefit, Roadmap, Text
+from questionnaires.schema import Action, Benefit, BenefitContext, Condition, Roadmap, Text
 from questionnaires.vocabulary import GOALS, PARADIGMS
 
 TargetKind = Literal["next_level", "upper_quartile", "best_in_class", "paradigm"]
@@ -133,6 +139,16 @@ class Step:
 
 
 @dataclass(frozen=True)
+class InPlace:
+    """A step the plan leaves out because the answers show it is in place: its action and the conditions met."""
+
+    dimension: str
+    level: int
+    action: ActionText
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
 class Phase:
     """A span of months and the steps that start in it."""
 
@@ -156,6 +172,8 @@ class Plan:
     cohort_used: bool
     industry_type: str
     size: str | None
+    in_place: tuple[InPlace, ...] = ()  # steps left out because the answers show them done, in page order
+    benefit_context: BenefitContext | None = None  # published figures, shown once beside the plan
 
 
 def priority_weights(roadmap: Roadmap) -> dict[str, float]:
@@ -166,31 +184,25 @@ def priority_weights(roadmap: Roadmap) -> dict[str, float]:
     return {name: value / total for name, value in raw.items()}
 
 
-def resolve_action(action: Action, industry_type: str | None, size: str | None) -> ActionText:
-    """The action's texts for one enterprise: the most specific matching variant replaces the fields it sets.
+def resolve_action(action: Action, industry_type: str | None, size: str | None, combine: bool = False) -> ActionText:
+    """The action's texts for one enterprise, with its matching variants applied (`Action.field_sources`).
 
-    A variant matches when each key of its audience matches; one naming both industry type and sizes is more
-    specific than one naming either, and among equally specific variants the first in the file wins."""
-    best, best_rank = None, 0
-    for variant in action.variants:
-        audience = variant.when
-        if audience.industry_type is not None and audience.industry_type != industry_type:
-            continue
-        if audience.sizes is not None and size not in audience.sizes:
-            continue
-        rank = (audience.industry_type is not None) + (audience.sizes is not None)
-        if rank > best_rank:
-            best, best_rank = variant, rank
+    combine: the roadmap's format 2, where every matching variant applies field by field, the more specific one
+    winning; format 1 takes the single most specific matching variant."""
+    sources = action.field_sources(industry_type, size, combine)
     fields = {name: getattr(action, name) for name in ("title", "what", "why", "needs", "indicator", "benefit")}
-    months, label = action.months, ""
-    if best is not None:
-        for name in fields:
-            if getattr(best, name) is not None:
-                fields[name] = getattr(best, name)
-        months = best.months or months
-        parts = [best.when.industry_type or ""] + list(best.when.sizes or [])
-        label = " ".join(part for part in parts if part)
-    return ActionText(**fields, months=months, variant=label)
+    months = action.months
+    for name, v in sources.items():
+        if name == "months":
+            months = action.variants[v].months or months
+        else:
+            fields[name] = getattr(action.variants[v], name)
+    labels = []
+    for v in sorted(set(sources.values())):
+        audience = action.variants[v].when
+        parts = [audience.industry_type or ""] + list(audience.sizes or [])
+        labels.append(" ".join(part for part in parts if part))
+    return ActionText(**fields, months=months, variant=" + ".join(labels))
 
 
 def dimension_weights(questionnaire: Questionnaire, profile: str | None) -> dict[str, float]:
@@ -219,12 +231,14 @@ def build_plan(
     if roadmap is None:
         raise ValueError(f"questionnaire {questionnaire.id} declares no roadmap")
     weights = priority_weights(roadmap)
-    priorities = _priorities(questionnaire, roadmap, result, comparison, settings, weights, industry_type)
+    actions = {(action.dimension, action.level): action for action in roadmap.actions}
+    already = steps_in_place(questionnaire, result)
+    priorities = _priorities(questionnaire, roadmap, result, comparison, settings, weights, industry_type, already)
     order = {dimension.id: position for position, dimension in enumerate(questionnaire.dimensions)}
     ranked = tuple(sorted(priorities.values(), key=lambda p: (-round(p.value, 9), order[p.dimension])))
-    actions = {(action.dimension, action.level): action for action in roadmap.actions}
-    wanted, required_by = _steps_needed(roadmap, priorities)
-    steps = _schedule(roadmap, priorities, wanted, required_by, order, actions, industry_type, size)
+    wanted, required_by, skipped = _steps_needed(roadmap, priorities, already)
+    combine = roadmap.format >= 2
+    steps = _schedule(roadmap, priorities, wanted, required_by, order, actions, industry_type, size, combine, already)
     phases = _phases(roadmap, steps)
     steps.sort(key=lambda s: (s.start, -s.priority, order[s.dimension], s.level))
     steps = tuple(_with_phase(step, phases) for step in steps)
@@ -243,7 +257,29 @@ def build_plan(
         cohort_used=comparison is not None,
         industry_type=industry_type,
         size=size,
+        in_place=tuple(
+            InPlace(d, level, resolve_action(actions[(d, level)], industry_type, size, combine),
+                    tuple(actions[(d, level)].done_if or ()))
+            for d, level in sorted(skipped, key=lambda s: (order[s[0]], s[1]))
+        ),
+        benefit_context=roadmap.benefit_context,
     )
+
+
+def steps_in_place(questionnaire: Questionnaire, result: Result) -> set[tuple[str, int]]:
+    """The (dimension, level) steps whose action's `done_if` conditions all hold for the answers given.
+
+    An answer to a question hidden by its own condition does not count, as in scoring."""
+    roadmap = questionnaire.definition.roadmap
+    if roadmap is None:
+        return set()
+    hidden = hidden_questions(questionnaire, result.answers)
+    answers = {qid: answer for qid, answer in result.answers.items() if qid not in hidden}
+    return {
+        (action.dimension, action.level)
+        for action in roadmap.actions
+        if action.done_if and all(condition_met(condition, answers) for condition in action.done_if)
+    }
 
 
 def _priorities(
@@ -254,6 +290,7 @@ def _priorities(
     settings: Settings,
     weights: Mapping[str, float],
     industry_type: str,
+    already: set[tuple[str, int]],
 ) -> dict[str, Priority]:
     """Target and priority of every scored dimension."""
     bands = questionnaire.bands(questionnaire.nodes[questionnaire.dimensions[0].id])
@@ -267,7 +304,10 @@ def _priorities(
             continue  # nothing answered that scores: no gap to plan for
         target = settings.target(dimension.id)
         cohort = comparison.nodes.get(dimension.id) if comparison else None
-        target_score, target_level, note = _target(target, node.score, node.level, cohort, roadmap, band_min, table)
+        in_place = {level for d, level in already if d == dimension.id}
+        target_score, target_level, note = _target(
+            target, node.score, node.level, cohort, roadmap, band_min, table, in_place
+        )
         goals = set(roadmap.dimension_goals.get(dimension.id, ()))
         parts = {
             "gap": max(0.0, target_score - node.score) / SCALE,
@@ -292,8 +332,11 @@ def _priorities(
     return priorities
 
 
-def _target(target: Target, score: float, level: int, cohort, roadmap: Roadmap, band_min: dict, table) -> tuple:
-    """(target score, target level, note) for one dimension."""
+def _target(
+    target: Target, score: float, level: int, cohort, roadmap: Roadmap, band_min: dict, table, in_place: set[int]
+) -> tuple:
+    """(target score, target level, note) for one dimension; the next level is the first one whose step is not in
+    place already (in_place: levels whose step the answers show done)."""
     top = max(band_min)
     note = ""
     kind = target.kind
@@ -301,6 +344,8 @@ def _target(target: Target, score: float, level: int, cohort, roadmap: Roadmap, 
         kind, note = "next_level", "no_cohort"
     if kind == "next_level":
         target_level = min(level + 1, top)
+        while target_level in in_place and target_level < top:
+            target_level += 1
         return band_min[target_level], target_level, note
     if kind == "paradigm":
         target_level = roadmap.paradigm_levels[target.paradigm]
@@ -309,10 +354,11 @@ def _target(target: Target, score: float, level: int, cohort, roadmap: Roadmap, 
     return target_score, level_in(table, target_score), note
 
 
-def _steps_needed(roadmap: Roadmap, priorities: Mapping[str, Priority]) -> tuple[set, dict]:
-    """The level steps the targets ask for, plus the steps their prerequisites need first.
+def _steps_needed(roadmap: Roadmap, priorities: Mapping[str, Priority], already: set) -> tuple[set, dict, set]:
+    """The level steps the targets ask for, plus the steps their prerequisites need first, less those in place.
 
-    Returns the set of (dimension, level) steps and, for steps added only as prerequisites, the steps they serve."""
+    Returns the set of (dimension, level) steps, for steps added only as prerequisites the steps they serve, and the
+    steps left out because the answers show them in place."""
     level = {dimension: p.level for dimension, p in priorities.items()}
     needs: dict[tuple[str, int], list[tuple[str, int]]] = {}
     for prerequisite in roadmap.prerequisites:
@@ -320,6 +366,8 @@ def _steps_needed(roadmap: Roadmap, priorities: Mapping[str, Priority]) -> tuple
             (prerequisite.requires, prerequisite.at_least)
         )
     wanted = {(d, step) for d, p in priorities.items() for step in range(p.level + 1, p.target_level + 1)}
+    skipped = wanted & already
+    wanted -= already
     required_by: dict[tuple[str, int], set] = {}
     pending = sorted(wanted)
     while pending:
@@ -330,11 +378,14 @@ def _steps_needed(roadmap: Roadmap, priorities: Mapping[str, Priority]) -> tuple
                 continue  # an unscored dimension cannot be planned; its prerequisite is skipped
             for extra_level in range(current + 1, required_level + 1):
                 extra = (required_dimension, extra_level)
+                if extra in already:
+                    skipped.add(extra)
+                    continue
                 required_by.setdefault(extra, set()).add(step)
                 if extra not in wanted:
                     wanted.add(extra)
                     pending.append(extra)
-    return wanted, {step: served for step, served in required_by.items() if step in wanted}
+    return wanted, {step: served for step, served in required_by.items() if step in wanted}, skipped
 
 
 def _schedule(
@@ -346,6 +397,8 @@ def _schedule(
     actions: Mapping,
     industry_type: str,
     size: str | None,
+    combine: bool,
+    already: set,
 ) -> list[Step]:
     """List scheduling: at each moment start the most urgent ready steps while fewer than `parallel_tracks` run."""
     waits: dict[tuple[str, int], list[tuple[str, int]]] = {step: [] for step in wanted}
@@ -356,9 +409,9 @@ def _schedule(
                 if required in wanted:  # else it is reached already
                     waits[(dimension, level)].append(required)
     effective = _effective_priorities(priorities, wanted, waits)
-    texts = {step: resolve_action(actions[step], industry_type, size) for step in wanted}
+    texts = {step: resolve_action(actions[step], industry_type, size, combine) for step in wanted}
     paradigm_of = _paradigm_of(roadmap)
-    done: dict[tuple[str, int], int] = {}  # step -> month it ends
+    done: dict[tuple[str, int], int] = {step: 0 for step in already}  # step -> month it ends; in place: month 0
     running: list[tuple[int, str, tuple[str, int]]] = []  # heap of (end, dimension, step)
     scheduled: list[Step] = []
     now = 0

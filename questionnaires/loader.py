@@ -12,7 +12,9 @@ from pydantic import ValidationError
 
 from questionnaires.schema import (
     PARADIGMS,
+    VARIANT_FIELDS,
     Band,
+    Condition,
     Dimension,
     LadderQuestion,
     MapScale,
@@ -26,6 +28,7 @@ from questionnaires.schema import (
     ThresholdScale,
     YesNoQuestion,
 )
+from questionnaires.vocabulary import INDUSTRY_TYPES, SIZES
 
 DIRECTORY = Path(__file__).parent
 
@@ -272,6 +275,10 @@ def _cross_check(q: QuestionnaireFile) -> Iterable[Problem]:
     yield from _check_nodes(q, questions, set(dimension_ids))
     if q.roadmap is not None:
         yield from _check_roadmap(q.roadmap, dimension_ids)
+        yield from _check_roadmap_answers(q.roadmap, {qid: question for qid, (_, question) in questions.items()})
+        if q.roadmap.format >= 2:
+            yield from _check_variants_reachable(q.roadmap)
+            yield from _check_action_benefits(q.roadmap)
 
 
 def _check_question(q: QuestionnaireFile, question, key: str, earlier: dict) -> Iterable[Problem]:
@@ -289,19 +296,23 @@ def _check_question(q: QuestionnaireFile, question, key: str, earlier: dict) -> 
     if condition.question not in earlier:
         yield Problem(f"{key}.show_if.question", f"'{condition.question}' is not a question earlier in the file")
         return
-    target = earlier[condition.question][1]
+    yield from _check_condition(condition, earlier[condition.question][1], f"{key}.show_if")
+
+
+def _check_condition(condition: Condition, target, key: str) -> Iterable[Problem]:
+    """A condition's test fits the question it reads (`key`: the condition's key path)."""
     if isinstance(target, SingleQuestion | MultipleQuestion):
         option_ids = {option.id for option in target.options}
         wanted = [condition.equals] if condition.equals is not None else (condition.one_of or [])
         for value in wanted:
             if value not in option_ids:
-                yield Problem(f"{key}.show_if", f"'{value}' is not an option of '{target.id}'")
+                yield Problem(key, f"'{value}' is not an option of '{target.id}'")
         if condition.at_least is not None:
-            yield Problem(f"{key}.show_if.at_least", f"'{target.id}' is a choice question, not a number")
+            yield Problem(f"{key}.at_least", f"'{target.id}' is a choice question, not a number")
     elif isinstance(target, YesNoQuestion) and not isinstance(condition.equals, bool):
-        yield Problem(f"{key}.show_if.equals", f"'{target.id}' is a yes/no question: use true or false")
+        yield Problem(f"{key}.equals", f"'{target.id}' is a yes/no question: use true or false")
     elif isinstance(target, TextQuestion):
-        yield Problem(f"{key}.show_if.question", f"'{target.id}' is free text and cannot be a condition")
+        yield Problem(f"{key}.question", f"'{target.id}' is free text and cannot be a condition")
 
 
 def _check_scale_fits(question, scale, scale_name: str, key: str) -> Iterable[Problem]:
@@ -460,6 +471,54 @@ def _check_roadmap(roadmap: Roadmap, dimension_ids: list[str]) -> Iterable[Probl
     if cycle:
         steps = " -> ".join(f"{dimension} level {level}" for dimension, level in cycle)
         yield Problem("roadmap.prerequisites", f"the prerequisites have a cycle: {steps}")
+
+
+def _check_roadmap_answers(roadmap: Roadmap, questions: dict) -> Iterable[Problem]:
+    """Each `done_if` condition reads a question of the file and tests it in a way its answers allow."""
+    for a, action in enumerate(roadmap.actions):
+        for c, condition in enumerate(action.done_if or ()):
+            key = f"roadmap.actions.{a}.done_if.{c}"
+            if condition.question not in questions:
+                yield Problem(f"{key}.question", f"'{condition.question}' is not a question of this file")
+                continue
+            yield from _check_condition(condition, questions[condition.question], key)
+
+
+def _check_variants_reachable(roadmap: Roadmap) -> Iterable[Problem]:
+    """Format 2: every variant gives at least one of its fields to some enterprise (industry type and size class,
+    or no size class known); otherwise more specific variants take all of them and it can never be chosen."""
+    audiences = [(industry, size) for industry in INDUSTRY_TYPES for size in (*SIZES, None)]
+    for a, action in enumerate(roadmap.actions):
+        chosen = set()
+        for industry, size in audiences:
+            chosen.update(action.field_sources(industry, size, combine=True).values())
+        for v, variant in enumerate(action.variants):
+            if v in chosen:
+                continue
+            matched = [(i, s) for i, s in audiences if variant.when.matches(i, s)]
+            why = (
+                "it matches no enterprise"
+                if not matched
+                else "it sets no field" if not any(getattr(variant, name) is not None for name in VARIANT_FIELDS)
+                else "for every enterprise it matches, more specific variants (or earlier ones as specific) set each "
+                "of its fields"
+            )
+            yield Problem(f"roadmap.actions.{a}.variants.{v}.when", f"this variant can never be chosen: {why}")
+
+
+def _check_action_benefits(roadmap: Roadmap) -> Iterable[Problem]:
+    """Format 2: an action's benefit is what the step brings this enterprise, never a study's figure: no source and
+    no percentage. Published figures go once into `roadmap.benefit_context`, with their caveat."""
+    for a, action in enumerate(roadmap.actions):
+        benefits = [(f"roadmap.actions.{a}.benefit", action.benefit)]
+        benefits += [(f"roadmap.actions.{a}.variants.{v}.benefit", variant.benefit)
+                     for v, variant in enumerate(action.variants)]
+        for key, benefit in benefits:
+            if benefit is None:
+                continue
+            if benefit.source is not None or "%" in benefit.text.en + benefit.text.zh:
+                yield Problem(key, "an action's benefit may not quote figures or a source: published figures belong "
+                              "in roadmap.benefit_context, shown once with their caveat")
 
 
 def _find_step_cycle(roadmap: Roadmap) -> list[tuple[str, int]] | None:

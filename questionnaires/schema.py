@@ -246,11 +246,27 @@ class Audience(Strict):
     industry_type: IndustryType | None = None
     sizes: list[SizeClass] | None = Field(default=None, min_length=1)
 
+    def matches(self, industry_type: str | None, size: str | None) -> bool:
+        """Whether an enterprise of this industry type and size class is in the audience."""
+        return (self.industry_type is None or self.industry_type == industry_type) and (
+            self.sizes is None or size in self.sizes
+        )
+
+    @property
+    def rank(self) -> tuple[int, int, int]:
+        """How specific the audience is, higher first: more keys; then a size class over an industry type (what a
+        firm of its size can do decides more of the advice than its industry); then fewer size classes."""
+        keys = (self.industry_type is not None) + (self.sizes is not None)
+        return keys, self.sizes is not None, -len(self.sizes or ())
+
     @model_validator(mode="after")
     def _not_empty(self) -> Audience:
         if self.industry_type is None and self.sizes is None:
             raise ValueError("give 'industry_type', 'sizes' or both")
         return self
+
+
+VARIANT_FIELDS = ("title", "what", "why", "needs", "indicator", "benefit", "months")
 
 
 class Variant(Strict):
@@ -279,6 +295,24 @@ class Action(Strict):
     benefit: Benefit | None = None
     months: int = Field(ge=1, le=36)  # typical duration for an SME
     variants: list[Variant] = Field(default_factory=list)
+    done_if: list[Condition] | None = Field(default=None, min_length=1)  # answers that show the step is in place
+
+    def field_sources(self, industry_type: str | None, size: str | None, combine: bool) -> dict[str, int]:
+        """Field -> index of the variant whose value an enterprise gets; fields absent keep the action's own.
+
+        combine (roadmap format 2): every matching variant applies, and for each field the most specific variant
+        that sets it wins (the first in the file among equally specific ones). Otherwise (format 1) the single most
+        specific matching variant, the first among equals, replaces the fields it sets."""
+        matching = [(v, item) for v, item in enumerate(self.variants) if item.when.matches(industry_type, size)]
+        if not combine:  # format 1 ranked by the number of keys only, first in the file among equals
+            matching = [max(matching, key=lambda item: (item[1].when.rank[0], -item[0]))] if matching else []
+        matching.sort(key=lambda item: item[1].when.rank, reverse=True)  # stable: file order among equals
+        sources: dict[str, int] = {}
+        for v, variant in matching:
+            for name in VARIANT_FIELDS:
+                if name not in sources and getattr(variant, name) is not None:
+                    sources[name] = v
+        return sources
 
 
 class Prerequisite(Strict):
@@ -306,9 +340,22 @@ class PriorityWeights(Strict):
         return self
 
 
-class Roadmap(Strict):
-    """How a scored assessment becomes a phased plan: priorities, prerequisites, phases and the action library."""
+class BenefitContext(Strict):
+    """Published benefit figures, shown once beside the plan as context: where they come from and what they are not."""
 
+    text: Text  # the figures themselves
+    caveat: Text  # whose averages they are, and that they are no forecast for this enterprise
+    source: str = Field(min_length=1)
+
+
+class Roadmap(Strict):
+    """How a scored assessment becomes a phased plan: priorities, prerequisites, phases and the action library.
+
+    `format` 1 (the default) is the first roadmap format: the single most specific matching variant replaces the
+    action's fields. `format` 2 combines every matching variant field by field, lets an action declare `done_if`,
+    and the loader refuses variants that can never be chosen and benefit figures inside actions."""
+
+    format: Literal[1, 2] = 1
     priority_weights: PriorityWeights
     dimension_goals: dict[Identifier, list[Goal]]
     paradigm_levels: dict[Paradigm, int]  # the level that reaches each one
@@ -316,6 +363,7 @@ class Roadmap(Strict):
     phases: list[int] = Field(default=[6, 18, 36], min_length=1)  # months at which each phase ends
     prerequisites: list[Prerequisite] = Field(default_factory=list)
     actions: list[Action] = Field(min_length=1)
+    benefit_context: BenefitContext | None = None
 
     @model_validator(mode="after")
     def _shape(self) -> Roadmap:

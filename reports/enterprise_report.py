@@ -231,6 +231,7 @@ def render_html(data: ReportData, lang: str, branding: Branding, charts: Charts)
         submitted=submitted,
         printed=datetime.now(UTC),
         answers=answer_rows(q, result, lang),
+        in_place=in_place_rows(q, data.plan, result, lang),
         format_score=format_score,
         prerequisites=_prerequisite_texts(q),
         fmt=Wording(q, lang),
@@ -266,11 +267,14 @@ class Wording:
         return TARGET_NAMES[target.kind]()
 
     def audience(self, variant: str) -> str:
+        """The audiences of the variants an action took fields from ("process + micro small"), in words."""
         words = {
             **{k: v[self.lang] for k, v in INDUSTRY_TYPE_LABELS.items()},
             **{k: v[self.lang] for k, v in SIZE_LABELS.items()},
         }
-        return ", ".join(words.get(part, part).lower() for part in variant.split())
+        return "; ".join(
+            ", ".join(words.get(part, part).lower() for part in audience.split()) for audience in variant.split(" + ")
+        )
 
     def step_list(self, steps) -> str:
         return ", ".join(_("%(dimension)s level %(level)s", dimension=self.names[d], level=level) for d, level in steps)
@@ -315,6 +319,19 @@ def answer_rows(q: Questionnaire, result: Result, lang: str) -> list[tuple[str, 
                 rows.append((question.text.get(lang), describe_answer(question, result.answers[question.id], lang)))
         pages.append((dimension.name.get(lang), rows))
     return pages
+
+
+def in_place_rows(q: Questionnaire, plan: Plan | None, result: Result, lang: str) -> list[tuple]:
+    """The steps the plan leaves out because the answers show them in place: (dimension id, level, action title,
+    [(question, the answer given)]) in page order."""
+    rows = []
+    for item in plan.in_place if plan else ():
+        evidence = []
+        for condition in item.conditions:
+            question = q.questions[condition.question]
+            evidence.append((question.text.get(lang), describe_answer(question, result.answers.get(question.id), lang)))
+        rows.append((item.dimension, item.level, item.action.title.get(lang), evidence))
+    return rows
 
 
 def _prerequisite_texts(q: Questionnaire) -> dict[tuple[str, int], list]:

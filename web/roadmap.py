@@ -19,6 +19,7 @@ from reports.enterprise_report import (
     Wording,
     figures,
     gather,
+    in_place_rows,
     render_report,
 )
 from storage.access import can_see_enterprise
@@ -101,6 +102,7 @@ def _page(token, questionnaire, data, settings, problems, form, lang):
         paradigm_names={p: paradigm_name(p, lang) for p in PARADIGMS},
         paradigm_work={p: PARADIGM_WORK[p]() for p in PARADIGMS},
         fmt=Wording(questionnaire, lang),
+        in_place=in_place_rows(questionnaire, data.plan, data.result, lang),
         done=(done_steps(session=get_session(), enterprise_id=data.enterprise.id, questionnaire_id=questionnaire.id)
               if can_see_enterprise(current_user, data.enterprise) else None),  # others see neither marks nor forms
     )

@@ -320,3 +320,75 @@ def test_catalog_picks_the_newest_version(tmp_path):
     assert catalog.get("mini").version == "1.10"
     assert catalog.get("mini", "1.2").version == "1.2"
     assert catalog.get("mini", "2.0") is None and catalog.get("other") is None
+
+
+# --- roadmap format 2 ---
+
+
+def mini_with_roadmap(variants: list, **changes) -> dict:
+    """mini.yaml with a format 2 roadmap: one action per dimension and level; data level 1 has `variants`."""
+    text = {"en": "t", "zh": "文"}
+    actions = [
+        {"dimension": d, "level": level, "months": 3, "title": text, "what": text, "why": text, "indicator": text}
+        for d in ("data", "security", "integration")
+        for level in range(1, 6)
+    ]
+    actions[0]["variants"] = variants
+    data = mini_data()
+    data["roadmap"] = {
+        "format": 2,
+        "priority_weights": {"gap": 1, "weight": 0, "cohort": 0, "goals": 0},
+        "dimension_goals": {"data": ["quality"], "security": ["safety"], "integration": ["delivery"]},
+        "paradigm_levels": {"digital": 2, "networked": 3, "intelligent": 4},
+        "actions": actions,
+        **changes,
+    }
+    return data
+
+
+def test_check_names_the_file_line_and_key_of_a_variant_that_can_never_be_chosen(tmp_path):
+    # Variant 0 (sizes micro, small) sets `what`; four two-key variants (each industry type with micro, with small)
+    # set `what` too and are more specific, so every firm variant 0 matches takes `what` from one of them.
+    text = {"en": "t", "zh": "文"}
+    variants = [{"when": {"sizes": ["micro", "small"]}, "what": text}]
+    variants += [{"when": {"industry_type": i, "sizes": [s]}, "what": text}
+                 for i in ("discrete", "process") for s in ("micro", "small")]
+    path = tmp_path / "shadowed.yaml"
+    path.write_text(yaml.safe_dump(mini_with_roadmap(variants), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    [problem] = check_files([path])[str(path)]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    line = int(problem.split(":")[0].removeprefix("line "))
+    assert problem.startswith(f"line {line}: roadmap.actions.0.variants.0.when: this variant can never be chosen")
+    assert lines[line - 1].strip() == "- when:"
+    # a variant that still gives one field to someone stays: the same first variant with `months` too
+    variants[0] = {**variants[0], "months": 2}
+    path.write_text(yaml.safe_dump(mini_with_roadmap(variants), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert check_files([path])[str(path)] == []
+
+
+def test_done_if_must_read_a_question_and_an_answer_it_can_take(tmp_path):
+    data = mini_with_roadmap([])
+    data["roadmap"]["actions"][0]["done_if"] = [{"question": "data_ladder", "at_least": 1}]
+    data["roadmap"]["actions"][1]["done_if"] = [{"question": "int_l1", "one_of": ["met", "done"]}]
+    data["roadmap"]["actions"][2]["done_if"] = [{"question": "nowhere", "equals": True}]
+    path = tmp_path / "done_if.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    problems = check_files([path])[str(path)]
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        "roadmap.actions.1.done_if.0: 'done' is not an option of 'int_l1'",
+        "roadmap.actions.2.done_if.0.question: 'nowhere' is not a question of this file",
+    ]
+
+
+def test_version_1_files_keep_format_1_and_version_2_files_declare_format_2(catalog):
+    for questionnaire_id in ("imready_full", "quick_check"):
+        assert catalog.get(questionnaire_id, "1.0").definition.roadmap.format == 1
+        assert catalog.get(questionnaire_id, "2.0").definition.roadmap.format == 2
+
+
+def test_format_2_checks_would_refuse_the_frozen_1_0_file_so_they_apply_only_from_format_2(tmp_path):
+    text = (ROOT / "questionnaires" / "quick_check.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "quick_check_as_format_2.yaml"
+    path.write_text(text.replace("\nroadmap:\n", "\nroadmap:\n  format: 2\n", 1), encoding="utf-8")
+    problems = check_files([path])[str(path)]
+    assert problems and all("may not quote figures or a source" in p for p in problems)

@@ -121,6 +121,21 @@ def test_report_text_holds_the_enterprise_scores_and_its_plan(english_pdf, subje
     assert "could not be drawn" not in text
 
 
+def test_report_shows_the_benefit_figures_once_with_their_caveat_and_the_steps_in_place(english_pdf, subject):
+    text = squeeze(pdf_text(english_pdf))
+    plan = subject["plan"]
+    assert subject["q"].version == "2.0" and plan.benefit_context is not None
+    # the survey's figures: one block, with its caveat and source, and no action card repeats them
+    assert text.count("34 % higher productivity") == 1
+    assert squeeze(plan.benefit_context.caveat.en) in text
+    assert "What comparable projects achieved" in text and "Read with care" in text
+    for step in plan.steps:
+        assert step.action.benefit is None or "%" not in step.action.benefit.text.en
+    for item in plan.in_place:  # steps the answers show done: listed, never planned
+        assert (item.dimension, item.level) not in {(s.dimension, s.level) for s in plan.steps}
+        assert squeeze(item.action.title.en) in text
+
+
 def test_report_pages_are_drawn_and_not_blank(english_pdf, tmp_path):
     pages = page_images(english_pdf, tmp_path)
     assert 8 <= len(pages) <= 16
