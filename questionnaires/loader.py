@@ -279,6 +279,7 @@ def _cross_check(q: QuestionnaireFile) -> Iterable[Problem]:
         if q.roadmap.format >= 2:
             yield from _check_variants_reachable(q.roadmap)
             yield from _check_action_benefits(q.roadmap)
+            yield from _check_paradigm_levels(q)
 
 
 def _check_question(q: QuestionnaireFile, question, key: str, earlier: dict) -> Iterable[Problem]:
@@ -471,6 +472,19 @@ def _check_roadmap(roadmap: Roadmap, dimension_ids: list[str]) -> Iterable[Probl
     if cycle:
         steps = " -> ".join(f"{dimension} level {level}" for dimension, level in cycle)
         yield Problem("roadmap.prerequisites", f"the prerequisites have a cycle: {steps}")
+
+
+def _check_paradigm_levels(q: QuestionnaireFile) -> Iterable[Problem]:
+    """The level the roadmap plans for to reach a paradigm is the level at which its progress node reads 100 %: one
+    reading of the levels, not two (format 2)."""
+    for node in q.scoring.nodes:
+        if node.kind != "paradigm" or node.range is None or node.paradigm not in q.roadmap.paradigm_levels:
+            continue
+        planned = q.roadmap.paradigm_levels[node.paradigm]
+        if planned != node.range[1]:
+            yield Problem(f"roadmap.paradigm_levels.{node.paradigm}",
+                          f"the roadmap reaches '{node.paradigm}' at level {planned}, but its paradigm node "
+                          f"'{node.id}' reads 100 % only at {node.range[1]:g} (its range's top): make them agree")
 
 
 def _check_roadmap_answers(roadmap: Roadmap, questions: dict) -> Iterable[Problem]:

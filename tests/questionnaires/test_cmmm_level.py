@@ -4,7 +4,9 @@ the paradigm ranges that agree with the roadmap's paradigm levels; every figure 
 import pytest
 
 from assessment.scoring import score, standard_levels
+from factories import ROOT
 from questionnaires.catalog import Catalog
+from questionnaires.loader import QuestionnaireError, load_questionnaire
 
 # Domain weights in % (questionnaires/imready_full_v2.yaml, node cmmm_level), discrete / process
 WEIGHTS = {"strategy_organisation_requirements": (8, 8), "talent_requirements": (6, 6), "data_requirements": (8, 8),
@@ -92,3 +94,16 @@ def test_a_dimension_at_a_paradigm_level_reaches_that_paradigm(questionnaire_id,
     ladders = {qid: 4 for qid, question in questionnaire.questions.items() if question.type == "ladder"}
     result = score(questionnaire, ladders)
     assert result.nodes[questionnaire.paradigm_nodes["intelligent"].id].score == pytest.approx(100.0)
+
+
+def test_a_roadmap_that_reads_a_paradigm_elsewhere_than_its_node_is_refused(tmp_path):
+    text = (ROOT / "questionnaires" / "quick_check_v2.yaml").read_text(encoding="utf-8")
+    assert text.count("range: [3, 4]") == 1
+    path = tmp_path / "quick_check_v2.yaml"
+    path.write_text(text.replace("range: [3, 4]", "range: [3, 5]"), encoding="utf-8")  # as version 1.0 had it
+    with pytest.raises(QuestionnaireError) as refused:
+        load_questionnaire(path)
+    assert [str(p) for p in refused.value.problems if p.key.startswith("roadmap.paradigm_levels")] == [
+        f"line {refused.value.problems[0].line}: roadmap.paradigm_levels.intelligent: the roadmap reaches "
+        "'intelligent' at level 4, but its paradigm node 'intelligent_paradigm' reads 100 % only at 5 (its "
+        "range's top): make them agree"]
