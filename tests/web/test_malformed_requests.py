@@ -112,7 +112,8 @@ def world_template(database_template, tmp_path_factory):
             tokens = {role: create_token(session=session, user=users[role], name="test") for role in ROLES}
         values = {"token": submitted, "batch_id": batch.id, "user_id": target.id, "questionnaire_id": "quick_check",
                   "code": "zh", "number": 1, "filename": "css/app.css", "fmt": "xlsx",
-                  "enterprise_id": assessment.enterprise_id, "assessment_id": assessment.id}  # fmt: skip
+                  "enterprise_id": assessment.enterprise_id, "assessment_id": assessment.id,
+                  "link": "not-a-link", "assignment_id": 1}  # fmt: skip
         world = {"app": app, "values": values, "draft": draft, "target": target, "users": users,
                  "api_tokens": tokens, "enterprise_id": assessment.enterprise_id}  # fmt: skip
         with patched():
