@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField
+from wtforms import EmailField, SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from storage.assessments import load_answers
@@ -62,7 +62,7 @@ def index(assessment_id: int):
     lang = current_language()
     held = held_pages(session=session, assessment=assessment)
     form = AssignForm()
-    form.pages.choices = [(d.id, d.name.get(lang)) for d in questionnaire.dimensions
+    form.pages.choices = [SelectChoice(d.id, d.name.get(lang)) for d in questionnaire.dimensions
                           if d.id not in held]  # fmt: skip
     if assessment.status == "draft" and form.validate_on_submit():
         try:

@@ -19,6 +19,7 @@ from reports.display import describe_answer, describe_cohort, format_score, form
 from reports.figures import comparison_chart, dimension_radar, paradigm_bars
 from storage.access import can_see_enterprise
 from storage.db import get_session
+from storage.kpis import kpi_changes
 from storage.reference_data import published_benchmarks
 from storage.statistics import comparison
 from storage.tables import AssessmentComment, Enterprise
@@ -67,6 +68,7 @@ def show(token: str):
         published=publications(published_benchmarks(session=session)),
         comments=session.exec(select(AssessmentComment).where(AssessmentComment.assessment_id == assessment.id)
                               .order_by(AssessmentComment.id)).all(),  # fmt: skip
+        kpi_changes=kpi_changes(session=session, assessment=assessment),  # the enterprise's own KPIs
         may_comment=current_user.is_authenticated and current_user.role in ("consultant", "admin")
         and can_see_enterprise(current_user, enterprise),
     )

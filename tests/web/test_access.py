@@ -74,6 +74,7 @@ PUBLIC = {
     "api.openapi": "the API's description, for anyone to read",
     "assignments.colleague": "the secret colleague link is the credential",
     "survey.colleague_page": "the secret colleague link is the credential",
+    "kpis.edit": "the secret resume link is the credential",
 }
 OWN_DATA = {"enterprise", "consultant", "admin"}
 API = {  # routes of /api/v1: a token (`Authorization: Bearer ...`), not the session, says who asks
