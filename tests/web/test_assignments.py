@@ -130,8 +130,14 @@ def test_a_colleague_cannot_save_a_page_not_assigned_to_them(app, colleague, exa
         assert response.status_code == 404
         assert client.get(f"/colleague/{secret}/page/{number}").status_code == 404  # nor shown
     assert stored_answers(app, token) == before  # nothing saved: page 1 still holds the secret, page 2 nothing
+    # their own page, posted with answers to page 1's questions smuggled in: only page 4's are taken
+    response = page_post(client, f"/colleague/{secret}/page/4", {**OPERATIONS, "sp_obstacle": "overwritten",
+                                                                  "sp_strategy": "5"})  # fmt: skip
+    assert response.status_code == 302
+    after = stored_answers(app, token)
+    assert {key: after[key] for key in before} == before and after["op_systems"] == 2
     with Session(app.extensions["db_engine"]) as session:
-        assert session.exec(select(PageSave)).all() == []
+        assert [row.dimension_id for row in session.exec(select(PageSave))] == ["operations"]
 
 
 def test_a_colleague_cannot_submit(app, colleague, example_answers, survey):
