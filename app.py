@@ -21,6 +21,7 @@ from web import (
     admin,
     agencies,
     api,
+    assignments,
     batches,
     catalog,
     consultant,
@@ -29,6 +30,7 @@ from web import (
     history,
     i18n,
     invitations,
+    kpis,
     links,
     privacy,
     request_checks,
@@ -106,7 +108,7 @@ def create_app(test_config: dict | None = None, *, production: bool | None = Non
     access.init_app(app)
     api.init_app(app)  # after CSRFProtect: the token-authenticated API is exempt from CSRF
     blueprints = (site, survey, results, roadmap, agencies, batches, accounts, admin, workspace, privacy, history,
-                  consultant, invitations, api)
+                  consultant, invitations, api, assignments, kpis)
     for module in blueprints:
         app.register_blueprint(module.bp)
     return app

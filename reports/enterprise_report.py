@@ -31,6 +31,7 @@ from reports.logo import LogoError, prepare_logo
 from reports.pdf import Charts, data_uri, export_charts, render_pdf
 from reports.roadmap_figures import cohort_radar, gap_chart, priority_chart, timeline_chart
 from reports.standard import overall_title, standard_view
+from storage.kpis import KpiChange, kpi_changes
 from storage.statistics import comparison
 from storage.tables import Assessment, AssessmentComment, Enterprise
 
@@ -86,6 +87,7 @@ class ReportData:
     compared: CohortComparison | None
     plan: Plan | None  # None when the questionnaire declares no roadmap
     comments: tuple[str, ...] = field(default_factory=tuple)
+    kpis: tuple[KpiChange, ...] = field(default_factory=tuple)  # the enterprise's own KPIs, then and now
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,8 @@ def gather(
     comments = session.exec(select(AssessmentComment).where(AssessmentComment.assessment_id == assessment.id)
                             .order_by(AssessmentComment.id)).all()  # fmt: skip
     texts = tuple(f"{c.author}: {c.text}" if c.author else c.text for c in comments)
-    return ReportData(questionnaire, assessment, enterprise, result, compared, plan, texts)
+    kpis = tuple(kpi_changes(session=session, assessment=assessment))
+    return ReportData(questionnaire, assessment, enterprise, result, compared, plan, texts, kpis)
 
 
 def figure_labels() -> dict[str, str]:

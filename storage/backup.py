@@ -3,9 +3,9 @@ between SQLite and PostgreSQL.
 
 The file holds a header line (format, version, Alembic revision, when, rows per table), then one line per row,
 `{"table": ..., "row": {...}}`, tables in foreign-key order and rows in primary-key order. Values are typed by their
-column: datetimes as ISO 8601 strings with their offset, bytes as `{"$base64": ...}`, JSON columns as JSON (a JSON
-column holding SQL NULL rather than JSON null is named in the line's `"sql_null"` list), non-finite floats as
-`{"$float": "nan"|"inf"|"-inf"}`, everything else as itself."""
+column: datetimes as ISO 8601 strings with their offset, dates as ISO 8601 dates, bytes as `{"$base64": ...}`, JSON
+columns as JSON (a JSON column holding SQL NULL rather than JSON null is named in the line's `"sql_null"` list),
+non-finite floats as `{"$float": "nan"|"inf"|"-inf"}`, everything else as itself."""
 
 from __future__ import annotations
 
@@ -17,12 +17,26 @@ import os
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import JSON, Column, Connection, DateTime, Engine, Float, LargeBinary, Table, func, null, select, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    LargeBinary,
+    Table,
+    func,
+    null,
+    select,
+    text,
+)
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import SQLModel
@@ -123,7 +137,7 @@ def _encode(column: Column, value):
     kind = _kind(column)
     if value is None or isinstance(kind, JSON):
         return value
-    if isinstance(kind, DateTime):
+    if isinstance(kind, DateTime | Date):
         return value.isoformat()
     if isinstance(kind, LargeBinary):
         return {"$base64": base64.b64encode(value).decode("ascii")}
@@ -148,6 +162,10 @@ def _decode(column: Column, value):
         if kind.timezone and moment.utcoffset() is None:
             raise ValueError(f"{value!r} has no time zone offset")
         return moment
+    if isinstance(kind, Date):
+        if not isinstance(value, str):
+            raise ValueError(f"a date must be an ISO 8601 string, not {value!r}")
+        return date.fromisoformat(value)
     if isinstance(kind, LargeBinary):
         if not (isinstance(value, dict) and set(value) == {"$base64"} and isinstance(value["$base64"], str)):
             raise ValueError('bytes must be written as {"$base64": "..."}')

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -279,3 +279,46 @@ class AssessmentComment(SQLModel, table=True):
     author: str = Field(default="", max_length=120)  # as printed: the consultant's name or brand
     text: str = Field(max_length=2000)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class PageAssignment(SQLModel, table=True):
+    """Pages of a draft assessment that its owner gave a colleague to answer through a personal link (rules:
+    storage/assignments.py); only the link's SHA-256 is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: int = Field(foreign_key="assessment.id", ondelete="CASCADE", index=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", ondelete="CASCADE", index=True)  # the one it works for
+    email: str = Field(max_length=254)  # the colleague's, lower-case
+    pages: list = Field(sa_column=Column(JSON, nullable=False))  # the dimension ids assigned, in questionnaire order
+    token_hash: str = Field(max_length=64, unique=True)  # hex SHA-256 of the link's secret
+    assigned_by: int | None = None  # the user id of the owner who assigned them
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class PageSave(SQLModel, table=True):
+    """When a colleague last saved one of the pages assigned to them, and how many of its questions were answered."""
+
+    assignment_id: int = Field(foreign_key="pageassignment.id", ondelete="CASCADE", primary_key=True)
+    dimension_id: str = Field(max_length=64, primary_key=True)
+    saved_at: datetime = Field(default_factory=utcnow)
+    answered: int = 0  # questions of the page with an answer after the save
+
+
+class EnterpriseKpi(SQLModel, table=True):
+    """One of an enterprise's own KPIs, measured by itself over a period and entered with one of its assessments
+    (which KPIs, their units and directions: storage/kpis.py)."""
+
+    __table_args__ = (UniqueConstraint("assessment_id", "kpi"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", ondelete="CASCADE", index=True)
+    assessment_id: int = Field(foreign_key="assessment.id", ondelete="CASCADE", index=True)
+    kpi: str = Field(max_length=20)  # one of storage.kpis.KPIS
+    value: float
+    unit: str = Field(max_length=40)  # e.g. "%", "ppm", "kWh/t", "days"
+    period_start: date
+    period_end: date
+    updated_at: datetime = Field(default_factory=utcnow)
+    user_id: int | None = None  # who entered it

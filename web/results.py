@@ -20,6 +20,7 @@ from reports.figures import comparison_chart, dimension_radar, paradigm_bars
 from reports.standard import overall_title, standard_view
 from storage.access import can_see_enterprise
 from storage.db import get_session
+from storage.kpis import kpi_changes
 from storage.reference_data import published_benchmarks
 from storage.statistics import comparison
 from storage.tables import AssessmentComment, Enterprise
@@ -69,6 +70,7 @@ def show(token: str):
         overall_title=overall_title(questionnaire),
         comments=session.exec(select(AssessmentComment).where(AssessmentComment.assessment_id == assessment.id)
                               .order_by(AssessmentComment.id)).all(),  # fmt: skip
+        kpi_changes=kpi_changes(session=session, assessment=assessment),  # the enterprise's own KPIs
         may_comment=current_user.is_authenticated and current_user.role in ("consultant", "admin")
         and can_see_enterprise(current_user, enterprise),
     )

@@ -12,6 +12,7 @@ from questionnaires.loader import Questionnaire
 from questionnaires.schema import NOT_APPLICABLE
 from reports.display import describe_answer, format_number
 from storage.assessments import load_answers, save_answers, start_assessment
+from storage.assignments import OpenedLink, open_link, record_save
 from storage.db import get_session
 from storage.submissions import submit as submit_answers
 from storage.submissions import trust_of
@@ -88,6 +89,13 @@ def page(token: str, number: int):
         return redirect(url_for("results.show", token=token))
     if not 1 <= number <= len(questionnaire.dimensions):
         abort(404)
+    return _page(assessment, questionnaire, number)
+
+
+def _page(assessment, questionnaire: Questionnaire, number: int, colleague: OpenedLink | None = None,
+          link: str = ""):  # fmt: skip
+    """A page shown and saved for the owner of the resume link, or for a colleague given it (`colleague`, `link`)."""
+    token = assessment.token
     session = get_session()
     lang = current_language()
     dimension = questionnaire.dimensions[number - 1]
@@ -109,6 +117,8 @@ def page(token: str, number: int):
             except ValueError:
                 errors[question.id] = _error_message(question)
         save_answers(session=session, assessment=assessment, answers=changes)
+        if colleague is not None:
+            _record_colleague_save(colleague, dimension, merged)
         visible = visible_questions(questionnaire, merged)
         if action == "next":
             on_page = {question.id for question in dimension.questions}
@@ -118,6 +128,8 @@ def page(token: str, number: int):
         if not errors or action in ("back", "exit"):
             if errors:
                 flash(_("Some answers on this page were not valid and were not saved."), "warning")
+            if colleague is not None:
+                return _after_colleague_save(colleague, link, questionnaire, number, action)
             return _after_save(token, number, action, len(questionnaire.dimensions))
         flash(_("Please correct the answers marked below. Your other answers are saved."), "error")
     else:
@@ -132,8 +144,53 @@ def page(token: str, number: int):
         form=form,
         errors=errors,
         visible=visible,
-        progress=_progress(questionnaire, saved),
+        progress=None if colleague else _progress(questionnaire, saved),  # a colleague sees their pages only
+        colleague=colleague,
+        enterprise_name=session.get(Enterprise, assessment.enterprise_id).name if colleague else "",
+        colleague_numbers=_colleague_numbers(colleague, questionnaire) if colleague else [],
     )
+
+
+# A colleague's pages (storage/assignments.py): only the pages assigned, no resume link, no review, no submission.
+
+
+@bp.route("/colleague/<link>/page/<int:number>", methods=["GET", "POST"])
+def colleague_page(link: str, number: int):
+    """One page assigned to a colleague, shown and saved through their personal link; any other page is refused."""
+    opened = open_link(session=get_session(), secret=link)
+    if opened is None:
+        return render_template("assignments/invalid.html"), 404
+    questionnaire = get_questionnaire_or_404(opened.assessment.questionnaire_id,
+                                             opened.assessment.questionnaire_version)
+    if number not in _colleague_numbers(opened, questionnaire):
+        abort(404)  # not theirs: neither shown nor saved
+    return _page(opened.assessment, questionnaire, number, colleague=opened, link=link)
+
+
+def _colleague_numbers(colleague: OpenedLink, questionnaire: Questionnaire) -> list[int]:
+    """The page numbers assigned to a colleague, in order."""
+    return [n for n, dimension in enumerate(questionnaire.dimensions, start=1)
+            if dimension.id in colleague.assignment.pages]  # fmt: skip
+
+
+def _record_colleague_save(colleague: OpenedLink, dimension, answers: dict[str, Answer]) -> None:
+    """Note the save for the owner's overview and in the audit log."""
+    answered = sum(1 for question in dimension.questions if question.id in answers)
+    record_save(session=get_session(), assignment=colleague.assignment, dimension_id=dimension.id, answered=answered)
+    record("change", enterprise_id=colleague.assessment.enterprise_id, assessment_id=colleague.assessment.id,
+           detail=f"page {dimension.id} saved by colleague {colleague.assignment.email} "
+                  f"(assignment {colleague.assignment.id})")  # fmt: skip
+
+
+def _after_colleague_save(colleague: OpenedLink, link: str, questionnaire: Questionnaire, number: int, action: str):
+    """A colleague moves between their own pages; from the last, or on "finish later", to their list of pages."""
+    numbers = _colleague_numbers(colleague, questionnaire)
+    position = numbers.index(number)
+    if action == "back" and position > 0:
+        return redirect(url_for("survey.colleague_page", link=link, number=numbers[position - 1]))
+    if action == "next" and position + 1 < len(numbers):
+        return redirect(url_for("survey.colleague_page", link=link, number=numbers[position + 1]))
+    return redirect(url_for("assignments.colleague", link=link))
 
 
 def _after_save(token: str, number: int, action: str, pages: int):

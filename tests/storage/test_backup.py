@@ -10,6 +10,7 @@ import re
 import shutil
 import zlib
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,11 @@ from assessment.published import PUBLISHED_PATH, parse_published_csv
 from assessment.reference_csv import read_csv_text
 from factories import ROOT, SurveyActions, make_app
 from storage.accounts import audit
+from storage.assignments import assign_pages, record_save
 from storage.backup import BackupError, code_revision, restore_backup, write_backup
 from storage.db import make_engine, upgrade
 from storage.demo import demo_accounts, load_demo
+from storage.kpis import KpiValue, save_kpis
 from storage.reference_data import import_published
 from storage.settings import RELEASE_INTERVAL_DAYS, set_setting
 from storage.tables import ActionDone, Assessment, AssessmentComment, Enterprise, RegionalIndicator, ReportBatch, User
@@ -61,7 +64,7 @@ def fill(app) -> dict:
     with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
         load_demo(session=session, catalog=app.extensions["questionnaires"], count=DEMO_ENTERPRISES, seed=11,
                   questionnaire_id="quick_check", k=2)  # fmt: skip
-        admin, _agency, consultant, _member = demo_accounts(session=session, password="a long test password")
+        admin, _agency, consultant, member = demo_accounts(session=session, password="a long test password")
         consultant.brand_logo, consultant.brand_name = LOGO, "Li Consulting 李"
         session.add(consultant)
         import_published(session=session, rows=parse_published_csv(read_csv_text(PUBLISHED_PATH),
@@ -77,6 +80,13 @@ def fill(app) -> dict:
                                       text="先从 MES 开始。\nLine two."))  # fmt: skip
         session.add(ActionDone(enterprise_id=submitted.enterprise_id, questionnaire_id="quick_check",
                                dimension="operations", level=2, user_id=consultant.id))  # fmt: skip
+        # pages of the draft assigned to a colleague, who saved one; KPIs entered with the submitted assessment
+        drafted = session.scalars(select(Assessment).where(Assessment.token == draft)).one()
+        assignment, _link = assign_pages(session=session, assessment=drafted, questionnaire=questionnaire,
+                                         email="li@example.org", pages=["operations"], by=member)
+        record_save(session=session, assignment=assignment, dimension_id="operations", answered=2)
+        save_kpis(session=session, assessment=submitted, values={
+            "defect_rate": KpiValue("defect_rate", 1500.0, "ppm", date(2025, 1, 1), date(2025, 12, 31))})
         session.add(RegionalIndicator(region_code="999999", period=2030, indicator="unbounded",
                                       value=float("inf"), source="edge case"))  # fmt: skip
         # a draft stored as raw SQL writes it (SQL NULL result), beside the ORM's JSON null of the other drafts

@@ -46,6 +46,8 @@ RESTRICTED = {
     "privacy.export_zip": {"enterprise", "admin"},
     "privacy.delete": {"enterprise", "admin"},
     "accounts.resend_confirmation": set(ROLES),
+    "assignments.index": {"enterprise"},
+    "assignments.revoke_assignment": {"enterprise"},
 }
 PUBLIC = {
     "site.index": "the start page",
@@ -70,6 +72,9 @@ PUBLIC = {
     "roadmap.show": "the secret resume link is the credential",
     "roadmap.report": "the secret resume link is the credential",
     "api.openapi": "the API's description, for anyone to read",
+    "assignments.colleague": "the secret colleague link is the credential",
+    "survey.colleague_page": "the secret colleague link is the credential",
+    "kpis.edit": "the secret resume link is the credential",
 }
 OWN_DATA = {"enterprise", "consultant", "admin"}
 API = {  # routes of /api/v1: a token (`Authorization: Bearer ...`), not the session, says who asks
@@ -104,7 +109,8 @@ def world(app, survey, example_answers):
     target = make_user(app, "enterprise", email="target@example.org")  # the account the admin form changes
     values = {"token": token, "batch_id": batch.id, "user_id": target.id, "questionnaire_id":
               "quick_check", "code": "zh", "number": 1, "filename": "css/app.css", "fmt": "xlsx",
-              "enterprise_id": assessment.enterprise_id, "assessment_id": assessment.id}  # fmt: skip
+              "enterprise_id": assessment.enterprise_id, "assessment_id": assessment.id,
+              "link": "not-a-link", "assignment_id": 1}  # fmt: skip
     return users, values, assessment
 
 

@@ -41,6 +41,7 @@ from factories import (
     stored_answers,
 )
 from storage.accounts import reset_token
+from storage.assignments import assign_pages
 from storage.invitations import Invitation, invitation_link_token, request_token
 from storage.tables import Assessment, Enterprise, ReportBatch, User
 from storage.tokens import create_token
@@ -110,10 +111,12 @@ def world_template(database_template, tmp_path_factory):
             session.add(batch)
             session.commit()
             tokens = {role: create_token(session=session, user=users[role], name="test") for role in ROLES}
+            team = assigned_pages(session, survey.start(name="Team Works"), users["enterprise"], quick)
         values = {"token": submitted, "batch_id": batch.id, "user_id": target.id, "questionnaire_id": "quick_check",
                   "code": "zh", "number": 1, "filename": "css/app.css", "fmt": "xlsx",
-                  "enterprise_id": assessment.enterprise_id, "assessment_id": assessment.id}  # fmt: skip
-        world = {"app": app, "values": values, "draft": draft, "target": target, "users": users,
+                  "enterprise_id": assessment.enterprise_id, "assessment_id": assessment.id,
+                  "link": "not-a-link", "assignment_id": 1}  # fmt: skip
+        world = {"app": app, "values": values, "draft": draft, "target": target, "users": users, "team": team,
                  "api_tokens": tokens, "enterprise_id": assessment.enterprise_id}  # fmt: skip
         with patched():
             world["forms"], world["queries"] = discover_forms(with_clients(world))
@@ -130,6 +133,19 @@ def site(world_template, tmp_path):
         app = make_app(url, tmp_path / "instance", **CONFIG)
         yield with_clients({**world, "app": app})
         app.extensions["db_engine"].dispose()
+
+
+def assigned_pages(session, token: str, owner: User, quick) -> dict:
+    """A draft of the enterprise user's own enterprise whose page 1 is assigned to a colleague: the values of the
+    assignment routes (the owner's page and the colleague's link)."""
+    assessment = session.exec(select(Assessment).where(Assessment.token == token)).one()
+    owner = session.get(User, owner.id)
+    owner.enterprise_id = assessment.enterprise_id
+    session.add(owner)
+    session.commit()
+    assignment, link = assign_pages(session=session, assessment=assessment, questionnaire=quick,
+                                    email="colleague@example.org", pages=["strategy_people"], by=owner)
+    return {"assessment_id": assessment.id, "assignment_id": assignment.id, "link": link}
 
 
 def with_clients(world) -> dict:
@@ -171,6 +187,8 @@ def url_of(world, rule, **overrides) -> str:
         invitation = Invitation(world["enterprise_id"], "new@example.org", world["users"]["admin"].id)
         sign = invitation_link_token if rule.endpoint == "invitations.accept" else request_token
         values["token"] = sign(world["app"].config["SECRET_KEY"], invitation)
+    if rule.endpoint.startswith("assignments.") or rule.endpoint == "survey.colleague_page":
+        values.update(world["team"])
     values.update(overrides)
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda match: str(values[match[1]]), rule.rule)
 
