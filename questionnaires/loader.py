@@ -23,7 +23,6 @@ from questionnaires.schema import (
     Roadmap,
     SingleQuestion,
     TextQuestion,
-    ThresholdScale,
     YesNoQuestion,
 )
 
@@ -82,7 +81,12 @@ class Questionnaire:
     def paradigm_nodes(self) -> dict[str, Node]:
         """Paradigm name -> its scoring node, in the canonical paradigm order."""
         by_paradigm = {node.paradigm: node for node in self.nodes.values() if node.kind == "paradigm"}
-        return {paradigm: by_paradigm[paradigm] for paradigm in PARADIGMS}
+        return {paradigm: by_paradigm[paradigm] for paradigm in PARADIGMS if paradigm in by_paradigm}
+
+    @property
+    def has_paradigms(self) -> bool:
+        """Whether the file scores the three paradigms (a file has all three paradigm nodes or none)."""
+        return bool(self.paradigm_nodes)
 
     @cached_property
     def conditional(self) -> tuple:
@@ -264,6 +268,9 @@ def _cross_check(q: QuestionnaireFile) -> Iterable[Problem]:
     yield from _check_nodes(q, questions, set(dimension_ids))
     if q.roadmap is not None:
         yield from _check_roadmap(q.roadmap, dimension_ids)
+        if not any(node.kind == "paradigm" for node in q.scoring.nodes):
+            yield Problem("roadmap.paradigm_levels", "a roadmap names the level of each paradigm: it needs the "
+                          "three paradigm nodes in 'scoring.nodes'")
 
 
 def _check_question(q: QuestionnaireFile, question, key: str, earlier: dict) -> Iterable[Problem]:
@@ -299,11 +306,12 @@ def _check_question(q: QuestionnaireFile, question, key: str, earlier: dict) -> 
 def _check_scale_fits(question, scale, scale_name: str, key: str) -> Iterable[Problem]:
     """A scale must give a number for every answer its question can take."""
     if isinstance(question, NumberQuestion):
-        if not isinstance(scale, ThresholdScale):
-            yield Problem(f"{key}.scale", f"number questions need a 'thresholds' scale; '{scale_name}' is a map")
+        if isinstance(scale, MapScale):
+            yield Problem(f"{key}.scale",
+                          f"number questions need a 'thresholds' or 'linear' scale; '{scale_name}' is a map")
         return
     if not isinstance(scale, MapScale):
-        yield Problem(f"{key}.scale", f"'{scale_name}' is a thresholds scale; only number questions can use one")
+        yield Problem(f"{key}.scale", f"'{scale_name}' is a {scale.kind} scale; only number questions can use one")
         return
     if isinstance(question, SingleQuestion | MultipleQuestion):
         needed = {option.id for option in question.options}
@@ -344,9 +352,10 @@ def _check_nodes(q: QuestionnaireFile, questions: dict, dimension_ids: set[str])
         found = kinds.count("overall")
         yield Problem("scoring.nodes", f"there must be exactly one node of kind 'overall', found {found}")
     paradigms = [node.paradigm for node in nodes.values() if node.kind == "paradigm"]
-    for paradigm in PARADIGMS:
-        if paradigms.count(paradigm) != 1:
-            yield Problem("scoring.nodes", f"there must be exactly one paradigm node for '{paradigm}'")
+    if paradigms:  # all three paradigms or none: a file without them (IMPULS, the EU DMA) scores dimensions only
+        for paradigm in PARADIGMS:
+            if paradigms.count(paradigm) != 1:
+                yield Problem("scoring.nodes", f"there must be exactly one paradigm node for '{paradigm}'")
     dimension_nodes = {node.id for node in nodes.values() if node.kind == "dimension"}
     for missing in sorted(dimension_ids - dimension_nodes):
         yield Problem("scoring.nodes", f"dimension page '{missing}' has no scoring node of kind 'dimension'")

@@ -92,6 +92,8 @@ def test_export_questions_by_type(mini_export):
         "values": {"cad": 2, "mes": 2, "erp": 2},
         "steps": None,
         "cap": 5,
+        "from": None,
+        "to": None,
     }
     assert tools["not_applicable"] is True
 
@@ -209,6 +211,20 @@ def text_question_scored(data):
     nodes_of(data)[1]["inputs"].append({"ref": "int_size"})
 
 
+def linear_scale_on_a_ladder(data):
+    data["scales"]["line"] = {"kind": "linear", "from": [0, 5], "to": [0, 100]}
+    questions_of(data, 0)[0]["scale"] = "line"
+
+
+def linear_scale_without_span(data):
+    data["scales"]["line"] = {"kind": "linear", "from": [3, 3], "to": [0, 5]}
+
+
+def roadmap_without_paradigms(data):
+    data["scoring"]["nodes"] = [n for n in nodes_of(data) if n["kind"] != "paradigm"]
+    data["roadmap"] = yaml.safe_load((ROOT / "questionnaires" / "quick_check_v2.yaml").read_text())["roadmap"]
+
+
 BROKEN = [
     (typo_key, "dimensions.0.questions.0.lables", "Extra inputs are not permitted"),
     (five_levels, "dimensions.0.questions.0.levels", "at least 6 items"),
@@ -227,6 +243,9 @@ BROKEN = [
     (gating_without_level, "scoring.nodes.3.inputs.0.level", "gating inputs need a 'level'"),
     (number_bounds_reversed, "dimensions.1.questions.2", "'min' must be below 'max'"),
     (text_question_scored, "scoring.nodes.1.inputs.2.ref", "question 'int_size' is not scored"),
+    (linear_scale_on_a_ladder, "dimensions.0.questions.0.scale", "'line' is a linear scale; only number questions"),
+    (linear_scale_without_span, "scales.line", "'from' must span two different numbers"),
+    (roadmap_without_paradigms, "roadmap.paradigm_levels", "it needs the three paradigm nodes"),
 ]
 
 
@@ -319,3 +338,26 @@ def test_catalog_picks_the_newest_version(tmp_path):
     assert catalog.get("mini").version == "1.10"
     assert catalog.get("mini", "1.2").version == "1.2"
     assert catalog.get("mini", "2.0") is None and catalog.get("other") is None
+
+
+# --- a file without paradigm nodes, and the linear scale ---
+
+
+def test_a_file_without_paradigm_nodes_loads(tmp_path):
+    data = mini_data()
+    data["scoring"]["nodes"] = [node for node in nodes_of(data) if node["kind"] != "paradigm"]
+    path = tmp_path / "no_paradigms.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    questionnaire = load_questionnaire(path)
+    assert questionnaire.paradigm_nodes == {} and not questionnaire.has_paradigms
+    assert load_questionnaire(MINI).has_paradigms
+
+
+def test_a_linear_scale_is_exported_with_its_spans(tmp_path):
+    data = mini_data()
+    data["scales"]["share"] = {"kind": "linear", "from": [0, 100], "to": [0, 5]}
+    path = tmp_path / "linear.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    share = question(export_questionnaire(load_questionnaire(path)), "sec_share")
+    assert share["scale"] == {"name": "share", "kind": "linear", "values": None, "steps": None, "cap": None,
+                              "from": [0, 100], "to": [0, 5]}
