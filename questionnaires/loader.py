@@ -15,6 +15,7 @@ from questionnaires.schema import (
     Band,
     Dimension,
     LadderQuestion,
+    LinearScale,
     MapScale,
     MultipleQuestion,
     Node,
@@ -23,6 +24,7 @@ from questionnaires.schema import (
     Roadmap,
     SingleQuestion,
     TextQuestion,
+    ThresholdScale,
     YesNoQuestion,
 )
 
@@ -87,6 +89,41 @@ class Questionnaire:
     def has_paradigms(self) -> bool:
         """Whether the file scores the three paradigms (a file has all three paradigm nodes or none)."""
         return bool(self.paradigm_nodes)
+
+    @cached_property
+    def score_tops(self) -> dict[str, float]:
+        """Node id -> the highest score it can give (5 for CMMM or IMPULS levels, 100 for progress or DMA scores):
+        the top of the axis its score is drawn and compared on."""
+        tops: dict[str, float] = {}
+        for node_id in self.node_order:
+            node = self.nodes[node_id]
+            inputs = [(self._input_top(source.ref, tops), source.weight) for source in node.inputs]
+            if node.rule == "progress":
+                tops[node_id] = 100.0
+            elif node.rule == "gating":
+                tops[node_id] = 5.0
+            elif node.rule == "sum":
+                total = sum(top * max(w.values()) if isinstance(w, dict) else top * w for top, w in inputs)
+                tops[node_id] = total if node.cap is None else min(node.cap, total)
+            else:  # weighted mean and min never exceed their highest input
+                tops[node_id] = max(top for top, _weight in inputs)
+        return tops
+
+    def _input_top(self, ref: str, tops: dict[str, float]) -> float:
+        if ref in tops:
+            return tops[ref]
+        question = self.questions[ref]
+        scale = self.definition.scales.get(question.scale) if question.scale else None
+        if scale is None:  # a ladder scores its level
+            return 5.0
+        if isinstance(scale, ThresholdScale):
+            return max(step.value for step in scale.steps)
+        if isinstance(scale, LinearScale):
+            return max(scale.to)
+        if isinstance(question, MultipleQuestion):
+            ticked = sum(max(0.0, scale.values[option.id]) for option in question.options)
+            return ticked if scale.cap is None else min(scale.cap, ticked)
+        return max(scale.values.values())
 
     @cached_property
     def conditional(self) -> tuple:

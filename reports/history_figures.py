@@ -119,7 +119,9 @@ def timeline_chart(rows: Sequence[HistoryRow], lang: str) -> go.Figure:
         row=1, col=1,
     )
     for paradigm in PARADIGMS:
-        scores = [_rounded(row.paradigms[paradigm].score, 1) for row in rows]
+        if not any(paradigm in row.paradigms for row in rows):
+            continue  # questionnaires without paradigms (IMPULS, the EU DMA)
+        scores = [_rounded(row.paradigms[paradigm].score, 1) if paradigm in row.paradigms else None for row in rows]
         figure.add_trace(
             go.Scatter(x=dates, y=scores, mode="lines+markers", name=paradigm_name(paradigm, lang),
                        line=dict(color=PARADIGM_COLOURS[paradigm], width=2.5), marker=dict(size=9),

@@ -76,7 +76,7 @@ def table_wording(questionnaire: Questionnaire, selection: Selection, lang: str)
         region_code=_("Region code"), region=_("Region"), enterprises=_("Enterprises"),
         synthetic=_("Synthetic enterprises"), levels=_("Overall level: share of enterprises (%)"),
         reached=_("Reaching the paradigm (%(band)s or above): share of enterprises (%%)",
-                  band=reached_band(questionnaire).name.get(lang)),
+                  band=reached.name.get(lang)) if (reached := reached_band(questionnaire)) else "",
         means=_("Mean score (0–5)"), gaps=_("Gap to best in class (p90 − mean)"),
         lagging=_("Lagging: share of enterprises (%)"),
         lagging_label=_("Below level %(level)s in at least %(count)s dimensions", level=selection.lagging_level,

@@ -147,10 +147,11 @@ class ComparisonTable:
         return sum(row.status in ("small", "complementary") for row in self.rows)
 
 
-def reached_level(questionnaire: Questionnaire) -> int:
-    """The paradigm level from which a paradigm counts as reached (the band holding REACHED_PROGRESS)."""
-    node = next(iter(questionnaire.paradigm_nodes.values()))
-    return level_for(questionnaire.bands(node), REACHED_PROGRESS)
+def reached_level(questionnaire: Questionnaire) -> int | None:
+    """The paradigm level from which a paradigm counts as reached (the band holding REACHED_PROGRESS); None for a
+    questionnaire without paradigms."""
+    node = next(iter(questionnaire.paradigm_nodes.values()), None)
+    return None if node is None else level_for(questionnaire.bands(node), REACHED_PROGRESS)
 
 
 def table_columns(questionnaire: Questionnaire, selection: Selection, wording: Wording, lang: str) -> list[Column]:

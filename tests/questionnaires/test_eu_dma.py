@@ -57,6 +57,11 @@ def test_dimensions_and_overall_by_hand(dma):
     assert {d: result.nodes[d].score for d in DIMENSIONS} == pytest.approx(DIMENSIONS, abs=1e-4)
     assert result.nodes["overall"].score == pytest.approx(OVERALL, abs=1e-3)
     assert all(source.weight == 1 for source in dma.overall_node.inputs)  # the plain mean of the six
+    # levels as the EDIH network reads scores: basic 0-25, average 26-50, moderately advanced 51-75, advanced 76-100
+    assert result.nodes["overall"].level == 2  # 47.38: average
+    assert result.nodes["green_digitalisation"].level == 1  # 10: basic
+    assert result.nodes["human_centric_digitalisation"].level == 3  # 75: still moderately advanced
+    assert result.nodes["digital_business_strategy"].level == 3  # 65
 
 
 @pytest.mark.parametrize(("count", "expected"), [
