@@ -4,9 +4,18 @@ statistics release and the agencies' page, with no paradigm view and no error.""
 import pytest
 from sqlmodel import Session, select
 
-from factories import SurveyActions, client_as, csrf_token, make_user, pdf_text, publish_in, sign_in_as
+from factories import (
+    SurveyActions,
+    client_as,
+    csrf_token,
+    make_user,
+    on_demo_population,
+    pdf_text,
+    publish_in,
+    sign_in_as,
+)
 from storage.tokens import create_token
-from storage.tables import Assessment, User
+from storage.tables import Assessment, CohortStat, User
 
 # Every IMPULS field at level 3: ladders 3; three of five protections ticked = 3; revenue share 6 % on
 # [0, 10] -> [0, 5] = 3; data used 60 % on [0, 100] -> [0, 5] = 3. Every dimension is then min(3, ...) = 3 and the
@@ -127,3 +136,24 @@ def test_the_eu_dma_on_its_0_100_scale_through_results_release_and_agencies(app,
     agencies = app.test_client().get("/agencies/?q=eu_dma")
     assert agencies.status_code == 200, agencies.text
     assert "Green digitalisation" in agencies.text
+
+
+@on_demo_population(30, seed=5)
+def test_a_release_over_demo_quick_checks_and_real_impuls_assessments(app, survey):
+    """The demo stays on the quick check; IMPULS assessments beside it are released and shown on their own."""
+    for _ in range(5):
+        submitted_impuls(app, survey, app.test_client())
+    release = publish_in(app, count_anonymous=True)
+    with Session(app.extensions["db_engine"]) as session:
+        kinds = set(session.exec(select(CohortStat.questionnaire_id).where(CohortStat.release_id == release.id)))
+    assert kinds == {"quick_check", "impuls"}
+    sign_in_as(app, "agency")
+    client = app.test_client()
+    assert client.get("/agencies/?q=quick_check&period=2025").status_code == 200
+    assert client.get("/agencies/?q=impuls").status_code == 200
+
+
+@pytest.mark.parametrize(("questionnaire_id", "source"), [("impuls", "Lichtblau"), ("eu_dma", "Joint Research Centre")])
+def test_the_methodology_page_states_the_source(client, questionnaire_id, source):
+    page = client.get(f"/methodology/{questionnaire_id}")
+    assert page.status_code == 200 and source in page.text
