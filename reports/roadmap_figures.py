@@ -107,7 +107,6 @@ def priority_chart(plan: Plan, names: dict[str, str], labels: dict[str, str]) ->
             )
         )
     figure = go.Figure(traces)
-    top = max((questionnaire.score_tops[d.id] for d in questionnaire.dimensions), default=5.0)  # 100: DMA scores
     figure.update_layout(
         **base_layout(
             barmode="stack",

@@ -14,8 +14,8 @@ from factories import (
     publish_in,
     sign_in_as,
 )
-from storage.tokens import create_token
 from storage.tables import Assessment, CohortStat, User
+from storage.tokens import create_token
 
 # Every IMPULS field at level 3: ladders 3; three of five protections ticked = 3; revenue share 6 % on
 # [0, 10] -> [0, 5] = 3; data used 60 % on [0, 100] -> [0, 5] = 3. Every dimension is then min(3, ...) = 3 and the
