@@ -187,12 +187,12 @@ def test_the_regional_index_is_shown_with_its_formula_and_inputs(demo_app):
     assert {code: row[2] for code, row in index.items()} == {i.region_code: f"{i.value:.1f}" for i in computed}
     assert index[SHANDONG][1:] == ["Shandong", "130.6", "138.3", "143.9", "99.7", "100.0", ""]
     assert index[CHINA][2:7] == ["100.0"] * 5
-    # Shandong's 5G base stations, from the demo CSV: 162,000 for 101,230,000 residents, 16.003 per 10,000; the
-    # country's 2,400,000 for 1,407,670,000, 17.049 per 10,000; relative 100 × 16.0032 / 17.0495 = 93.86 -> 93.9
+    # Shandong's 5G base stations, from the demo CSV: 168,480 for 101,230,000 residents, 16.643 per 10,000; the
+    # country's 2,406,480 for 1,407,670,000, 17.095 per 10,000; relative 100 × 16.6433 / 17.0955 = 97.35 -> 97.4
     inputs = page_rows(html, f"inputs-table-{SHANDONG}")
-    assert inputs[0][:9] == ["Infrastructure", "0.400", "5G base stations per 10,000 residents", "162000",
-                             "101230000", "16.003", "17.049", "93.9", "0.250"]
-    assert inputs[0][9].startswith("Liu, Han, Sun, Liu") and inputs[0][10] == "synthetic demo figures"
+    assert inputs[0][:9] == ["Infrastructure", "0.400", "5G base stations per 10,000 residents", "168480",
+                             "101230000", "16.643", "17.095", "97.4", "0.250"]
+    assert inputs[0][9] == "synthetic demo figures" and inputs[0][10] == "synthetic demo figures"
     assert f'id="inputs-table-{SHANDONG}"' in html and 'synthetic-source"' in html
 
 
