@@ -117,6 +117,8 @@ def test_indicator_csv_lists_every_problem_in_line_order():
 
 
 def test_import_indicators_command(reference_runner, app):
+    # 1,088 rows before; 14 Shandong figures moved to their own years with synthetic 2025 ones in their place (+14);
+    # 192 synthetic two-integration sub-indices (2 periods × 32 regions × 3): 1,294
     result = reference_runner.invoke(args=["reference", "import-indicators", str(DEMO_INDICATORS_PATH)])
     assert (result.exit_code, result.output) == (0, f"Imported 1294 regional indicator values from "
                                                     f"{DEMO_INDICATORS_PATH}.\n")
