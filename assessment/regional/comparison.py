@@ -40,6 +40,7 @@ class Selection:
     lagging_level: int = 2
     lagging_dimensions: int = 2
     only_with_data: bool = False  # leave out regions with no enterprise (the default list of provinces)
+    index: str = ""  # the regional index shown beside the table; "" the default (regional_index.yaml's first)
 
     def cohorts(self) -> list[Cohort]:
         """Every cohort the table reads: the period's, then the change's when a base period is chosen."""

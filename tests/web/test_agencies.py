@@ -185,7 +185,7 @@ def test_the_regional_index_is_shown_with_its_formula_and_inputs(demo_app):
         computed = regional_index_table(session=session, region_codes=list(index), period=2025,
                                         definition=load_index_definition())
     assert {code: row[2] for code, row in index.items()} == {i.region_code: f"{i.value:.1f}" for i in computed}
-    assert index[SHANDONG][1:] == ["Shandong", "130.6", "138.3", "143.9", "99.7", "100.0", ""]
+    assert index[SHANDONG][1:] == ["Shandong", "134.3", "141.9", "147.0", "104.2", "100.0", ""]
     assert index[CHINA][2:7] == ["100.0"] * 5
     # Shandong's 5G base stations, from the demo CSV: 168,480 for 101,230,000 residents, 16.643 per 10,000; the
     # country's 2,406,480 for 1,407,670,000, 17.095 per 10,000; relative 100 × 16.6433 / 17.0955 = 97.35 -> 97.4
@@ -209,7 +209,7 @@ def test_a_selection_of_cities_says_they_have_no_indicators(demo_app):
     assert workbook.sheetnames == ["Regions", "About"]
     # a province with its cities: the province has an index, its cities say so
     index = page_rows(client.get(f"/agencies/?period=2025&within={SHANDONG}").text, "index-table")
-    assert index[0][2] == "130.6" and {row[-1] for row in index[1:]} == {"no indicators"}
+    assert index[0][2] == "134.3" and {row[-1] for row in index[1:]} == {"no indicators"}
 
 
 def test_a_period_without_indicators_names_the_periods_that_have(demo_app):
