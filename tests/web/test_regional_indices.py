@@ -46,3 +46,16 @@ def test_the_two_integration_index_is_a_weighted_sum_as_published(demo_app):
 def test_an_unknown_index_is_refused_naming_the_field(demo_app):
     response = demo_app.test_client().get("/agencies/?period=2025&index=nowhere")
     assert response.status_code == 400 and "Regional index" in response.text and "nowhere" in response.text
+
+
+@pytest.mark.parametrize(("language", "says"), [("en", "Weights: our judgement, not a published source"),
+                                                 ("zh", "权重依据：本平台的判断")])
+def test_the_methodology_page_has_the_regional_part(client, language, says):
+    client.get(f"/language/{language}")
+    html = client.get("/methodology/quick_check").text
+    assert 'id="regional-indices"' in html
+    assert 'id="index-enabling_conditions"' in html and 'id="index-two_integration"' in html
+    assert says in html
+    if language == "en":
+        assert "SMEs served by industrial-internet platforms per 10,000 residents" in html
+        assert "the indicators are already scores" in html
