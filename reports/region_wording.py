@@ -76,17 +76,19 @@ def selection_choices(*, questionnaires: Sequence[Questionnaire], chosen: Questi
 
 def table_wording(questionnaire: Questionnaire, selection: Selection, lang: str) -> Wording:
     """The table's words in the reader's language."""
+    on_levels = questionnaire.score_tops[questionnaire.overall_node.id] <= 5  # else 0-100, as the EU DMA
     return Wording(
         region_code=_("Region code"), region=_("Region"), enterprises=_("Enterprises"),
         synthetic=_("Synthetic enterprises"), levels=_("Overall level: share of enterprises (%)"),
         reached=_("Reaching the paradigm (%(band)s or above): share of enterprises (%%)",
                   band=reached.name.get(lang)) if (reached := reached_band(questionnaire)) else "",
-        means=_("Mean score (0–5)"), gaps=_("Gap to best in class (p90 − mean)"),
+        means=_("Mean score (0–5)") if on_levels else _("Mean score (0–100)"),
+        gaps=_("Gap to best in class (p90 − mean)"),
         lagging=_("Lagging: share of enterprises (%)"),
         lagging_label=_("Below level %(level)s in at least %(count)s dimensions", level=selection.lagging_level,
                         count=selection.lagging_dimensions),
         change=_("Mean change since %(base)s (enterprises assessed in both periods)", base=selection.base_period),
-        both_periods=_("Assessed in both periods"), overall=_("Overall (0–5)"),
+        both_periods=_("Assessed in both periods"), overall=_("Overall (0–5)") if on_levels else _("Overall (0–100)"),
         withheld_small=_("withheld: small group"),
         withheld_complementary=_("withheld so that a small group cannot be derived"),
         paradigm_names={p: paradigm_name(p, lang) for p in questionnaire.paradigm_nodes},

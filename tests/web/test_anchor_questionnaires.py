@@ -135,7 +135,7 @@ def test_the_eu_dma_on_its_0_100_scale_through_results_release_and_agencies(app,
     sign_in_as(app, "agency")
     agencies = app.test_client().get("/agencies/?q=eu_dma")
     assert agencies.status_code == 200, agencies.text
-    assert "Green digitalisation" in agencies.text
+    assert "Green digitalisation" in agencies.text and "Mean score (0–100)" in agencies.text
 
 
 @on_demo_population(30, seed=5)
