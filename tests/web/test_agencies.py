@@ -218,11 +218,12 @@ def test_a_period_without_indicators_names_the_periods_that_have(demo_app):
         session.commit()
     client = demo_app.test_client()
     html = client.get("/agencies/?period=2026").text
-    assert "There are no regional indicators for 2026. Periods with indicators: 2025." in html
+    # 2020 and 2022: Shandong's published figures, filed under their own years
+    assert "There are no regional indicators for 2026. Periods with indicators: 2020, 2022, 2025." in html
     assert 'id="chart-index"' not in html and 'id="chart-levels"' in html
     table, trailer = csv_parts(client.get("/agencies/export.csv?period=2026").data)
     assert trailer == ["# Regional enabling conditions (country = 100)",
-                       "# There are no regional indicators for 2026. Periods with indicators: 2025."]
+                       "# There are no regional indicators for 2026. Periods with indicators: 2020, 2022, 2025."]
 
 
 def test_published_figures_are_listed_apart_with_source_and_year(demo_app):
