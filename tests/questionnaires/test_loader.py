@@ -5,6 +5,7 @@ import json
 import pytest
 import yaml
 
+from assessment.answers import value_function
 from factories import ROOT
 from questionnaires.catalog import Catalog
 from questionnaires.export import export_questionnaire
@@ -361,3 +362,21 @@ def test_a_linear_scale_is_exported_with_its_spans(tmp_path):
     share = question(export_questionnaire(load_questionnaire(path)), "sec_share")
     assert share["scale"] == {"name": "share", "kind": "linear", "values": None, "steps": None, "cap": None,
                               "from": [0, 100], "to": [0, 5]}
+
+
+@pytest.mark.parametrize(("spans", "answer", "expected"), [
+    (([0, 100], [0, 5]), 40, 2.0),     # 0 + (40 − 0)·(5 − 0)/(100 − 0)
+    (([0, 100], [0, 5]), 130, 5.0),    # beyond the span: held at 5
+    (([20, 80], [0, 100]), 10, 0.0),   # below the span: held at 0
+    (([20, 80], [0, 100]), 50, 50.0),  # (50 − 20)·100/60
+    (([0, 10], [5, 0]), 2, 4.0),       # a falling line: 5 + 2·(0 − 5)/10
+    (([0, 10], [5, 0]), 12, 0.0),      # held at its low end
+])  # fmt: skip
+def test_a_linear_scale_reads_the_answer_on_its_line(tmp_path, spans, answer, expected):
+    data = mini_data()
+    data["scales"]["share"] = {"kind": "linear", "from": spans[0], "to": spans[1]}
+    questions_of(data, 1)[2]["max"] = 200
+    path = tmp_path / "linear.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    questionnaire = load_questionnaire(path)
+    assert value_function(questionnaire, questionnaire.questions["sec_share"])(answer) == pytest.approx(expected)
