@@ -128,7 +128,10 @@ def timeline_chart(rows: Sequence[HistoryRow], lang: str) -> go.Figure:
                        customdata=about, hovertemplate="%{x|%Y-%m-%d}: %{y:.1f} %<extra>%{customdata}</extra>"),
             row=2, col=1,
         )
-    figure.update_yaxes(range=[-0.15, 5.5], dtick=1, zeroline=False, row=1, col=1)
+    if all(score is None or score <= 5 for score in overall):
+        figure.update_yaxes(range=[-0.15, 5.5], dtick=1, zeroline=False, row=1, col=1)
+    else:  # a questionnaire scored on 0-100 (the EU DMA) among them
+        figure.update_yaxes(range=[-3, 105], zeroline=False, row=1, col=1)
     figure.update_yaxes(range=[-3, 105], ticksuffix=" %", zeroline=False, row=2, col=1)
     figure.update_xaxes(type="date")
     figure.update_layout(**base_layout(height=480, legend=dict(orientation="h", y=-0.1),

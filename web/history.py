@@ -184,6 +184,7 @@ def show(enterprise_id: int):
         problem=problem,
         timeline=timeline_chart(rows, lang).to_json() if rows else None,
         paradigms=[(p, paradigm_name(p, lang)) for p in PARADIGMS if any(p in row.paradigms for row in rows)],
+        on_levels=all(entry.questionnaire.score_tops[entry.questionnaire.overall_node.id] <= 5 for entry in entries),
         drafts=_drafts(enterprise),
         latest=latest,
         done=_done_list(enterprise, lang),
