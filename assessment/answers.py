@@ -12,6 +12,7 @@ from questionnaires.schema import (
     NOT_APPLICABLE,
     Condition,
     LadderQuestion,
+    LinearScale,
     MapScale,
     MultipleQuestion,
     NumberQuestion,
@@ -171,6 +172,11 @@ def value_function(questionnaire: Questionnaire, question) -> Callable[[Answer],
         values = [step.value for step in scale.steps]
         # the highest step whose min is not above the answer; below the first step, the first step's value
         return lambda answer: values[max(0, bisect_right(mins, answer) - 1)]
+    if isinstance(scale, LinearScale):
+        (a, b), (c, d) = scale.from_, scale.to
+        low, high = min(c, d), max(c, d)
+        # the straight line through (a, c) and (b, d), held within [c, d] beyond the span
+        return lambda answer: min(high, max(low, c + (answer - a) * (d - c) / (b - a)))
     assert isinstance(scale, MapScale), f"question {question.id} is not scored"
     table = scale.values
     if isinstance(question, YesNoQuestion):

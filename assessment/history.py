@@ -91,8 +91,10 @@ def compare(
     )
     before_paradigms = result_before.paradigms(questionnaire_before)
     after_paradigms = result_after.paradigms(questionnaire_after)
-    paradigms = tuple(
-        _change(p, "paradigm", PARADIGM_TEXTS[p], before_paradigms[p], after_paradigms[p]) for p in PARADIGMS
+    paradigms = tuple(  # none when either version scores no paradigm (IMPULS, the EU DMA)
+        _change(p, "paradigm", PARADIGM_TEXTS[p], before_paradigms[p], after_paradigms[p])
+        for p in PARADIGMS
+        if p in before_paradigms and p in after_paradigms
     )
     before_ids = {dimension.id for dimension in questionnaire_before.dimensions}
     after_ids = {dimension.id for dimension in questionnaire_after.dimensions}
@@ -165,7 +167,7 @@ class HistoryRow:
     version: str
     title: Text  # the questionnaire's title
     overall: Standing
-    paradigms: dict[str, Standing]  # paradigm -> standing, in the canonical order
+    paradigms: dict[str, Standing]  # paradigm -> standing, in the canonical order; empty without paradigms
 
 
 class SubmittedAssessment(Protocol):
@@ -201,7 +203,7 @@ def history_rows(entries: Iterable[tuple[SubmittedAssessment, Questionnaire, Res
                 questionnaire.version,
                 questionnaire.definition.title,
                 Standing(overall.score, overall.level),
-                {p: Standing(paradigms[p].score, paradigms[p].level) for p in PARADIGMS},
+                {p: Standing(paradigms[p].score, paradigms[p].level) for p in PARADIGMS if p in paradigms},
             )
         )
     rows.sort(key=lambda row: _naive(row.submitted_at))  # stable: equal times keep the order given

@@ -15,8 +15,9 @@ always present: `null` when it does not apply, `{}` or `[]` when empty. Texts ar
           "unit": text | null, "min": number | null, "max": number | null,          # number
           "integer": bool | null,                                                   # number
           "max_length": int | null,                                                 # text
-          "scale": {"name", "kind": "map"|"thresholds", "values": {key: number} | null,
-                    "steps": [{"min", "value"}] | null, "cap": number | null} | null,
+          "scale": {"name", "kind": "map"|"thresholds"|"linear", "values": {key: number} | null,
+                    "steps": [{"min", "value"}] | null, "cap": number | null,
+                    "from": [a, b] | null, "to": [c, d] | null} | null,
           "scored": bool}]}],
      "scoring": {"nodes": [{"id", "kind": "item"|"dimension"|"paradigm"|"overall"|"standard",
                             "rule": "weighted_mean"|"sum"|"min"|"gating"|"progress"|"levels",
@@ -40,6 +41,7 @@ from questionnaires.schema import (
     Band,
     Condition,
     LadderQuestion,
+    LinearScale,
     MapScale,
     MultipleQuestion,
     Node,
@@ -136,10 +138,14 @@ def _condition(condition: Condition | None) -> dict | None:
 
 
 def _scale(name: str, scale) -> dict:
+    exported = {"name": name, "kind": scale.kind, "values": None, "steps": None, "cap": None, "from": None, "to": None}
     if isinstance(scale, MapScale):
-        return {"name": name, "kind": "map", "values": dict(scale.values), "steps": None, "cap": scale.cap}
-    steps = [{"min": step.min, "value": step.value} for step in scale.steps]
-    return {"name": name, "kind": "thresholds", "values": None, "steps": steps, "cap": None}
+        exported.update(values=dict(scale.values), cap=scale.cap)
+    elif isinstance(scale, LinearScale):
+        exported.update({"from": list(scale.from_), "to": list(scale.to)})
+    else:
+        exported.update(steps=[{"min": step.min, "value": step.value} for step in scale.steps])
+    return exported
 
 
 def _node(q: Questionnaire, node: Node) -> dict:

@@ -17,6 +17,7 @@ from questionnaires.schema import (
     Condition,
     Dimension,
     LadderQuestion,
+    LinearScale,
     MapScale,
     MultipleQuestion,
     Node,
@@ -85,7 +86,47 @@ class Questionnaire:
     def paradigm_nodes(self) -> dict[str, Node]:
         """Paradigm name -> its scoring node, in the canonical paradigm order."""
         by_paradigm = {node.paradigm: node for node in self.nodes.values() if node.kind == "paradigm"}
-        return {paradigm: by_paradigm[paradigm] for paradigm in PARADIGMS}
+        return {paradigm: by_paradigm[paradigm] for paradigm in PARADIGMS if paradigm in by_paradigm}
+
+    @property
+    def has_paradigms(self) -> bool:
+        """Whether the file scores the three paradigms (a file has all three paradigm nodes or none)."""
+        return bool(self.paradigm_nodes)
+
+    @cached_property
+    def score_tops(self) -> dict[str, float]:
+        """Node id -> the highest score it can give (5 for CMMM or IMPULS levels, 100 for progress or DMA scores):
+        the top of the axis its score is drawn and compared on."""
+        tops: dict[str, float] = {}
+        for node_id in self.node_order:
+            node = self.nodes[node_id]
+            inputs = [(self._input_top(source.ref, tops), source.weight) for source in node.inputs]
+            if node.rule == "progress":
+                tops[node_id] = 100.0
+            elif node.rule == "gating":
+                tops[node_id] = 5.0
+            elif node.rule == "sum":
+                total = sum(top * max(w.values()) if isinstance(w, dict) else top * w for top, w in inputs)
+                tops[node_id] = total if node.cap is None else min(node.cap, total)
+            else:  # weighted mean and min never exceed their highest input
+                tops[node_id] = max(top for top, _weight in inputs)
+        return tops
+
+    def _input_top(self, ref: str, tops: dict[str, float]) -> float:
+        if ref in tops:
+            return tops[ref]
+        question = self.questions[ref]
+        scale = self.definition.scales.get(question.scale) if question.scale else None
+        if scale is None:  # a ladder scores its level
+            return 5.0
+        if isinstance(scale, ThresholdScale):
+            return max(step.value for step in scale.steps)
+        if isinstance(scale, LinearScale):
+            return max(scale.to)
+        if isinstance(question, MultipleQuestion):
+            ticked = sum(max(0.0, scale.values[option.id]) for option in question.options)
+            return ticked if scale.cap is None else min(scale.cap, ticked)
+        return max(scale.values.values())
 
     @cached_property
     def conditional(self) -> tuple:
@@ -275,6 +316,9 @@ def _cross_check(q: QuestionnaireFile) -> Iterable[Problem]:
     yield from _check_nodes(q, questions, set(dimension_ids))
     if q.roadmap is not None:
         yield from _check_roadmap(q.roadmap, dimension_ids)
+        if not any(node.kind == "paradigm" for node in q.scoring.nodes):
+            yield Problem("roadmap.paradigm_levels", "a roadmap names the level of each paradigm: it needs the "
+                          "three paradigm nodes in 'scoring.nodes'")
         yield from _check_roadmap_answers(q.roadmap, {qid: question for qid, (_, question) in questions.items()})
         if q.roadmap.format >= 2:
             yield from _check_variants_reachable(q.roadmap)
@@ -319,11 +363,12 @@ def _check_condition(condition: Condition, target, key: str) -> Iterable[Problem
 def _check_scale_fits(question, scale, scale_name: str, key: str) -> Iterable[Problem]:
     """A scale must give a number for every answer its question can take."""
     if isinstance(question, NumberQuestion):
-        if not isinstance(scale, ThresholdScale):
-            yield Problem(f"{key}.scale", f"number questions need a 'thresholds' scale; '{scale_name}' is a map")
+        if isinstance(scale, MapScale):
+            yield Problem(f"{key}.scale",
+                          f"number questions need a 'thresholds' or 'linear' scale; '{scale_name}' is a map")
         return
     if not isinstance(scale, MapScale):
-        yield Problem(f"{key}.scale", f"'{scale_name}' is a thresholds scale; only number questions can use one")
+        yield Problem(f"{key}.scale", f"'{scale_name}' is a {scale.kind} scale; only number questions can use one")
         return
     if isinstance(question, SingleQuestion | MultipleQuestion):
         needed = {option.id for option in question.options}
@@ -364,9 +409,10 @@ def _check_nodes(q: QuestionnaireFile, questions: dict, dimension_ids: set[str])
         found = kinds.count("overall")
         yield Problem("scoring.nodes", f"there must be exactly one node of kind 'overall', found {found}")
     paradigms = [node.paradigm for node in nodes.values() if node.kind == "paradigm"]
-    for paradigm in PARADIGMS:
-        if paradigms.count(paradigm) != 1:
-            yield Problem("scoring.nodes", f"there must be exactly one paradigm node for '{paradigm}'")
+    if paradigms:  # all three paradigms or none: a file without them (IMPULS, the EU DMA) scores dimensions only
+        for paradigm in PARADIGMS:
+            if paradigms.count(paradigm) != 1:
+                yield Problem("scoring.nodes", f"there must be exactly one paradigm node for '{paradigm}'")
     if kinds.count("standard") > 1:
         found = kinds.count("standard")
         yield Problem("scoring.nodes", f"there may be at most one node of kind 'standard', found {found}")

@@ -65,7 +65,21 @@ class ThresholdScale(Strict):
         return self
 
 
-Scale = Annotated[MapScale | ThresholdScale, Field(discriminator="kind")]
+class LinearScale(Strict):
+    """Numbers to numbers along a straight line: `from: [a, b]` maps onto `to: [c, d]`, clamped to that span."""
+
+    kind: Literal["linear"]
+    from_: tuple[float, float] = Field(alias="from")
+    to: tuple[float, float]
+
+    @model_validator(mode="after")
+    def _spans(self) -> LinearScale:
+        if self.from_[0] == self.from_[1]:
+            raise ValueError("'from' must span two different numbers")
+        return self
+
+
+Scale = Annotated[MapScale | ThresholdScale | LinearScale, Field(discriminator="kind")]
 
 
 class Band(Strict):

@@ -149,10 +149,9 @@ def figures(data: ReportData, lang: str) -> dict[str, tuple]:
     q, result, compared, plan = data.questionnaire, data.result, data.compared, data.plan
     labels = figure_labels()
     names = {d.id: d.name.get(lang) for d in q.dimensions}
-    charts = {
-        "paradigms": (paradigm_bars(q, result, lang), ChartSize(700, 230)),
-        "radar": (cohort_radar(q, result, compared, lang, labels), ChartSize(700, 470)),
-    }
+    charts = {"radar": (cohort_radar(q, result, compared, lang, labels), ChartSize(700, 470))}
+    if q.has_paradigms:
+        charts["paradigms"] = (paradigm_bars(q, result, lang), ChartSize(700, 230))
     if compared is not None:
         rows = [(names[d.id], compared.nodes[d.id]) for d in q.dimensions if d.id in compared.nodes]
         paradigm_rows = [
@@ -160,8 +159,10 @@ def figures(data: ReportData, lang: str) -> dict[str, tuple]:
             for p, node in q.paradigm_nodes.items()
             if node.id in compared.nodes
         ]
-        charts["dimension_comparison"] = (comparison_chart(rows, 5, "", labels), ChartSize(700, 150 + 34 * len(rows)))
-        charts["paradigm_comparison"] = (comparison_chart(paradigm_rows, 100, " %", labels), ChartSize(700, 250))
+        top = max(q.score_tops[d.id] for d in q.dimensions)
+        charts["dimension_comparison"] = (comparison_chart(rows, top, "", labels), ChartSize(700, 150 + 34 * len(rows)))
+        if paradigm_rows:
+            charts["paradigm_comparison"] = (comparison_chart(paradigm_rows, 100, " %", labels), ChartSize(700, 250))
     if plan is not None and plan.priorities:
         height = 120 + 28 * len(plan.priorities)
         charts["gaps"] = (gap_chart(plan, names, labels), ChartSize(700, height))
@@ -215,6 +216,7 @@ def render_html(data: ReportData, lang: str, branding: Branding, charts: Charts)
         overall=result.overall(q),
         overall_title=overall_title(q),
         standard=standard_view(q, result, [], lang),
+        top=format_score(q.score_tops[q.overall_node.id], 0),
         overall_row=compared.nodes.get(q.overall_node.id) if compared else None,
         paradigms=[
             (p, paradigm_name(p, lang), node, compared.nodes.get(q.paradigm_nodes[p].id) if compared else None)

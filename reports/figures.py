@@ -40,7 +40,8 @@ def wrap(label: str, width: int) -> str:
 
 
 def dimension_radar(questionnaire: Questionnaire, result: Result, lang: str, title: str) -> go.Figure:
-    """The enterprise's dimension scores (0-5) on a radar; not-applicable dimensions left out."""
+    """The enterprise's dimension scores (0-5, or 0-100 for DMA-style scores) on a radar; not-applicable dimensions
+    left out."""
     names, scores = [], []
     for dimension in questionnaire.dimensions:
         node = result.nodes[dimension.id]
@@ -51,7 +52,9 @@ def dimension_radar(questionnaire: Questionnaire, result: Result, lang: str, tit
         go.Scatterpolar(r=scores + scores[:1], theta=names + names[:1], fill="toself", name=title,
                         line=dict(color="#2f6f9f"), hovertemplate="%{theta}: %{r}<extra></extra>")
     )
-    figure.update_layout(**base_layout(polar=dict(radialaxis=dict(range=[0, 5], dtick=1)), showlegend=False, height=480,
+    top = max((questionnaire.score_tops[dimension.id] for dimension in questionnaire.dimensions), default=5.0)
+    axis = dict(range=[0, top], dtick=1 if top <= 5 else top / 5)
+    figure.update_layout(**base_layout(polar=dict(radialaxis=axis), showlegend=False, height=480,
                                        margin=dict(l=150, r=150, t=50, b=50)))
     return figure
 

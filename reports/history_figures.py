@@ -119,14 +119,19 @@ def timeline_chart(rows: Sequence[HistoryRow], lang: str) -> go.Figure:
         row=1, col=1,
     )
     for paradigm in PARADIGMS:
-        scores = [_rounded(row.paradigms[paradigm].score, 1) for row in rows]
+        if not any(paradigm in row.paradigms for row in rows):
+            continue  # questionnaires without paradigms (IMPULS, the EU DMA)
+        scores = [_rounded(row.paradigms[paradigm].score, 1) if paradigm in row.paradigms else None for row in rows]
         figure.add_trace(
             go.Scatter(x=dates, y=scores, mode="lines+markers", name=paradigm_name(paradigm, lang),
                        line=dict(color=PARADIGM_COLOURS[paradigm], width=2.5), marker=dict(size=9),
                        customdata=about, hovertemplate="%{x|%Y-%m-%d}: %{y:.1f} %<extra>%{customdata}</extra>"),
             row=2, col=1,
         )
-    figure.update_yaxes(range=[-0.15, 5.5], dtick=1, zeroline=False, row=1, col=1)
+    if all(score is None or score <= 5 for score in overall):
+        figure.update_yaxes(range=[-0.15, 5.5], dtick=1, zeroline=False, row=1, col=1)
+    else:  # a questionnaire scored on 0-100 (the EU DMA) among them
+        figure.update_yaxes(range=[-3, 105], zeroline=False, row=1, col=1)
     figure.update_yaxes(range=[-3, 105], ticksuffix=" %", zeroline=False, row=2, col=1)
     figure.update_xaxes(type="date")
     figure.update_layout(**base_layout(height=480, legend=dict(orientation="h", y=-0.1),

@@ -61,12 +61,12 @@ def conditions_of(*, session: Session, table: ComparisonTable, lang: str) -> Con
     # the provinces too: the country's value may be their sum
     sources = indicator_sources(session=session, period=period, region_codes=[
         regions.country.code, *(province.code for province in regions.provinces()), *codes])
-    definition = load_index_definition()
+    definition = load_index_definition(index_id=table.selection.index or None)
     indices = regional_index_table(session=session, region_codes=codes, period=period,
                                    definition=definition) if sources else []
     periods = [] if sources else indicator_periods(session=session)
     return build_conditions(table=table, indices=indices, sources=sources, definition=definition, regions=regions,
-                            wording=conditions_wording(period, periods), lang=lang)
+                            wording=conditions_wording(period, periods, definition), lang=lang)
 
 
 def described(questionnaire: Questionnaire, choices: SelectionChoices, table: ComparisonTable,

@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, RegionTree, load_industries
 from assessment.cohorts.groups import ALL
 from assessment.regional.comparison import ComparisonTable, Selection, Wording
 from assessment.regional.conditions import ConditionsWording
+from assessment.regional.index import DEFAULT_INDEX, IndexDefinition, load_index_definitions
 from assessment.regional.selection import lagging_bands, provinces_with_cities, reached_band
 from questionnaires.loader import Questionnaire
 from questionnaires.vocabulary import paradigm_name
@@ -35,6 +37,7 @@ class SelectionChoices:
     size: list[Choice]
     lag_level: list[Choice]
     lag_dimensions: list[Choice]
+    index: list[Choice]
 
     def by_parameter(self) -> dict[str, list[Choice]]:
         """The choices of each parameter, by its name."""
@@ -67,6 +70,7 @@ def selection_choices(*, questionnaires: Sequence[Questionnaire], chosen: Questi
         size=[(ALL, _("All sizes"))] + [(size, labels[lang]) for size, labels in SIZE_LABELS.items()],
         lag_level=[(str(b.level), f"{b.level} {b.name.get(lang)}") for b in lagging_bands(chosen)] if chosen else [],
         lag_dimensions=[(str(n), str(n)) for n in range(1, len(chosen.dimensions) + 1)] if chosen else [],
+        index=[(definition.id, definition.name(lang)) for definition in load_index_definitions().values()],
     )
 
 
@@ -75,35 +79,46 @@ def table_wording(questionnaire: Questionnaire, selection: Selection, lang: str)
     standard = questionnaire.standard_node
     levels = (_("%(framework)s level by its own rule: share of enterprises (%%)", framework=standard.standard)
               if standard is not None else _("Readiness stage: share of enterprises (%)"))
+    on_levels = questionnaire.score_tops[questionnaire.overall_node.id] <= 5  # else 0-100, as the EU DMA
     return Wording(
         region_code=_("Region code"), region=_("Region"), enterprises=_("Enterprises"),
         synthetic=_("Synthetic enterprises"), levels=levels,
         reached=_("Reaching the paradigm (%(band)s or above): share of enterprises (%%)",
-                  band=reached_band(questionnaire).name.get(lang)),
-        means=_("Mean score (0–5)"), gaps=_("Gap to best in class (p90 − mean)"),
+                  band=reached.name.get(lang)) if (reached := reached_band(questionnaire)) else "",
+        means=_("Mean score (0–5)") if on_levels else _("Mean score (0–100)"),
+        gaps=_("Gap to best in class (p90 − mean)"),
         lagging=_("Lagging: share of enterprises (%)"),
         lagging_label=_("Below level %(level)s in at least %(count)s dimensions", level=selection.lagging_level,
                         count=selection.lagging_dimensions),
         change=_("Mean change since %(base)s (enterprises assessed in both periods)", base=selection.base_period),
-        both_periods=_("Assessed in both periods"), overall=_("Overall (0–5)"),
+        both_periods=_("Assessed in both periods"), overall=_("Overall (0–5)") if on_levels else _("Overall (0–100)"),
         withheld_small=_("withheld: small group"),
         withheld_complementary=_("withheld so that a small group cannot be derived"),
         paradigm_names={p: paradigm_name(p, lang) for p in questionnaire.paradigm_nodes},
     )
 
 
-def conditions_wording(period: int, periods: Sequence[int]) -> ConditionsWording:
-    """The regional index's words in the reader's language; `periods` are those with indicators."""
+def conditions_wording(period: int, periods: Sequence[int],
+                       definition: IndexDefinition | None = None) -> ConditionsWording:
+    """The regional index's words in the reader's language; `periods` are those with indicators, `definition` the
+    index shown (its normalisation names the relative column; None: the default, relative to the country)."""
+    normalisation = definition.normalisation if definition is not None else "relative"
+    heading = (_("Regional enabling conditions (country = 100)") if definition is None
+               or definition.id == DEFAULT_INDEX else definition.name(get_locale().language))
+    relative = {"relative": _("Relative (country = 100)"),
+                "min_max": _("Between the lowest and the highest region (0–100)"),
+                "none": _("Score as published")}[normalisation]
     return ConditionsWording(
-        heading=_("Regional enabling conditions (country = 100)"), index=_("Index"),
+        heading=heading, index=_("Index"),
         coverage=_("Weight measured (%)"), missing=_("Missing indicators"), no_indicators=_("no indicators"),
         sub_index=_("Sub-index"), sub_index_weight=_("Weight of the sub-index"), indicator=_("Indicator (compared as)"),
         value=_("Value"), denominator=_("Denominator"), intensity=_("Intensity"),
-        reference_intensity=_("Intensity of the country"), relative=_("Relative (country = 100)"),
+        reference_intensity=_("Intensity of the country"), relative=relative,
         weight=_("Weight in the sub-index"), value_source=_("Source of the value"),
         denominator_source=_("Source of the denominator"), missing_reason=_("Left out because"),
         reasons={"value": _("no value"), "denominator": _("no denominator"),
-                 "reference": _("no figure for the country")},
+                 "reference": _("no figure for the country"),
+                 "spread": _("no two regions with different values")},
         summed=_("sum over the provinces"), formula=_("Formula of the regional index"),
         synthetic=_("Synthetic indicators"),
         synthetic_note=_("Some regional indicators are synthetic demo figures, not official statistics; their source "

@@ -38,9 +38,10 @@ def cohort_radar(
         )
     )
     figure = go.Figure(traces)
+    top = max((questionnaire.score_tops[d.id] for d in questionnaire.dimensions), default=5.0)  # 100: DMA scores
     figure.update_layout(
         **base_layout(
-            polar=dict(radialaxis=dict(range=[0, 5], dtick=1)),
+            polar=dict(radialaxis=dict(range=[0, top], dtick=1 if top <= 5 else top / 5)),
             height=460,
             legend=dict(orientation="h", y=-0.08),
             margin=dict(l=120, r=120, t=30, b=40),

@@ -51,6 +51,7 @@ class ComparisonForm(FlaskForm):
     size = SelectField(_l("Size"))
     lag_level = SelectField(_l("Lagging: below level"))
     lag_dimensions = SelectField(_l("in at least … dimensions"))
+    index = SelectField(_l("Regional index"))
 
 
 def selection_form() -> tuple[ComparisonForm, SelectionChoices, Questionnaire | None]:
@@ -65,7 +66,7 @@ def selection_form() -> tuple[ComparisonForm, SelectionChoices, Questionnaire | 
     period = request.args.get("period") or (str(periods[-1]) if periods else "")
     form = ComparisonForm(request.args, meta={"csrf": False}, q=chosen.id if chosen else "", period=period, base="",
                           within="", industry=ALL, size=ALL, lag_level=DEFAULT_LAGGING[0],
-                          lag_dimensions=DEFAULT_LAGGING[1])
+                          lag_dimensions=DEFAULT_LAGGING[1], index=choices.index[0][0])
     for name, offered in choices.by_parameter().items():
         form[name].choices = offered
     return form, choices, chosen
@@ -100,7 +101,7 @@ def selection_of(form: ComparisonForm, questionnaire: Questionnaire) -> Selectio
     return Selection(questionnaire_id=questionnaire.id, period=int(form.period.data), region_codes=codes,
                      base_period=int(form.base.data or 0), industry=form.industry.data, size=form.size.data,
                      lagging_level=int(form.lag_level.data), lagging_dimensions=int(form.lag_dimensions.data),
-                     only_with_data=only_with_data)
+                     only_with_data=only_with_data, index=form.index.data)
 
 
 def comparison_view(form: ComparisonForm, choices: SelectionChoices,
@@ -130,7 +131,7 @@ def selection_args(selection: Selection) -> dict[str, str | int]:
     """The query-string arguments of a selection, but for its regions (links add `within` or `region`)."""
     return dict(q=selection.questionnaire_id, period=selection.period, base=selection.base_period or "",
                 industry=selection.industry, size=selection.size, lag_level=selection.lagging_level,
-                lag_dimensions=selection.lagging_dimensions)
+                lag_dimensions=selection.lagging_dimensions, index=selection.index)
 
 
 @bp.get("/")

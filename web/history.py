@@ -168,7 +168,8 @@ def show(enterprise_id: int):
             "only_before": [_change_row(c, c.name.get(lang), 2, "") for c in comparison.only_before],
             "only_after": [_change_row(c, c.name.get(lang), 2, "") for c in comparison.only_after],
             "change_figure": change_chart(comparison, lang, labels).to_json(),
-            "paradigm_figure": paradigm_change_chart(comparison, lang, labels).to_json(),
+            "paradigm_figure": paradigm_change_chart(comparison, lang, labels).to_json()
+            if comparison.paradigms else None,
             "labels": labels,
         }
     latest = _latest_questionnaire(enterprise)
@@ -182,7 +183,8 @@ def show(enterprise_id: int):
         comparison=comparison,
         problem=problem,
         timeline=timeline_chart(rows, lang).to_json() if rows else None,
-        paradigms=[(p, paradigm_name(p, lang)) for p in PARADIGMS],
+        paradigms=[(p, paradigm_name(p, lang)) for p in PARADIGMS if any(p in row.paradigms for row in rows)],
+        on_levels=all(entry.questionnaire.score_tops[entry.questionnaire.overall_node.id] <= 5 for entry in entries),
         drafts=_drafts(enterprise),
         latest=latest,
         done=_done_list(enterprise, lang),

@@ -60,7 +60,8 @@ def show(token: str):
         paradigms=[(p, paradigm_name(p, lang), node) for p, node in result.paradigms(questionnaire).items()],
         dimensions=[(d, result.nodes[d.id]) for d in questionnaire.dimensions],
         radar=dimension_radar(questionnaire, result, lang, enterprise.name).to_json(),
-        bars=paradigm_bars(questionnaire, result, lang).to_json(),
+        bars=paradigm_bars(questionnaire, result, lang).to_json() if questionnaire.has_paradigms else None,
+        top=format_score(questionnaire.score_tops[questionnaire.overall_node.id], 0),
         level_name=lambda node: level_name(questionnaire, node, lang),
         explain=lambda node: explain(questionnaire, result, node, lang),
         format_score=format_score,
@@ -100,9 +101,14 @@ def comparison_view(questionnaire: Questionnaire, compared: CohortComparison | N
         + ([(_("CMMM level") if standard.standard == "CMMM" else standard.standard, standard_row, 2, "")]
            if standard_row else [])
         + [(name, row, 0, " %") for name, row in paradigm_rows] + [(name, row, 2, "") for name, row in dimension_rows],
-        "paradigm_comparison": comparison_chart(paradigm_rows, 100, " %", labels).to_json(),
-        "dimension_comparison": comparison_chart(dimension_rows, 5, "", labels).to_json(),
+        "paradigm_comparison": comparison_chart(paradigm_rows, 100, " %", labels).to_json() if paradigm_rows else None,
+        "dimension_comparison": comparison_chart(dimension_rows, dimension_top(questionnaire), "", labels).to_json(),
     }
+
+
+def dimension_top(questionnaire: Questionnaire) -> float:
+    """The top of the dimensions' common axis: 5 for levels, 100 for 0-100 scores."""
+    return max(questionnaire.score_tops[dimension.id] for dimension in questionnaire.dimensions)
 
 
 def level_name(questionnaire: Questionnaire, node: NodeResult, lang: str) -> str:

@@ -7,7 +7,10 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 
+from assessment.classifications import load_regions
+from assessment.regional.index import formula_text, load_index_definitions
 from web.catalog import get_catalog, get_questionnaire_or_404
+from web.i18n import current_language
 
 bp = Blueprint("site", __name__)
 
@@ -22,7 +25,10 @@ def index():
 def methodology(questionnaire_id: str):
     """Dimensions, levels, rules and weights, generated from the questionnaire file itself."""
     questionnaire = get_questionnaire_or_404(questionnaire_id, request.args.get("version"))
-    return render_template("site/methodology.html", q=questionnaire)
+    lang, country = current_language(), load_regions().country
+    indices = [(definition, formula_text(definition, lang, reference_name=country.name(lang)))
+               for definition in load_index_definitions().values()]
+    return render_template("site/methodology.html", q=questionnaire, indices=indices, lang=lang)
 
 
 @bp.get("/language/<code>")

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from assessment.cohorts.perturbation import LEVEL_SCALE, PERCENT_SCALE
+from assessment.cohorts.perturbation import LEVEL_SCALE
 from assessment.scoring import band_table
 from questionnaires.loader import Questionnaire
 
@@ -156,13 +156,13 @@ def benchmark_nodes(questionnaire: Questionnaire) -> tuple[str, ...]:
 
 
 def release_scales(questionnaire: Questionnaire, node_ids: Sequence[str]) -> tuple[list[float], list]:
-    """Per benchmarked node: the top of its scale (100 for a paradigm's progress, else 5) and its bands as
-    (minimums, levels), or None; what `Population.released` perturbs with. Nodes the questionnaire lacks (those of
-    an older version) get the 0-5 scale and no bands."""
+    """Per benchmarked node: the top of its scale (100 for a paradigm's progress or a DMA score, 5 for levels) and
+    its bands as (minimums, levels), or None; what `Population.released` perturbs with. Nodes the questionnaire
+    lacks (those of an older version) get the 0-5 scale and no bands."""
     scales, bands = [], []
     for node_id in node_ids:
         node = questionnaire.nodes.get(node_id)
-        scales.append(PERCENT_SCALE if node is not None and node.rule == "progress" else LEVEL_SCALE)
+        scales.append(questionnaire.score_tops[node_id] if node is not None else LEVEL_SCALE)
         found = questionnaire.bands(node) if node is not None else []
         bands.append(band_table(found) if found else None)
     return scales, bands

@@ -27,7 +27,8 @@ import numpy as np
 NOISE_WIDTH = 0.12
 # The noise is also wide enough that no score's band (its level, or a paradigm's stage) follows: at least BAND_MARGIN
 # times half the widest band everywhere, and BAND_MARGIN times the lowest band's width for scores close to it (else
-# a released score near 0 would show the lowest band for certain).
+# a released score near 0 would show the lowest band for certain), and the highest band's for scores close to the top
+# (a wide top band, like the EU DMA's 76-100, would otherwise show from a released score near the top).
 BAND_MARGIN = 1.1
 LEVEL_SCALE, PERCENT_SCALE = 5.0, 100.0
 
@@ -35,16 +36,22 @@ BandTable = tuple[tuple[float, ...], tuple[int, ...]]  # (band minimums, their l
 
 
 class Spread(NamedTuple):
-    """How far one score's noise reaches: `low` while the true score is under `below`, else `mid`."""
+    """How far one score's noise reaches: `low` while the true score is under `below`, `high` from `above` on (when
+    `above` is set), else `mid`."""
 
     scale: float
     mid: float
     low: float
     below: float
+    high: float | None = None
+    above: float | None = None
 
     def at(self, scores: np.ndarray) -> np.ndarray:
         """The half-width of the noise of each true score."""
-        return np.where(scores < self.below, self.low, self.mid)
+        middle = np.where(scores < self.below, self.low, self.mid)
+        if self.above is None:
+            return middle
+        return np.where(scores >= self.above, np.maximum(middle, self.high), middle)
 
 
 def spread(scale: float, bands: BandTable | None) -> Spread:
@@ -55,7 +62,11 @@ def spread(scale: float, bands: BandTable | None) -> Spread:
     minimums = [max(0.0, m) for m in bands[0]]
     widths = [high - low for low, high in zip(minimums, [*minimums[1:], scale], strict=True)]
     mid = max(mid, BAND_MARGIN * max(widths) / 2)
-    return Spread(scale, mid, max(mid, BAND_MARGIN * widths[0]), minimums[1] + mid)
+    low = max(mid, BAND_MARGIN * widths[0])
+    high = BAND_MARGIN * widths[-1]
+    if high <= mid:  # a narrow top band (5 on levels, 95-100 on stages): the middle noise already hides it
+        return Spread(scale, mid, low, minimums[1] + mid)
+    return Spread(scale, mid, low, minimums[1] + mid, high, minimums[-1] - mid)
 
 
 def draw_noise(count: int, rng: np.random.Generator | None = None) -> bytes:

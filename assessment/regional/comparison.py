@@ -40,6 +40,7 @@ class Selection:
     lagging_level: int = 2
     lagging_dimensions: int = 2
     only_with_data: bool = False  # leave out regions with no enterprise (the default list of provinces)
+    index: str = ""  # the regional index shown beside the table; "" the default (regional_index.yaml's first)
 
     def cohorts(self) -> list[Cohort]:
         """Every cohort the table reads: the period's, then the change's when a base period is chosen."""
@@ -147,10 +148,11 @@ class ComparisonTable:
         return sum(row.status in ("small", "complementary") for row in self.rows)
 
 
-def reached_level(questionnaire: Questionnaire) -> int:
-    """The paradigm level from which a paradigm counts as reached (the band holding REACHED_PROGRESS)."""
-    node = next(iter(questionnaire.paradigm_nodes.values()))
-    return level_for(questionnaire.bands(node), REACHED_PROGRESS)
+def reached_level(questionnaire: Questionnaire) -> int | None:
+    """The paradigm level from which a paradigm counts as reached (the band holding REACHED_PROGRESS); None for a
+    questionnaire without paradigms."""
+    node = next(iter(questionnaire.paradigm_nodes.values()), None)
+    return None if node is None else level_for(questionnaire.bands(node), REACHED_PROGRESS)
 
 
 def table_columns(questionnaire: Questionnaire, selection: Selection, wording: Wording, lang: str) -> list[Column]:

@@ -74,6 +74,7 @@ class Conditions:
     reference_code: str  # the country's, whose index is 100
     notice: str = ""
     synthetic: bool = False
+    normalisation: str = "relative"  # the index's: "relative" (country = 100), "min_max" or "none"
 
     def with_index(self) -> list[tuple[IndexRow, Cell]]:
         """The rows that have an index, each with its index cell (what the chart draws)."""
@@ -149,4 +150,4 @@ def build_conditions(*, table: ComparisonTable, indices: Sequence[RegionalIndex]
     notes = [(w.formula, formula)] if rows else [(w.heading, notice)]
     notes += [(w.synthetic, w.synthetic_note)] if synthetic else []
     return Conditions(columns, tuple(rows), input_columns, formula, tuple(notes), regions.country.code, notice,
-                      synthetic)
+                      synthetic, definition.normalisation)

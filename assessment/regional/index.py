@@ -1,11 +1,15 @@
-"""The regional enabling-conditions index: its declared definition, the composite and its formula.
+"""Regional indices: their declared definitions, the composite and its formula.
 
-The definition is `assessment/data/regional_index.yaml`; regions' indicator values come from CSV files read by
-`assessment/regional/indicators.py`. No Flask and no database here.
+The definitions are the YAML documents of `assessment/data/regional_index.yaml`, the first the default; regions'
+indicator values come from CSV files read by `assessment/regional/indicators.py`. No Flask and no database here.
 
 The composite, for region r and reference c (the country), with every weight normalised to sum to 1:
     intensity(i, r) = value(i, r) / value(per(i), r) × scale        (just value(i, r) when i declares no `per`)
-    relative(i, r)  = 100 × intensity(i, r) / intensity(i, c)
+    relative(i, r)  = by the definition's `normalisation`:
+        relative  100 × intensity(i, r) / intensity(i, c)                      (the reference scores 100)
+        min_max   100 × (intensity(i, r) − min) / (max − min), min and max over the regions compared other than
+                  the reference (the reference is placed on the same line, not clamped)
+        none      intensity(i, r) itself: the indicators are already scores, e.g. published sub-indices
     sub-index(s, r) = Σ w_i · relative(i, r) / Σ w_i   over the indicators of s that r has
     index(r)        = Σ W_s · sub-index(s, r) / Σ W_s  over the sub-indices r has at least one indicator of
 A missing indicator is left out and the others' weights rescaled (`coverage` says how much weight was measured).
@@ -29,7 +33,9 @@ from assessment.reference_csv import ReferenceFileError
 
 INDEX_PATH = DATA_DIR / "regional_index.yaml"
 
-MissingReason = Literal["reference", "value", "denominator"]
+MissingReason = Literal["reference", "value", "denominator", "spread"]
+Normalisation = Literal["relative", "min_max", "none"]
+DEFAULT_INDEX = "enabling_conditions"
 
 
 class _Strict(BaseModel):
@@ -77,9 +83,12 @@ class SubIndexEntry(_Strict):
 
 
 class IndexFile(_Strict):
-    """The whole of regional_index.yaml."""
+    """One definition: a YAML document of regional_index.yaml."""
 
+    id: Identifier = DEFAULT_INDEX
     name: NamesEntry
+    normalisation: Normalisation = "relative"
+    weights_basis: NamesEntry | None = None  # where the weights come from: a source, or our judgement and why
     indicators: list[IndicatorEntry] = Field(min_length=1)
     sub_indices: list[SubIndexEntry] = Field(min_length=1)
 
@@ -132,6 +141,13 @@ class IndexDefinition:
     names: NamesEntry
     indicators: Mapping[str, Indicator]
     sub_indices: tuple[SubIndex, ...]
+    id: str = DEFAULT_INDEX
+    normalisation: Normalisation = "relative"
+    weights_basis: NamesEntry | None = None
+
+    def basis(self, lang: str) -> str:
+        """Where the weights come from, in `lang`; empty when the definition does not say."""
+        return _say(self.weights_basis, lang) if self.weights_basis else ""
 
     def name(self, lang: str) -> str:
         """The index's name in `lang`."""
@@ -171,22 +187,42 @@ def _definition_problems(entry: IndexFile) -> list[tuple[str, str]]:
     return problems
 
 
-def load_index_definition(path: Path | str | None = None) -> IndexDefinition:
-    """The composite index declared in `path`, or the bundled one (read once) when no path is given."""
+def load_index_definition(path: Path | str | None = None, index_id: str | None = None) -> IndexDefinition:
+    """One composite index declared in `path` (the bundled file, read once, when no path is given): the one named
+    `index_id`, or the file's first, the default. KeyError for an id the file does not declare."""
+    definitions = load_index_definitions(path)
+    return definitions[index_id] if index_id is not None else next(iter(definitions.values()))
+
+
+def load_index_definitions(path: Path | str | None = None) -> dict[str, IndexDefinition]:
+    """Every index declared in `path` (one per YAML document), by id, the default first."""
     if path is None:
-        return _bundled_definition()
+        return _bundled_definitions()
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        documents = [raw for raw in yaml.safe_load_all(path.read_text(encoding="utf-8")) if raw is not None]
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise ReferenceFileError(path, [("", f"cannot be read as YAML: {error}")]) from None
-    try:
-        entry = IndexFile.model_validate(raw)
-    except ValidationError as error:
-        problems = [(".".join(str(part) for part in e["loc"]) or "(top level)", e["msg"]) for e in error.errors()]
-        raise ReferenceFileError(path, problems) from None
-    if problems := _definition_problems(entry):
-        raise ReferenceFileError(path, problems)
+    definitions: dict[str, IndexDefinition] = {}
+    for number, raw in enumerate(documents):
+        prefix = f"document {number + 1}: " if len(documents) > 1 else ""
+        try:
+            entry = IndexFile.model_validate(raw)
+        except ValidationError as error:
+            problems = [(prefix + (".".join(str(part) for part in e["loc"]) or "(top level)"), e["msg"])
+                        for e in error.errors()]
+            raise ReferenceFileError(path, problems) from None
+        if problems := _definition_problems(entry):
+            raise ReferenceFileError(path, [(prefix + key, message) for key, message in problems])
+        if entry.id in definitions:
+            raise ReferenceFileError(path, [(f"{prefix}id", f"index {entry.id!r} is declared twice")])
+        definitions[entry.id] = _definition(entry)
+    if not definitions:
+        raise ReferenceFileError(path, [("", "declares no index")])
+    return definitions
+
+
+def _definition(entry: IndexFile) -> IndexDefinition:
     by_id = {indicator.id: indicator for indicator in entry.indicators}
     indicators = {}
     for item in entry.indicators:
@@ -199,12 +235,13 @@ def load_index_definition(path: Path | str | None = None) -> IndexDefinition:
         inner = sum(weighted.weight for weighted in sub_index.indicators)
         members = tuple((weighted.indicator, weighted.weight / inner) for weighted in sub_index.indicators)
         sub_indices.append(SubIndex(sub_index.id, sub_index.name, sub_index.weight / total, members))
-    return IndexDefinition(entry.name, indicators, tuple(sub_indices))
+    return IndexDefinition(entry.name, indicators, tuple(sub_indices), entry.id, entry.normalisation,
+                           entry.weights_basis)
 
 
 @functools.cache
-def _bundled_definition() -> IndexDefinition:
-    return load_index_definition(INDEX_PATH)
+def _bundled_definitions() -> dict[str, IndexDefinition]:
+    return load_index_definitions(INDEX_PATH)
 
 
 # --- the composite -------------------------------------------------------------------------------------------
@@ -285,16 +322,27 @@ def _intensity(indicator: Indicator, figures: _Figures) -> float | None:
     return figures.value / figures.denominator * indicator.scale
 
 
-def _indicator_result(indicator: Indicator, weight: float, figures: _Figures, reference: _Figures) -> IndicatorResult:
+def _indicator_result(indicator: Indicator, weight: float, figures: _Figures, reference: _Figures,
+                      normalisation: Normalisation = "relative",
+                      span: tuple[float, float] | None = None) -> IndicatorResult:
     intensity, reference_intensity = _intensity(indicator, figures), _intensity(indicator, reference)
     missing: MissingReason | None = None
-    if not reference_intensity:  # no reference figure, or zero: nothing to compare with
+    if normalisation == "relative" and not reference_intensity:  # no reference figure, or zero: nothing to compare
         missing = "reference"
     elif figures.value is None:
         missing = "value"
     elif intensity is None:
         missing = "denominator"
-    relative = None if missing else 100 * intensity / reference_intensity
+    elif normalisation == "min_max" and (span is None or span[1] <= span[0]):
+        missing = "spread"  # fewer than two different values among the regions compared: no line to read on
+    if missing:
+        relative = None
+    elif normalisation == "relative":
+        relative = 100 * intensity / reference_intensity
+    elif normalisation == "min_max":
+        relative = 100 * (intensity - span[0]) / (span[1] - span[0])
+    else:
+        relative = intensity
     return IndicatorResult(indicator.id, weight, figures.value, figures.denominator, intensity, reference_intensity,
                            relative, missing, reference.summed)
 
@@ -317,6 +365,11 @@ def composite_index(definition: IndexDefinition, values: Mapping[str, Mapping[st
     own = values.get(reference_code, {})
     weighted = [definition.indicators[i] for sub_index in definition.sub_indices for i, _ in sub_index.indicators]
     reference = {i.id: _reference_figures(i, definition, own, parts) for i in weighted}
+    spans: dict[str, tuple[float, float] | None] = {}
+    for indicator in weighted:  # min-max: the line through the lowest and highest region compared
+        found = [_intensity(indicator, _figures(indicator, values[code])) for code in values if code != reference_code]
+        found = [intensity for intensity in found if intensity is not None]
+        spans[indicator.id] = (min(found), max(found)) if found else None
     results = {}
     for code in [reference_code, *(code for code in values if code != reference_code)]:
         sub_results = []
@@ -325,7 +378,8 @@ def composite_index(definition: IndexDefinition, values: Mapping[str, Mapping[st
             for indicator_id, weight in sub_index.indicators:
                 indicator = definition.indicators[indicator_id]
                 figures = reference[indicator_id] if code == reference_code else _figures(indicator, values[code])
-                indicators.append(_indicator_result(indicator, weight, figures, reference[indicator_id]))
+                indicators.append(_indicator_result(indicator, weight, figures, reference[indicator_id],
+                                                    definition.normalisation, spans[indicator_id]))
             value, coverage = _weighted_mean((i.weight, i.relative) for i in indicators)
             sub_results.append(SubIndexResult(sub_index.id, sub_index.weight, value, coverage, tuple(indicators)))
         value, _ = _weighted_mean((s.weight, s.value) for s in sub_results)
@@ -337,20 +391,28 @@ def composite_index(definition: IndexDefinition, values: Mapping[str, Mapping[st
 # --- the formula as a person reads it ------------------------------------------------------------------------
 
 _FORMULA_TEXT = {
-    "en": (
-        "R(x) = 100 × (x in the region) / (x in {reference}), so {reference} scores 100 on every indicator and on "
-        "the index.",
-        "An indicator a region lacks is left out and the weights of the rest of its sub-index are scaled up to sum "
-        "to 1; a sub-index with no indicator is left out of the index the same way.",
-        "Where {reference} lacks a count, it is the sum over its provinces (numerators and denominators summed "
-        "separately).",
-    ),
-    "zh": (
-        "R(x) = 100 × 本地区的 x ÷ {reference}的 x，因此{reference}在每项指标和总指数上均为 100。",
-        "某地区缺少某项指标时，该指标不计入，所在分指数其余指标的权重按比例放大至合计为 1；分指数没有任何指标时，"
-        "同样不计入总指数。",
-        "{reference}缺少某项计数指标时，取各省份之和（分子、分母分别加总）。",
-    ),
+    "en": {
+        "relative": "R(x) = 100 × (x in the region) / (x in {reference}), so {reference} scores 100 on every "
+                    "indicator and on the index.",
+        "min_max": "R(x) = 100 × (x in the region − lowest x) / (highest x − lowest x), lowest and highest among the "
+                   "regions compared: the lowest scores 0, the highest 100.",
+        "none": "R(x) = x: the indicators are already scores and enter the weighted sum as they are published.",
+        "missing": "An indicator a region lacks is left out and the weights of the rest of its sub-index are scaled "
+                   "up to sum to 1; a sub-index with no indicator is left out of the index the same way.",
+        "summed": "Where {reference} lacks a count, it is the sum over its provinces (numerators and denominators "
+                  "summed separately).",
+        "weights": "Weights: {basis}",
+    },
+    "zh": {
+        "relative": "R(x) = 100 × 本地区的 x ÷ {reference}的 x，因此{reference}在每项指标和总指数上均为 100。",
+        "min_max": "R(x) = 100 × (本地区的 x − 最低值) ÷ (最高值 − 最低值)，最低值和最高值取自参与比较的地区："
+                   "最低者为 0，最高者为 100。",
+        "none": "R(x) = x：各项指标本身已是得分，按公布值直接加权求和。",
+        "missing": "某地区缺少某项指标时，该指标不计入，所在分指数其余指标的权重按比例放大至合计为 1；分指数没有任何"
+                   "指标时，同样不计入总指数。",
+        "summed": "{reference}缺少某项计数指标时，取各省份之和（分子、分母分别加总）。",
+        "weights": "权重依据：{basis}",
+    },
 }
 _DEFAULT_REFERENCE = {"en": "the country", "zh": "全国"}
 
@@ -371,5 +433,8 @@ def formula_text(definition: IndexDefinition, lang: str, *, reference_name: str 
     for sub_index in definition.sub_indices:
         terms = ((weight, f"R({definition.indicators[i].label(lang)})") for i, weight in sub_index.indicators)
         lines.append(f"{sub_index.name(lang)} = {weighted_sum(terms)}")
-    lines.extend(line.format(reference=reference) for line in _FORMULA_TEXT[lang])
-    return "\n".join(lines)
+    texts = _FORMULA_TEXT[lang]
+    lines += [texts[definition.normalisation], texts["missing"]]
+    lines += [texts["summed"]] if definition.normalisation == "relative" else []
+    lines += [texts["weights"].format(basis=definition.basis(lang))] if definition.weights_basis else []
+    return "\n".join(line.format(reference=reference) for line in lines)

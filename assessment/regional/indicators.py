@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from assessment.classifications import DATA_DIR, RegionTree, load_regions
 from assessment.reference_csv import Number, Year, csv_file_error, validate_csv_rows
-from assessment.regional.index import IndexDefinition, load_index_definition
+from assessment.regional.index import IndexDefinition, load_index_definitions
 
 DEMO_INDICATORS_PATH = DATA_DIR / "regional_indicators_demo.csv"
 
@@ -33,7 +33,7 @@ class IndicatorRow(BaseModel):
     @field_validator("indicator")
     @classmethod
     def _known_indicator(cls, indicator: str, info: ValidationInfo) -> str:
-        if indicator not in info.context["definition"].indicators:
+        if indicator not in info.context["indicators"]:
             raise ValueError(f"unknown indicator {indicator!r}")
         return indicator
 
@@ -47,9 +47,11 @@ class IndicatorRow(BaseModel):
 
 def parse_indicator_csv(text: str, *, file_name: str, definition: IndexDefinition | None = None,
                         regions: RegionTree | None = None) -> list[IndicatorRow]:
-    """The rows of an indicator CSV; ReferenceFileError names the file, line and field of every problem."""
-    definition = load_index_definition() if definition is None else definition
-    context = {"definition": definition, "regions": load_regions() if regions is None else regions}
+    """The rows of an indicator CSV; ReferenceFileError names the file, line and field of every problem. Without
+    `definition`, an indicator of any bundled index is known."""
+    definitions = load_index_definitions().values() if definition is None else [definition]
+    known = {indicator for each in definitions for indicator in each.indicators}
+    context = {"indicators": known, "regions": load_regions() if regions is None else regions}
     rows, problems = validate_csv_rows(text, IndicatorRow, context=context)
     first_line: dict[tuple[str, int, str], int] = {}
     for line, row in rows:

@@ -52,9 +52,11 @@ def lagging_bands(questionnaire: Questionnaire) -> list[Band]:
             if band.level > 0]  # nothing is below level 0
 
 
-def reached_band(questionnaire: Questionnaire) -> Band:
-    """The band from which a paradigm counts as reached (see `reached_level`)."""
+def reached_band(questionnaire: Questionnaire) -> Band | None:
+    """The band from which a paradigm counts as reached (see `reached_level`); None without paradigms."""
     level = reached_level(questionnaire)
+    if level is None:
+        return None
     return next(band for band in questionnaire.bands(next(iter(questionnaire.paradigm_nodes.values())))
                 if band.level == level)
 

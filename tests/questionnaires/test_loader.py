@@ -5,6 +5,7 @@ import json
 import pytest
 import yaml
 
+from assessment.answers import value_function
 from factories import ROOT
 from questionnaires.catalog import Catalog
 from questionnaires.export import export_questionnaire
@@ -93,6 +94,8 @@ def test_export_questions_by_type(mini_export):
         "values": {"cad": 2, "mes": 2, "erp": 2},
         "steps": None,
         "cap": 5,
+        "from": None,
+        "to": None,
     }
     assert tools["not_applicable"] is True
 
@@ -210,6 +213,20 @@ def text_question_scored(data):
     nodes_of(data)[1]["inputs"].append({"ref": "int_size"})
 
 
+def linear_scale_on_a_ladder(data):
+    data["scales"]["line"] = {"kind": "linear", "from": [0, 5], "to": [0, 100]}
+    questions_of(data, 0)[0]["scale"] = "line"
+
+
+def linear_scale_without_span(data):
+    data["scales"]["line"] = {"kind": "linear", "from": [3, 3], "to": [0, 5]}
+
+
+def roadmap_without_paradigms(data):
+    data["scoring"]["nodes"] = [n for n in nodes_of(data) if n["kind"] != "paradigm"]
+    data["roadmap"] = yaml.safe_load((ROOT / "questionnaires" / "quick_check_v2.yaml").read_text())["roadmap"]
+
+
 BROKEN = [
     (typo_key, "dimensions.0.questions.0.lables", "Extra inputs are not permitted"),
     (five_levels, "dimensions.0.questions.0.levels", "at least 6 items"),
@@ -228,6 +245,9 @@ BROKEN = [
     (gating_without_level, "scoring.nodes.3.inputs.0.level", "gating inputs need a 'level'"),
     (number_bounds_reversed, "dimensions.1.questions.2", "'min' must be below 'max'"),
     (text_question_scored, "scoring.nodes.1.inputs.2.ref", "question 'int_size' is not scored"),
+    (linear_scale_on_a_ladder, "dimensions.0.questions.0.scale", "'line' is a linear scale; only number questions"),
+    (linear_scale_without_span, "scales.line", "'from' must span two different numbers"),
+    (roadmap_without_paradigms, "roadmap.paradigm_levels", "it needs the three paradigm nodes"),
 ]
 
 
@@ -392,3 +412,44 @@ def test_format_2_checks_would_refuse_the_frozen_1_0_file_so_they_apply_only_fro
     path.write_text(text.replace("\nroadmap:\n", "\nroadmap:\n  format: 2\n", 1), encoding="utf-8")
     problems = check_files([path])[str(path)]
     assert problems and all("may not quote figures or a source" in p for p in problems)
+
+
+# --- a file without paradigm nodes, and the linear scale ---
+
+
+def test_a_file_without_paradigm_nodes_loads(tmp_path):
+    data = mini_data()
+    data["scoring"]["nodes"] = [node for node in nodes_of(data) if node["kind"] != "paradigm"]
+    path = tmp_path / "no_paradigms.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    questionnaire = load_questionnaire(path)
+    assert questionnaire.paradigm_nodes == {} and not questionnaire.has_paradigms
+    assert load_questionnaire(MINI).has_paradigms
+
+
+def test_a_linear_scale_is_exported_with_its_spans(tmp_path):
+    data = mini_data()
+    data["scales"]["share"] = {"kind": "linear", "from": [0, 100], "to": [0, 5]}
+    path = tmp_path / "linear.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    share = question(export_questionnaire(load_questionnaire(path)), "sec_share")
+    assert share["scale"] == {"name": "share", "kind": "linear", "values": None, "steps": None, "cap": None,
+                              "from": [0, 100], "to": [0, 5]}
+
+
+@pytest.mark.parametrize(("spans", "answer", "expected"), [
+    (([0, 100], [0, 5]), 40, 2.0),     # 0 + (40 − 0)·(5 − 0)/(100 − 0)
+    (([0, 100], [0, 5]), 130, 5.0),    # beyond the span: held at 5
+    (([20, 80], [0, 100]), 10, 0.0),   # below the span: held at 0
+    (([20, 80], [0, 100]), 50, 50.0),  # (50 − 20)·100/60
+    (([0, 10], [5, 0]), 2, 4.0),       # a falling line: 5 + 2·(0 − 5)/10
+    (([0, 10], [5, 0]), 12, 0.0),      # held at its low end
+])  # fmt: skip
+def test_a_linear_scale_reads_the_answer_on_its_line(tmp_path, spans, answer, expected):
+    data = mini_data()
+    data["scales"]["share"] = {"kind": "linear", "from": spans[0], "to": spans[1]}
+    questions_of(data, 1)[2]["max"] = 200
+    path = tmp_path / "linear.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    questionnaire = load_questionnaire(path)
+    assert value_function(questionnaire, questionnaire.questions["sec_share"])(answer) == pytest.approx(expected)

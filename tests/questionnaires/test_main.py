@@ -26,8 +26,9 @@ def test_the_shipped_questionnaires_pass():
     result = check()
     assert result.returncode == 0, result.stdout
     assert result.stdout.splitlines() == [f"{ROOT / 'questionnaires' / name}: ok"
-                                          for name in ("imready_full.yaml", "imready_full_v2.yaml",
-                                                         "quick_check.yaml", "quick_check_v2.yaml")]
+                                          for name in ("eu_dma.yaml", "impuls.yaml", "imready_full.yaml",
+                                                       "imready_full_v2.yaml", "quick_check.yaml",
+                                                       "quick_check_v2.yaml")]
 
 
 def test_a_command_other_than_check_shows_the_usage():

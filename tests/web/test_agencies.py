@@ -185,14 +185,14 @@ def test_the_regional_index_is_shown_with_its_formula_and_inputs(demo_app):
         computed = regional_index_table(session=session, region_codes=list(index), period=2025,
                                         definition=load_index_definition())
     assert {code: row[2] for code, row in index.items()} == {i.region_code: f"{i.value:.1f}" for i in computed}
-    assert index[SHANDONG][1:] == ["Shandong", "130.6", "138.3", "143.9", "99.7", "100.0", ""]
+    assert index[SHANDONG][1:] == ["Shandong", "134.3", "141.9", "147.0", "104.2", "100.0", ""]
     assert index[CHINA][2:7] == ["100.0"] * 5
-    # Shandong's 5G base stations, from the demo CSV: 162,000 for 101,230,000 residents, 16.003 per 10,000; the
-    # country's 2,400,000 for 1,407,670,000, 17.049 per 10,000; relative 100 × 16.0032 / 17.0495 = 93.86 -> 93.9
+    # Shandong's 5G base stations, from the demo CSV: 168,480 for 101,230,000 residents, 16.643 per 10,000; the
+    # country's 2,406,480 for 1,407,670,000, 17.095 per 10,000; relative 100 × 16.6433 / 17.0955 = 97.35 -> 97.4
     inputs = page_rows(html, f"inputs-table-{SHANDONG}")
-    assert inputs[0][:9] == ["Infrastructure", "0.400", "5G base stations per 10,000 residents", "162000",
-                             "101230000", "16.003", "17.049", "93.9", "0.250"]
-    assert inputs[0][9].startswith("Liu, Han, Sun, Liu") and inputs[0][10] == "synthetic demo figures"
+    assert inputs[0][:9] == ["Infrastructure", "0.400", "5G base stations per 10,000 residents", "168480",
+                             "101230000", "16.643", "17.095", "97.4", "0.250"]
+    assert inputs[0][9] == "synthetic demo figures" and inputs[0][10] == "synthetic demo figures"
     assert f'id="inputs-table-{SHANDONG}"' in html and 'synthetic-source"' in html
 
 
@@ -209,7 +209,7 @@ def test_a_selection_of_cities_says_they_have_no_indicators(demo_app):
     assert workbook.sheetnames == ["Regions", "About"]
     # a province with its cities: the province has an index, its cities say so
     index = page_rows(client.get(f"/agencies/?period=2025&within={SHANDONG}").text, "index-table")
-    assert index[0][2] == "130.6" and {row[-1] for row in index[1:]} == {"no indicators"}
+    assert index[0][2] == "134.3" and {row[-1] for row in index[1:]} == {"no indicators"}
 
 
 def test_a_period_without_indicators_names_the_periods_that_have(demo_app):
@@ -218,11 +218,12 @@ def test_a_period_without_indicators_names_the_periods_that_have(demo_app):
         session.commit()
     client = demo_app.test_client()
     html = client.get("/agencies/?period=2026").text
-    assert "There are no regional indicators for 2026. Periods with indicators: 2025." in html
+    # 2020 and 2022: Shandong's published figures, filed under their own years
+    assert "There are no regional indicators for 2026. Periods with indicators: 2020, 2022, 2025." in html
     assert 'id="chart-index"' not in html and 'id="chart-levels"' in html
     table, trailer = csv_parts(client.get("/agencies/export.csv?period=2026").data)
     assert trailer == ["# Regional enabling conditions (country = 100)",
-                       "# There are no regional indicators for 2026. Periods with indicators: 2025."]
+                       "# There are no regional indicators for 2026. Periods with indicators: 2020, 2022, 2025."]
 
 
 def test_published_level_shares_never_stand_beside_a_readiness_distribution(demo_app):

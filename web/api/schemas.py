@@ -98,10 +98,12 @@ class ScaleStep(Body):
 
 class ScaleOut(Body):
     name: str
-    kind: Literal["map", "thresholds"]
+    kind: Literal["map", "thresholds", "linear"]
     values: dict[str, float] | None
     steps: list[ScaleStep] | None
     cap: float | None
+    from_: list[float] | None = Field(alias="from")  # linear: the answer span mapped onto `to`
+    to: list[float] | None
 
 
 class QuestionOut(Body):

@@ -19,15 +19,20 @@ from factories import shipped_catalog
 
 LEVELS = ((0.0, 1.0, 2.0, 3.0, 4.0, 5.0), (0, 1, 2, 3, 4, 5))  # the full assessment's level bands
 STAGES = ((0.0, 20.0, 50.0, 80.0, 95.0), (0, 1, 2, 3, 4))  # its paradigm stages, on 0-100
+DMA = ((0.0, 26.0, 51.0, 76.0), (1, 2, 3, 4))  # the EU DMA's levels, on 0-100
 
 
 def test_the_spread_of_levels_and_of_paradigm_stages_by_hand():
     # levels: 12 % of 5 = 0.6 (more than 1.1 * half the widest band, 0.55); near the bottom 1.1 * the lowest band
     # (1.0), up to the lowest band's top plus 0.6
-    assert spread(5.0, LEVELS) == (5.0, 0.6, pytest.approx(1.1), 1.6)
-    # stages: 1.1 * half the widest band (30) = 16.5 (more than 12 % of 100); near the bottom 1.1 * 20 = 22
-    assert spread(100.0, STAGES) == (100.0, pytest.approx(16.5), pytest.approx(22.0), pytest.approx(36.5))
-    assert spread(5.0, None) == (5.0, 0.6, 0.6, 0.0)
+    assert spread(5.0, LEVELS) == (5.0, 0.6, pytest.approx(1.1), 1.6, None, None)  # the top band (5) is a point
+    # stages: 1.1 * half the widest band (30) = 16.5 (more than 12 % of 100); near the bottom 1.1 * 20 = 22; the top
+    # band 95-100 is narrower than 16.5 / 1.1
+    assert spread(100.0, STAGES) == (100.0, pytest.approx(16.5), pytest.approx(22.0), pytest.approx(36.5), None, None)
+    assert spread(5.0, None) == (5.0, 0.6, 0.6, 0.0, None, None)
+    # DMA levels, bands 26 / 25 / 25 / 24 wide: 1.1 * 26 / 2 = 14.3; near the bottom 1.1 * 26 = 28.6 below
+    # 26 + 14.3 = 40.3; near the top 1.1 * 24 = 26.4 from 76 - 14.3 = 61.7 on
+    assert spread(100.0, DMA) == pytest.approx((100.0, 14.3, 28.6, 40.3, 26.4, 61.7))
 
 
 def test_a_released_score_is_the_score_moved_by_its_noise_and_kept_on_the_scale():
@@ -59,7 +64,8 @@ def test_noise_is_fresh_uniform_in_minus_one_to_one_and_round_trips():
     assert draw_noise(8) != draw_noise(8)
 
 
-@pytest.mark.parametrize(("scale", "bands", "width"), [(5.0, LEVELS, 0.5), (100.0, STAGES, 10.0), (5.0, None, 0.5)])
+@pytest.mark.parametrize(("scale", "bands", "width"), [(5.0, LEVELS, 0.5), (100.0, STAGES, 10.0), (5.0, None, 0.5),
+                                                     (100.0, DMA, 10.0)])
 def test_no_released_score_tells_the_true_one_within_a_quarter_point_nor_its_band(scale, bands, width):
     """Exhaustively over true scores and noise: the scores consistent with the released one always include the true
     one, span more than 0.5 on the 0-5 scale (10 points on 0-100: never "within ±0.25"), and fall in at least two
@@ -84,5 +90,5 @@ def test_the_shipped_questionnaires_bands_are_the_ones_tested():
         for node in (questionnaire.overall_node, *questionnaire.paradigm_nodes.values()):
             bands = questionnaire.bands(node)
             minimums = tuple(band.min for band in bands)
-            assert minimums in (LEVELS[0], STAGES[0]), (questionnaire.id, node.id)
+            assert minimums in (LEVELS[0], STAGES[0], DMA[0]), (questionnaire.id, node.id)
             assert band_table(bands)[1] == tuple(band.level for band in bands)

@@ -245,21 +245,22 @@ def inputs_of(conditions, code: str, indicator: str) -> dict:
                 if cells[keys.index("indicator")].text.startswith(indicator))
 
 
-# Shandong, 2025, in the demo CSV: 162,000 5G base stations (source: Liu, Han, Sun, Liu) for 101,230,000 residents
-# (synthetic). The country: 2,400,000 base stations for 1,407,670,000 residents.
-#   intensity, Shandong: 162,000 / 101,230,000 × 10,000 = 16.0032 per 10,000 residents -> 16.003 (5 digits)
-#   intensity, country:  2,400,000 / 1,407,670,000 × 10,000 = 17.0495                  -> 17.049
-#   relative: 100 × 16.0032 / 17.0495 = 93.86 -> 93.9; weight 25 of the infrastructure's 100 -> 0.250
+# Shandong, 2025, in the demo CSV: 168,480 5G base stations for 101,230,000 residents (both synthetic: the
+# paper's 162,000 is filed under its own year, 2022). The country: 2,406,480 base stations (the sum of the
+# provinces) for 1,407,670,000 residents.
+#   intensity, Shandong: 168,480 / 101,230,000 × 10,000 = 16.6433 per 10,000 residents -> 16.643 (5 digits)
+#   intensity, country:  2,406,480 / 1,407,670,000 × 10,000 = 17.0955                  -> 17.095
+#   relative: 100 × 16.6433 / 17.0955 = 97.35 -> 97.4; weight 25 of the infrastructure's 100 -> 0.250
 @pytest.mark.parametrize(("key", "value", "text"), [
     ("region", "Shandong", "Shandong"),
     ("sub_index", "Infrastructure", "Infrastructure"),
     ("sub_index_weight", 0.4, "0.400"),
     ("indicator", "5G base stations per 10,000 residents", "5G base stations per 10,000 residents"),
-    ("value", 162000, "162000"),
+    ("value", 168480, "168480"),
     ("denominator", 101230000, "101230000"),
-    ("intensity", 16.003, "16.003"),
-    ("reference_intensity", 17.049, "17.049"),
-    ("relative", 93.9, "93.9"),
+    ("intensity", 16.643, "16.643"),
+    ("reference_intensity", 17.095, "17.095"),
+    ("relative", 97.4, "97.4"),
     ("weight", 0.25, "0.250"),
     ("missing", None, ""),
 ])
@@ -271,7 +272,7 @@ def test_an_input_of_shandongs_index_worked_by_hand(mini, demo_indicators, key, 
 def test_sources_say_which_figures_are_synthetic(mini, demo_indicators):
     conditions = conditions_of(mini, demo_indicators)
     row = inputs_of(conditions, SHANDONG, "5G base stations")
-    assert row["value_source"].text.startswith("Liu, Han, Sun, Liu") and not row["value_source"].synthetic
+    assert row["value_source"].text == "synthetic demo figures" and row["value_source"].synthetic
     assert row["denominator_source"].text == "synthetic demo figures" and row["denominator_source"].synthetic
     assert conditions.synthetic and ("Synthetic indicators", ConditionsWording().synthetic_note) in conditions.notes
 
@@ -284,8 +285,8 @@ def test_index_rows_follow_the_table_with_the_country_at_100(mini, demo_indicato
                     "coverage", "missing"]
     shandong, jinan, china = ({key: cell.text for key, cell in zip(keys, row.cells, strict=True)}
                               for row in conditions.rows)
-    # 0.40 × 138.28 + 0.35 × 143.89 + 0.25 × 99.65 = 130.59
-    assert [shandong[key] for key in keys[2:]] == ["130.6", "138.3", "143.9", "99.7", "100.0", ""]
+    # 0.40 × 141.86 + 0.35 × 147.00 + 0.25 × 104.23 = 56.745 + 51.452 + 26.058 = 134.25
+    assert [shandong[key] for key in keys[2:]] == ["134.3", "141.9", "147.0", "104.2", "100.0", ""]
     assert [jinan[key] for key in keys[2:]] == ["", "", "", "", "", "no indicators"]
     assert [china[key] for key in keys[2:]] == ["100.0", "100.0", "100.0", "100.0", "100.0", ""]
     assert not conditions.rows[1].inputs and len(conditions.rows[0].inputs) == 14
@@ -381,7 +382,7 @@ def test_xlsx_adds_the_index_its_inputs_and_the_published_figures(mini, demo_ind
     assert list(inputs[0]) == [header(column) for column in conditions.input_columns]
     assert len(inputs) == 1 + 2 * 14  # Shandong and the country; Jinan has none
     assert inputs[1][:11] == (SHANDONG, "Shandong", "Infrastructure", 0.4, "5G base stations per 10,000 residents",
-                              162000, 101230000, 16.003, 17.049, 93.9, 0.25)
+                              168480, 101230000, 16.643, 17.095, 97.4, 0.25)
     assert workbook["Inputs"].cell(2, 8).number_format == "0.000"
     figures = list(workbook["Published figures"].iter_rows(values_only=True))
     assert figures[0][0].startswith("Published, not our data")
