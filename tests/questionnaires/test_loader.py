@@ -359,7 +359,7 @@ def mini_with_roadmap(variants: list, **changes) -> dict:
         "format": 2,
         "priority_weights": {"gap": 1, "weight": 0, "cohort": 0, "goals": 0},
         "dimension_goals": {"data": ["quality"], "security": ["safety"], "integration": ["delivery"]},
-        "paradigm_levels": {"digital": 2, "networked": 3, "intelligent": 4},
+        "paradigm_levels": {"digital": 2, "networked": 3, "intelligent": 5},  # the tops of mini.yaml's ranges
         "actions": actions,
         **changes,
     }
@@ -411,7 +411,10 @@ def test_format_2_checks_would_refuse_the_frozen_1_0_file_so_they_apply_only_fro
     path = tmp_path / "quick_check_as_format_2.yaml"
     path.write_text(text.replace("\nroadmap:\n", "\nroadmap:\n  format: 2\n", 1), encoding="utf-8")
     problems = check_files([path])[str(path)]
-    assert problems and all("may not quote figures or a source" in p for p in problems)
+    # 1.0 quotes figures in its actions, and reads the intelligent paradigm up to level 5 while planning it at 4
+    assert any("may not quote figures or a source" in p for p in problems)
+    assert all("may not quote figures or a source" in p or "roadmap.paradigm_levels.intelligent" in p
+               for p in problems)
 
 
 # --- a file without paradigm nodes, and the linear scale ---

@@ -63,7 +63,7 @@ def test_two_to_four_requirements_per_level_all_feeding_the_gate(full, page):
     assert page_questions[-len(all_ids):] == all_ids  # the page ends with its requirements, level by level
     node = full.nodes[PAGES[page][1]]
     assert (node.kind, node.rule, node.threshold) == ("item", "gating", 0.8)
-    assert node.bands == "levels"
+    assert node.bands == "cmmm_levels"
     assert [(source.ref, source.level) for source in node.inputs] == [
         (qid, level) for level, ids in sorted(by_level.items()) for qid in ids
     ]

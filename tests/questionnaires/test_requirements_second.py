@@ -75,7 +75,7 @@ def test_every_level_has_two_to_four_requirements_at_the_end_of_the_page(full, p
 @pytest.mark.parametrize("page", PAGES)
 def test_every_requirement_feeds_the_gating_node_of_its_page_at_its_level(full, page):
     node = full.nodes[f"{page}_requirements"]
-    assert (node.kind, node.rule, node.threshold, node.bands) == ("item", "gating", 0.8, "levels")
+    assert (node.kind, node.rule, node.threshold, node.bands) == ("item", "gating", 0.8, "cmmm_levels")
     expected = {(qid, level) for level, ids in requirements_by_level(full, page).items() for qid in ids}
     assert {(source.ref, source.level) for source in node.inputs} == expected
     assert len(node.inputs) == len(expected)
