@@ -50,6 +50,20 @@ def test_results_page_has_no_paradigm_section(app, survey, owner):
     assert "Smart factory" in page.text and "Experienced" in page.text
 
 
+def test_impuls_results_stand_beside_impuls_figures_only(app, survey, owner):
+    # The IMPULS overall is computed by the IMPULS rule, so the IMPULS 2015 level shares may stand beside it, and
+    # CMMM's, computed by another rule, may not.
+    imported = app.test_cli_runner().invoke(
+        args=["reference", "import-published", "assessment/data/published_benchmarks.csv"])
+    assert imported.exit_code == 0, imported.output
+    client = client_as(app, owner)
+    page = client.get(f"/a/{submitted_impuls(app, survey, client)}/results").text
+    published = page[page.index('id="published"'):page.index('id="overall"')]
+    assert "IMPULS 2015" in published and "level 0: 38.9 %" in published
+    assert "CMMM" not in published and "CESI" not in page
+    assert 'id="standard-levels"' not in page  # the overall is the level itself: no separate level table
+
+
 def test_pdf_report_renders_without_paradigms(app, survey, owner):
     client = client_as(app, owner)
     token = submitted_impuls(app, survey, client)
