@@ -48,7 +48,7 @@ def roadmap_section(variants: list, **changes) -> dict:
         "format": 2,
         "priority_weights": {"gap": 1, "weight": 0, "cohort": 0, "goals": 0},
         "dimension_goals": {"data": ["quality"], "security": ["safety"], "integration": ["delivery"]},
-        "paradigm_levels": {"digital": 2, "networked": 3, "intelligent": 4},
+        "paradigm_levels": {"digital": 2, "networked": 3, "intelligent": 5},  # the tops of mini.yaml's paradigm ranges,
         "parallel_tracks": 3,
         "actions": actions,
     }
