@@ -203,7 +203,7 @@ def test_programs_stored_centrally_and_erp_with_mes_live_plan_none_of_those_step
     # equipment ladder 2: key processes on CNC/PLC, programs and parameters stored centrally; software ladder 2:
     # ERP and MES in daily use; production ladder 2 with batch traceability. Scores stay at 1.5 (level 1) because
     # the supporting evidence is thin, so without done_if every one of these level 2 steps would be planned.
-    answers = {"equip_ladder": 2, "soft_ladder": 2, "mfg_ladder": 2, "mfg_traceability": True}
+    answers = {"equip_ladder": 2, "soft_ladder": 2, "mfg_ladder": 2, "mfg_traceability": "system_lots"}
     scores = {d.id: 3.0 for d in full.dimensions}
     scores.update(equipment_automation=1.5, software_platforms=1.5, production=1.5)
     plan = build_plan(full, dimension_result(full, scores, answers), None, Settings(),
@@ -216,7 +216,7 @@ def test_programs_stored_centrally_and_erp_with_mes_live_plan_none_of_those_step
         ("equipment_automation", 2), ("software_platforms", 2), ("production", 2)
     ]
     # without traceability the production step is not shown done: the MES step stays in the plan
-    answers["mfg_traceability"] = False
+    answers["mfg_traceability"] = "paper_days"
     plan = build_plan(full, dimension_result(full, scores, answers), None, Settings(),
                       industry_type="process", size="small")
     assert ("production", 2) in {(step.dimension, step.level) for step in plan.steps}

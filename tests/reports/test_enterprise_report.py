@@ -106,7 +106,8 @@ def test_report_text_holds_the_enterprise_scores_and_its_plan(english_pdf, subje
     for dimension in q.dimensions:  # the dimension table: name, score, level
         node = result.nodes[dimension.id]
         row = subject["compared"].nodes[dimension.id]
-        assert re.search(rf"{re.escape(dimension.name.en)} {node.score:.2f} {node.level} · ", text), dimension.id
+        # pdftotext sometimes drops the space before the dot ("2.00 2· Standardised"), depending on the glyphs
+        assert re.search(rf"{re.escape(dimension.name.en)} {node.score:.2f} {node.level} ?· ", text), dimension.id
         assert f"{row.rank:.0f} {row.q1:.2f} {row.median:.2f} {row.q3:.2f} {row.p90:.2f}" in text
     for priority in plan.priorities:  # the priority table carries the engine's numbers
         assert f"{priority.score:.2f} → {priority.target_score:.2f}" in text

@@ -34,8 +34,8 @@ from storage.tokens import create_token
 EXAMPLE_ANSWERS = json.loads((ROOT / "questionnaires" / "examples" / "quick_check_answers.json").read_text("utf-8"))
 DEMO_ENTERPRISES = 8
 LOGO = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
-# quick check, example answers, discrete profile: (2 + 2 + 2.75 + 1.75 + 1.5*2) / 5.5 = 2.0909 (test_survey.py)
-EXAMPLE_SCORE = '<span id="overall-score">2.09</span>'
+# quick check 2.0, example answers, discrete profile: (2 + 2 + 15/7 + 1.75 + 1.5*2) / 5.5 = 1.9805 (test_survey.py)
+EXAMPLE_SCORE = '<span id="overall-score">1.98</span>'
 
 
 @contextmanager

@@ -111,7 +111,8 @@ def test_the_page_shows_both_assessments_and_the_change_between_them(app, histor
     rows = table_rows(page.text)
     assert rows[f"assessment-{first.id}"]["cells"][0].startswith("2024-03-01 T0")
     assert rows[f"assessment-{second.id}"]["cells"][0].endswith("T1")
-    assert rows[f"assessment-{first.id}"]["cells"][3] == f"{format_score(first.overall_score)} · level 2"
+    # the example answers score (76.25/7)/5.5 = 1.98 on quick check 2.0 (platform use yes 3 at weight 0.5): level 1
+    assert rows[f"assessment-{first.id}"]["cells"][3] == f"{format_score(first.overall_score)} · level 1"
     assert page.text.index(f"assessment-{second.id}") < page.text.index(f"assessment-{first.id}")  # newest first
 
     expected = compare(q0, r0, q1, r1)

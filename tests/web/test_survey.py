@@ -31,7 +31,7 @@ def test_profile_derives_size_class_and_industry_type(app, survey):
     # China 2011: >= 300 employees and >= 20 M yuan revenue, below the large thresholds -> medium
     assert (enterprise.size_class, enterprise.industry_type) == ("medium", "process")
     assert (assessment.questionnaire_id, assessment.questionnaire_version, assessment.status) == (
-        "quick_check", "2.0", "draft")
+        "quick_check", "2.0", "draft")  # new assessments use the newest version
 
 
 def test_a_form_without_csrf_token_is_refused(client, survey):
@@ -82,15 +82,16 @@ def test_full_run_scores_and_pins_the_result(app, client, survey, example_answer
     response = survey.submit(token)
     assert response.headers["Location"].endswith(f"/a/{token}/results")
     results = client.get(f"/a/{token}/results").text
-    # By hand (discrete profile): dimensions 2.0, 2.0, 2.75, 1.75 and products_services (2*2 + 1*2)/3 = 2.0
-    # with connected products not applicable; overall (2 + 2 + 2.75 + 1.75 + 1.5*2) / 5.5 = 2.0909
-    assert '<span id="overall-score">2.09</span>' in results
+    # By hand on quick check 2.0 (discrete profile): dimensions 2.0, 2.0, equipment_network (2*2 + 2 + 0.5*3)/3.5
+    # = 15/7 (platform use yes scores 3, weight 0.5), 1.75 and products_services (2*2 + 1*2)/3 = 2.0 with connected
+    # products not applicable; overall (2 + 2 + 15/7 + 1.75 + 1.5*2) / 5.5 = (76.25/7)/5.5 = 1.9805
+    assert '<span id="overall-score">1.98</span>' in results
     with Session(app.extensions["db_engine"]) as session:
         assessment = session.exec(select(Assessment).where(Assessment.token == token)).one()
         scores = {row.node_id: row.score for row in session.exec(
             select(NodeScore).where(NodeScore.assessment_id == assessment.id))}
     assert assessment.status == "submitted"
-    assert assessment.overall_score == pytest.approx(11.5 / 5.5)
+    assert assessment.overall_score == pytest.approx(76.25 / 7 / 5.5)
     assert scores["operations"] == pytest.approx(1.75)
     assert assessment.result["questionnaire"] == {"id": "quick_check", "version": "2.0"}
 
@@ -99,8 +100,8 @@ def test_process_industry_uses_process_weights(app, client, survey, example_answ
     token = survey.start(industry="26")
     survey.answer_all(token, example_answers)
     survey.submit(token)
-    # (2 + 2 + 1.5*2.75 + 1.75 + 2) / 5.5 = 11.875 / 5.5 = 2.1591
-    assert '<span id="overall-score">2.16</span>' in client.get(f"/a/{token}/results").text
+    # quick check 2.0: (2 + 2 + 1.5*15/7 + 1.75 + 2) / 5.5 = (76.75/7)/5.5 = 1.9935
+    assert '<span id="overall-score">1.99</span>' in client.get(f"/a/{token}/results").text
 
 
 def test_submitted_answers_cannot_change(app, client, survey, example_answers):

@@ -227,8 +227,10 @@ def test_create_answer_submit_and_read_the_result(app, as_role, users, example_a
     assert problems == []
     expected = score(questionnaire, answers, profile="discrete").to_dict(questionnaire)
     assert result.get_json() == expected
-    assert result.get_json()["overall"]["score"] == 2.0909 and result.get_json()["profile"] == "discrete"
-    assert submitted.get_json()["overall_score"] == pytest.approx(2.0909, abs=1e-4)
+    # quick check 2.0 by hand (discrete): equipment_network (2·2 + 2 + 0.5·3)/3.5 = 15/7 (platform use yes scores 3
+    # with weight 0.5); overall (2 + 2 + 15/7 + 1.75 + 1.5·2)/5.5 = (76.25/7)/5.5 = 1.9805
+    assert result.get_json()["overall"]["score"] == 1.9805 and result.get_json()["profile"] == "discrete"
+    assert submitted.get_json()["overall_score"] == pytest.approx(76.25 / 7 / 5.5, abs=1e-4)
 
     detail = consultant.get(f"/enterprises/{enterprise['id']}").get_json()
     assert [a["id"] for a in detail["assessments"]] == [assessment_id]
@@ -304,7 +306,8 @@ def test_the_comparison_names_its_cohort_and_ranks_each_score(app, as_role, exam
     assert (data["kind"]["region"], data["kind"]["industry"], data["kind"]["size"]) == expected.kind
     assert data["count"] == expected.count and len(data["passed"]) == len(expected.passed)
     overall = data["nodes"][questionnaire.overall_node.id]
-    assert overall["score"] == pytest.approx(2.0909, abs=1e-4) and 0 <= overall["rank"] <= 100
+    # the example answers on quick check 2.0: (2 + 2 + 15/7 + 1.75 + 1.5·2)/5.5 = (76.25/7)/5.5 = 1.9805
+    assert overall["score"] == pytest.approx(76.25 / 7 / 5.5, abs=1e-4) and 0 <= overall["rank"] <= 100
     assert overall["q1"] <= overall["median"] <= overall["q3"]
     assert set(data["nodes"]) == set(expected.nodes)
 
