@@ -25,13 +25,14 @@ from questionnaires.catalog import Catalog
 from questionnaires.loader import Questionnaire
 from questionnaires.vocabulary import PARADIGMS, paradigm_name
 from reports.chart_export import ChartSize
-from reports.display import describe_answer, describe_cohort, format_score
+from reports.display import describe_answer, describe_cohort, describe_standing, format_score
 from reports.figures import comparison_chart, paradigm_bars
 from reports.logo import LogoError, prepare_logo
 from reports.pdf import Charts, data_uri, export_charts, render_pdf
 from reports.roadmap_figures import cohort_radar, gap_chart, priority_chart, timeline_chart
 from storage.statistics import comparison
 from storage.tables import Assessment, AssessmentComment, Enterprise
+from storage.verification import Standing, standing
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_COLOUR = "#2f6f9f"
@@ -85,6 +86,7 @@ class ReportData:
     compared: CohortComparison | None
     plan: Plan | None  # None when the questionnaire declares no roadmap
     comments: tuple[str, ...] = field(default_factory=tuple)
+    standing: Standing | None = None  # self-declared or verified (storage/verification.py); None: self-declared
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,8 @@ def gather(
     comments = session.exec(select(AssessmentComment).where(AssessmentComment.assessment_id == assessment.id)
                             .order_by(AssessmentComment.id)).all()  # fmt: skip
     texts = tuple(f"{c.author}: {c.text}" if c.author else c.text for c in comments)
-    return ReportData(questionnaire, assessment, enterprise, result, compared, plan, texts)
+    return ReportData(questionnaire, assessment, enterprise, result, compared, plan, texts,
+                      standing(session=session, assessment=assessment))
 
 
 def figure_labels() -> dict[str, str]:
@@ -226,6 +229,7 @@ def render_html(data: ReportData, lang: str, branding: Branding, charts: Charts)
         charts=charts,
         branding=branding,
         submitted=submitted,
+        standing_text=describe_standing(data.standing or Standing("self_declared", 1), lang),
         printed=datetime.now(UTC),
         answers=answer_rows(q, result, lang),
         format_score=format_score,

@@ -63,6 +63,7 @@ def record_submission(*, session: Session, assessment: Assessment, questionnaire
         city_code=regions[2] if len(regions) > 2 else None, industry_code=enterprise.industry_code,
         industry_type=enterprise.industry_type, size_class=enterprise.size_class, synthetic=enterprise.synthetic,
         scores=scores, levels=levels, noise=noise, trust=trust,
+        verified=False,  # a (re)submission is self-declared until signed off (storage/verification.py)
     )
     if entry is None:
         entry = BenchmarkEntry(questionnaire_id=questionnaire.id, period=period, enterprise_id=enterprise.id, **values)

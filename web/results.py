@@ -15,13 +15,14 @@ from assessment.published import publications
 from assessment.scoring import NodeResult, Result
 from questionnaires.loader import Questionnaire
 from questionnaires.vocabulary import paradigm_name
-from reports.display import describe_answer, describe_cohort, format_score, format_share
+from reports.display import describe_answer, describe_cohort, describe_standing, format_score, format_share
 from reports.figures import comparison_chart, dimension_radar, paradigm_bars
 from storage.access import can_see_enterprise
 from storage.db import get_session
 from storage.reference_data import published_benchmarks
 from storage.statistics import comparison
 from storage.tables import AssessmentComment, Enterprise
+from storage.verification import standing
 from web.access import record
 from web.catalog import open_assessment
 from web.i18n import current_language
@@ -67,6 +68,7 @@ def show(token: str):
         published=publications(published_benchmarks(session=session)),
         comments=session.exec(select(AssessmentComment).where(AssessmentComment.assessment_id == assessment.id)
                               .order_by(AssessmentComment.id)).all(),  # fmt: skip
+        standing_text=describe_standing(standing(session=session, assessment=assessment), lang),
         may_comment=current_user.is_authenticated and current_user.role in ("consultant", "admin")
         and can_see_enterprise(current_user, enterprise),
     )

@@ -13,9 +13,11 @@ from questionnaires.schema import NOT_APPLICABLE
 from reports.display import describe_answer, format_number
 from storage.assessments import load_answers, save_answers, start_assessment
 from storage.db import get_session
+from storage.evidence import evidence_of
 from storage.submissions import submit as submit_answers
 from storage.submissions import trust_of
 from storage.tables import Enterprise, EnterpriseBase
+from storage.verification import note_respondent, returned_answers
 from web.access import record
 from web.catalog import get_questionnaire_or_404, open_assessment
 from web.forms import NA_SUFFIX, ProfileForm, SubmitForm, page_form_class
@@ -109,6 +111,7 @@ def page(token: str, number: int):
             except ValueError:
                 errors[question.id] = _error_message(question)
         save_answers(session=session, assessment=assessment, answers=changes)
+        note_respondent(session=session, assessment=assessment, user=current_user)
         visible = visible_questions(questionnaire, merged)
         if action == "next":
             on_page = {question.id for question in dimension.questions}
@@ -133,10 +136,15 @@ def page(token: str, number: int):
         errors=errors,
         visible=visible,
         progress=_progress(questionnaire, saved),
+        # evidence and a reviewer's returned answers, of the questions shown (templates/evidence/_question.html)
+        evidence=evidence_of(session=session, assessment=assessment, question_ids=visible),
+        returned=returned_answers(session=session, assessment=assessment),
     )
 
 
 def _after_save(token: str, number: int, action: str, pages: int):
+    if action.startswith("evidence:"):  # the page is saved: now add evidence to one of its answers
+        return redirect(url_for("evidence.question", token=token, question_id=action.removeprefix("evidence:")))
     if action == "back":
         return redirect(url_for("survey.page", token=token, number=max(1, number - 1)))
     if action == "exit":
@@ -251,6 +259,7 @@ def submit(token: str):
         flash(_("%(count)s questions still need an answer.", count=len(missing)), "error")
         return redirect(url_for("survey.review", token=token))
     # The enterprise sees its result at once; the statistics others see change only with the next release.
+    note_respondent(session=session, assessment=assessment, user=current_user)
     submit_answers(session=session, assessment=assessment, questionnaire=questionnaire, answers=answers,
-                   trust=trust_of(current_user))
+                   trust=trust_of(current_user), user=current_user)
     return redirect(url_for("results.show", token=token))
