@@ -14,8 +14,9 @@ from sqlmodel import Session, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from factories import EXAMPLES, SurveyActions, client_as, csrf_token, make_user
+from factories import EXAMPLES, SurveyActions, client_as, csrf_token, make_user, pdf_text
 from storage.tables import Assessment, AuditEvent, Enterprise, Evidence, StoredAnswer
+from storage.tokens import create_token
 
 ANSWERS = json.loads((EXAMPLES / "quick_check_answers.json").read_text("utf-8"))
 PDF = b"%PDF-1.7\n%%EOF\n"
@@ -90,6 +91,15 @@ def test_a_consultant_reviews_and_signs_off_and_every_page_says_so(app, world):
     results = app.test_client().get(f"/a/{world['token']}/results").text
     assert re.search(r'id="standing">Verified by Li Ming, \d{4}-\d{2}-\d{2}<', results)
     assert review_events(app) == ["answer_accept", "sign_off"]
+    with db(app) as session:  # the enterprise's own program reads the same through the API
+        api_token = create_token(session=session, user=world["people"]["own user"], name="ERP")
+    api = app.test_client().get(f"/api/v1/assessments/{assessment_id}",
+                                headers={"Authorization": f"Bearer {api_token}"}).get_json()
+    assert {k: api["verification"][k] for k in ("status", "revision", "verified_by")} == {
+        "status": "verified", "revision": 1, "verified_by": "Li Ming"}
+    listed = app.test_client().get(f"/api/v1/enterprises/{world['assessment'].enterprise_id}",
+                                   headers={"Authorization": f"Bearer {api_token}"}).get_json()
+    assert listed["assessments"][0]["verification"]["status"] == "verified"
 
 
 ATTACKERS = ["other consultant", "beijing agency", "own user", "admin", None]
@@ -225,3 +235,17 @@ def test_evidence_of_a_question_hidden_by_its_condition_is_not_shown(app, world)
     survey.post_page(token, 3, {"en_platform": "no"}, action="exit")
     assert "https://example.org/platform" not in survey.client.get(f"/a/{token}/page/{number}").text
     assert survey.client.get(f"/a/{token}/evidence/op_platform_apps").status_code == 404
+
+
+def test_the_pdf_report_cover_says_who_verified_the_answers(app, world):
+    reviewer = client_as(app, world["people"]["consultant"])
+    assessment_id, token = world["assessment"].id, world["token"]
+    form = csrf_token(reviewer.get(f"/review/{assessment_id}").text)
+    reviewer.post(f"/review/{assessment_id}/sign-off", data={"csrf_token": form, "revision": "1"})
+    client = app.test_client()
+    roadmap = client.get(f"/a/{token}/roadmap").text
+    response = client.post(f"/a/{token}/report.pdf", data={"csrf_token": csrf_token(roadmap), "goal": ["cost"],
+                                                           "target": "upper_quartile", "language": "en"})
+    assert response.status_code == 200, response.data[:300]
+    text = " ".join(pdf_text(response.data).split())
+    assert re.search(r"Answers Verified by Li Ming, \d{4}-\d{2}-\d{2}", text), text[:600]
