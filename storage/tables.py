@@ -116,6 +116,7 @@ class StatisticsRelease(SQLModel, table=True):
     cells: int = 0  # cohort statistics stored
     withheld: int = 0  # of which withheld (small or complementary)
     seconds: float = 0.0  # how long it took to compute
+    verified_only: bool = False  # counts only verified (signed-off) entries: the companion of a release (releases.py)
 
 
 class Setting(SQLModel, table=True):

@@ -1,4 +1,5 @@
-"""evidence of answers, review and sign-off of assessments, and the verified flag of benchmark entries
+"""evidence of answers, review and sign-off of assessments, the verified flag of benchmark entries, and
+verified-only statistics releases
 
 Revision ID: 0010
 Revises: 0009
@@ -71,10 +72,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('benchmarkentry', schema=None) as batch_op:
         batch_op.add_column(sa.Column('verified', sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table('statisticsrelease', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('verified_only', sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
     """Revert this migration."""
+    with op.batch_alter_table('statisticsrelease', schema=None) as batch_op:
+        batch_op.drop_column('verified_only')
     with op.batch_alter_table('benchmarkentry', schema=None) as batch_op:
         batch_op.drop_column('verified')
     op.drop_table('answerreview')

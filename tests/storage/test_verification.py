@@ -196,3 +196,62 @@ def test_the_enterprise_sees_the_answers_returned_with_their_comments(session, c
     assert {q: d.comment for q, d in returned.items()} == {"ds_data": "Attach the backup log."}
     row = session.get(Verification, assessment.id)
     assert (row.status, row.revision) == ("returned", 1)
+
+
+def scored(session, quick, overall: float, name: str):
+    """A submitted Qingdao enterprise (division 34, small) whose benchmarked scores are all `overall`."""
+    from datetime import UTC, datetime
+
+    from factories import result_with
+    from storage.assessments import submit_assessment
+    from storage.statistics import record_submission
+
+    profile = EnterpriseBase(name=name, region_code="370200", industry_code="34", industry_type="discrete",
+                             employees=120, revenue_million_yuan=50, size_class="small")
+    assessment = start_assessment(session=session, profile=profile, questionnaire=quick)
+    result = result_with(quick, overall)
+    when = datetime(2026, 6, 1, tzinfo=UTC)
+    submit_assessment(session=session, assessment=assessment, questionnaire=quick, result=result, submitted_at=when)
+    record_submission(session=session, assessment=assessment, questionnaire=quick, result=result,
+                      enterprise=assessment_enterprise(session, assessment), trust="account")
+    return assessment
+
+
+@pytest.mark.parametrize(("verified", "shown"), [(5, True), (4, False)])
+def test_verified_only_statistics_count_the_verified_alone_with_the_same_small_group_rule(session, catalog, people,
+                                                                                          verified, shown):
+    from assessment.cohorts.groups import Cohort, CohortStats, Hidden
+    from factories import K, publish
+    from storage.releases import releases
+    from storage.statistics import cohort_stats, latest_release
+
+    quick = catalog.get("quick_check", "1.0")
+    overalls = [1.0, 1.5, 2.0, 2.5, 3.0, 3.5]
+    made = [scored(session, quick, overall, f"Works {n}") for n, overall in enumerate(overalls)]
+    for assessment in made[:verified]:
+        sign_off(session=session, assessment=assessment, reviewer=people["country"], revision=1)
+    everyone = publish(session, catalog)  # noiseless: the true figures, to be checked by hand
+    companion = latest_release(session=session, verified_only=True)
+    assert (everyone.verified_only, companion.verified_only, companion.id) == (False, True, everyone.id + 1)
+    assert latest_release(session=session).id == everyone.id  # pages and the API keep showing the full release
+    assert [r.id for r in releases(session=session)] == [everyone.id]
+    assert (everyone.entries, companion.entries) == (6, verified)
+    cohort = Cohort("quick_check", 2026, "370200", "34", "small")
+    full = cohort_stats(session=session, cohorts=[cohort], release=everyone)[cohort]
+    only = cohort_stats(session=session, cohorts=[cohort], release=companion)[cohort]
+    # all six: (1 + 1.5 + 2 + 2.5 + 3 + 3.5) / 6 = 13.5 / 6 = 2.25
+    assert isinstance(full, CohortStats) and (full.count, full.nodes["overall"].mean) == (6, pytest.approx(2.25))
+    if shown:  # the first five: (1 + 1.5 + 2 + 2.5 + 3) / 5 = 10 / 5 = 2.0, and 5 >= k
+        assert verified >= K
+        assert isinstance(only, CohortStats) and (only.count, only.nodes["overall"].mean) == (5, pytest.approx(2.0))
+    else:  # four verified are fewer than k = 5: withheld, though the full group of six is shown
+        assert isinstance(only, Hidden) and only.reason == "small"
+
+
+def test_no_companion_release_while_nothing_is_verified(session, catalog):
+    from factories import publish
+    from storage.statistics import latest_release
+
+    scored(session, catalog.get("quick_check", "1.0"), 2.0, "Works")
+    publish(session, catalog)
+    assert latest_release(session=session, verified_only=True) is None

@@ -249,3 +249,20 @@ def test_the_pdf_report_cover_says_who_verified_the_answers(app, world):
     assert response.status_code == 200, response.data[:300]
     text = " ".join(pdf_text(response.data).split())
     assert re.search(r"Answers Verified by Li Ming, \d{4}-\d{2}-\d{2}", text), text[:600]
+
+
+def test_an_agency_analyst_restricts_the_view_to_verified_assessments(app, world):
+    from factories import publish_in
+
+    analyst = client_as(app, world["people"]["shandong agency"])
+    publish_in(app, count_anonymous=True)  # the survey was answered without an account
+    assert 'id="no-verified-statistics"' in analyst.get("/agencies/?verified=y").text
+    assert "all, self-declared and verified" in analyst.get("/agencies/").text
+    form = csrf_token(analyst.get(f"/review/{world['assessment'].id}").text)
+    analyst.post(f"/review/{world['assessment'].id}/sign-off", data={"csrf_token": form, "revision": "1"})
+    publish_in(app, count_anonymous=True)
+    page = analyst.get("/agencies/?verified=y")
+    assert page.status_code == 200
+    assert "verified assessments only (signed off by a reviewer)" in page.text
+    assert '<input checked id="verified" name="verified" type="checkbox" value="y">' in page.text
+    assert "verified=y" in analyst.get("/agencies/?verified=y&q=quick_check").text  # the exports keep it
