@@ -17,7 +17,7 @@ from storage.evidence import evidence_of
 from storage.submissions import submit as submit_answers
 from storage.submissions import trust_of
 from storage.tables import Enterprise, EnterpriseBase
-from storage.verification import note_respondent, returned_answers
+from storage.verification import note_respondent, returned_answers, standing
 from web.access import record
 from web.catalog import get_questionnaire_or_404, open_assessment
 from web.forms import NA_SUFFIX, ProfileForm, SubmitForm, page_form_class
@@ -236,10 +236,15 @@ def review(token: str):
             if question.id in visible
         ]
         pages.append({"number": number, "dimension": dimension, "rows": rows})
-    enterprise = get_session().get(Enterprise, assessment.enterprise_id)
+    session = get_session()
+    enterprise = session.get(Enterprise, assessment.enterprise_id)
+    returned = returned_answers(session=session, assessment=assessment)  # a reviewer sent these back
     return render_template(
         "survey/review.html", q=questionnaire, assessment=assessment, enterprise=enterprise, pages=pages,
         missing=len(missing_ids), form=SubmitForm(),
+        returned=[(row["question"], returned[row["question"].id].comment, page["number"]) for page in pages
+                  for row in page["rows"] if row["question"].id in returned],
+        standing=standing(session=session, assessment=assessment),
     )
 
 

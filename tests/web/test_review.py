@@ -178,6 +178,11 @@ def test_a_sign_off_replayed_after_a_resubmission_is_refused(app, world):
     survey = world["survey"]
     page = survey.client.get(f"/a/{token}/page/2").text
     assert "Attach last month&#39;s backup log." in page
+    resumed = survey.client.get(f"/a/{token}")  # the resume link leads to the review page, which lists them
+    assert resumed.headers["Location"] == f"/a/{token}/review"
+    review = survey.client.get(resumed.headers["Location"]).text
+    assert 'id="returned"' in review and "See the data answer." in review
+    assert f'href="/a/{token}/page/2#q-ds_data"' in review and "Attach last month&#39;s backup log." in review
     survey.answer_all(token, {**ANSWERS, "ds_data": 3})
     assert survey.submit(token).status_code == 302
     replay = reviewer.post(f"/review/{assessment_id}/sign-off", data=sign_off)  # the revision-1 form, again
