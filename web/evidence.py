@@ -35,6 +35,7 @@ from web.evidence_files import evidence_response
 bp = Blueprint("evidence", __name__)
 UPLOAD_ENDPOINT = "evidence.add"
 FORM_OVERHEAD = 64 * 1024  # the form's other fields and the multipart framing around one file
+UPLOAD_LIMIT = MAX_FILE_BYTES + FORM_OVERHEAD  # the largest request an upload may be; every other, the app's limit
 
 
 class EvidenceForm(FlaskForm):
@@ -55,7 +56,7 @@ def _allow_evidence_upload(endpoint: str | None, _values: dict | None) -> None:
 
     URL value preprocessors run before the app's `before_request` (where CSRFProtect reads the form)."""
     if endpoint == UPLOAD_ENDPOINT:
-        request.max_content_length = MAX_FILE_BYTES + FORM_OVERHEAD
+        request.max_content_length = UPLOAD_LIMIT
 
 
 def _folder():
