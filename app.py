@@ -26,6 +26,7 @@ from web import (
     catalog,
     consultant,
     errors,
+    evidence,
     headers,
     history,
     i18n,
@@ -35,6 +36,7 @@ from web import (
     privacy,
     request_checks,
     results,
+    review,
     roadmap,
     site,
     survey,
@@ -108,7 +110,7 @@ def create_app(test_config: dict | None = None, *, production: bool | None = Non
     access.init_app(app)
     api.init_app(app)  # after CSRFProtect: the token-authenticated API is exempt from CSRF
     blueprints = (site, survey, results, roadmap, agencies, batches, accounts, admin, workspace, privacy, history,
-                  consultant, invitations, api, assignments, kpis)
+                  consultant, invitations, evidence, review, api, assignments, kpis)
     for module in blueprints:
         app.register_blueprint(module.bp)
     return app

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from storage.backup import BackupError, restore_backup, write_backup
 from storage.db import alembic_config, upgrade
+from storage.evidence import evidence_folder
 
 db_cli = AppGroup("db", help="Create or upgrade the database schema.")
 
@@ -53,7 +54,8 @@ def _echo_counts(counts: dict[str, int]) -> None:
 def backup_command(file: Path) -> None:
     """Write every table of the database to FILE (gzip-compressed JSON Lines)."""
     try:
-        counts = write_backup(engine=current_app.extensions["db_engine"], path=file)
+        counts = write_backup(engine=current_app.extensions["db_engine"], path=file,
+                              evidence_folder=evidence_folder(current_app.instance_path))
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Backed up {_display_url()} to {file}:")
@@ -67,7 +69,8 @@ def backup_command(file: Path) -> None:
 def restore_command(file: Path, replace: bool) -> None:
     """Load a backup FILE into the database (migrated first); refused if the database has rows, unless --replace."""
     try:
-        counts = restore_backup(engine=current_app.extensions["db_engine"], path=file, replace=replace)
+        counts = restore_backup(engine=current_app.extensions["db_engine"], path=file, replace=replace,
+                                evidence_folder=evidence_folder(current_app.instance_path))
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Restored {file} into {_display_url()}:")

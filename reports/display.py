@@ -57,3 +57,19 @@ def describe_cohort(cohort: Cohort, lang: str) -> str:
 def format_share(share: float) -> str:
     """A share (0-1) as a percentage with at most one decimal: 0.63 → '63 %', 0.389 → '38.9 %'."""
     return f"{share * 100:.1f}".removesuffix(".0") + " %"
+
+
+def describe_standing(standing, lang: str) -> str:
+    """"Self-declared" or "Verified by <name> (<organisation>), <date>" for a `storage.verification.Standing`, as
+    the results page, the PDF report and the exports say it."""
+    if not standing.verified:
+        return _("Self-declared")
+    name = standing.reviewer_name
+    organisation = standing.reviewer_organisation
+    if standing.reviewer_role == "agency" and organisation:
+        regions = load_regions()
+        region = regions.get(organisation).name(lang) if organisation in regions else organisation
+        organisation = _("Agency of %(region)s", region=region)
+    if organisation:
+        name = f"{name} ({organisation})"
+    return _("Verified by %(name)s, %(date)s", name=name, date=standing.decided_at.strftime("%Y-%m-%d"))

@@ -25,7 +25,7 @@ from questionnaires.catalog import Catalog
 from questionnaires.loader import Questionnaire
 from questionnaires.vocabulary import PARADIGMS, paradigm_name
 from reports.chart_export import ChartSize
-from reports.display import describe_answer, describe_cohort, format_score
+from reports.display import describe_answer, describe_cohort, describe_standing, format_score
 from reports.figures import comparison_chart, paradigm_bars
 from reports.logo import LogoError, prepare_logo
 from reports.pdf import Charts, data_uri, export_charts, render_pdf
@@ -34,6 +34,7 @@ from reports.standard import overall_title, standard_view
 from storage.kpis import KpiChange, kpi_changes
 from storage.statistics import comparison
 from storage.tables import Assessment, AssessmentComment, Enterprise
+from storage.verification import Standing, standing
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_COLOUR = "#2f6f9f"
@@ -88,6 +89,7 @@ class ReportData:
     plan: Plan | None  # None when the questionnaire declares no roadmap
     comments: tuple[str, ...] = field(default_factory=tuple)
     kpis: tuple[KpiChange, ...] = field(default_factory=tuple)  # the enterprise's own KPIs, then and now
+    standing: Standing | None = None  # self-declared or verified (storage/verification.py); None: self-declared
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,8 @@ def gather(
                             .order_by(AssessmentComment.id)).all()  # fmt: skip
     texts = tuple(f"{c.author}: {c.text}" if c.author else c.text for c in comments)
     kpis = tuple(kpi_changes(session=session, assessment=assessment))
-    return ReportData(questionnaire, assessment, enterprise, result, compared, plan, texts, kpis)
+    return ReportData(questionnaire, assessment, enterprise, result, compared, plan, texts, kpis,
+                      standing(session=session, assessment=assessment))
 
 
 def figure_labels() -> dict[str, str]:
@@ -234,6 +237,7 @@ def render_html(data: ReportData, lang: str, branding: Branding, charts: Charts)
         charts=charts,
         branding=branding,
         submitted=submitted,
+        standing_text=describe_standing(data.standing or Standing("self_declared", 1), lang),
         printed=datetime.now(UTC),
         answers=answer_rows(q, result, lang),
         in_place=in_place_rows(q, data.plan, result, lang),

@@ -96,13 +96,16 @@ def about(selection_lines: list[tuple[str, str]], table: ComparisonTable, k: int
 
 
 def region_comparison(*, session: Session, questionnaire: Questionnaire, selection: Selection,
-                      choices: SelectionChoices, k: int, lang: str) -> RegionComparisonView:  # fmt: skip
+                      choices: SelectionChoices, k: int, lang: str,
+                      verified_only: bool = False) -> RegionComparisonView:  # fmt: skip
     """The comparison of a valid selection: the table, the regional index of its regions, the lines about them and
-    the published figures."""
-    release = latest_release(session=session)
+    the published figures; from the verified-only release when asked (storage/releases.py)."""
+    release = latest_release(session=session, verified_only=verified_only)
     table = comparison_table(session=session, questionnaire=questionnaire, selection=selection, lang=lang,
                              release=release)
     lines = described(questionnaire, choices, table, k, release)
+    lines.insert(1, (_("Assessments counted"), _("verified assessments only (signed off by a reviewer)")
+                     if verified_only else _("all, self-declared and verified")))
     return RegionComparisonView(
         questionnaire=questionnaire, choices=choices, table=table,
         conditions=conditions_of(session=session, table=table, lang=lang),

@@ -5,7 +5,10 @@ The file holds a header line (format, version, Alembic revision, when, rows per 
 `{"table": ..., "row": {...}}`, tables in foreign-key order and rows in primary-key order. Values are typed by their
 column: datetimes as ISO 8601 strings with their offset, dates as ISO 8601 dates, bytes as `{"$base64": ...}`, JSON
 columns as JSON (a JSON column holding SQL NULL rather than JSON null is named in the line's `"sql_null"` list),
-non-finite floats as `{"$float": "nan"|"inf"|"-inf"}`, everything else as itself."""
+non-finite floats as `{"$float": "nan"|"inf"|"-inf"}`, everything else as itself.
+
+Evidence files (kept outside the database, see storage/evidence.py) follow the rows when the evidence folder is
+given: one line per file, `{"file": stored name, "data": {"$base64": ...}}`, their number in the header's "files"."""
 
 from __future__ import annotations
 
@@ -48,6 +51,7 @@ FORMAT = "imready-backup"
 VERSION = 1
 BATCH_ROWS = 1000  # rows read per fetch and inserted per statement
 LINE_KEYS = {"table", "row", "sql_null"}
+FILE_KEYS = {"file", "data"}
 
 
 class BackupError(Exception):
@@ -69,9 +73,9 @@ def database_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def write_backup(*, engine: Engine, path: Path) -> dict[str, int]:
-    """Write every row of the database to `path` (gzip JSON Lines) from one consistent snapshot; return the rows per
-    table. The file appears only once complete."""
+def write_backup(*, engine: Engine, path: Path, evidence_folder: Path | None = None) -> dict[str, int]:
+    """Write every row of the database to `path` (gzip JSON Lines) from one consistent snapshot, and the evidence
+    files of `evidence_folder` that its rows name; return the rows per table. The file appears only once complete."""
     path = Path(path)
     partial = path.with_name(path.name + ".partial")
     with _snapshot(engine) as connection:
@@ -81,18 +85,33 @@ def write_backup(*, engine: Engine, path: Path) -> dict[str, int]:
                               "run `flask db upgrade` first")  # fmt: skip
         counts = {table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
                   for table in tables()}  # fmt: skip
+        files = _evidence_files(connection, evidence_folder)
         header = {"format": FORMAT, "version": VERSION, "alembic_revision": revision,
-                  "created_at": datetime.now(UTC).isoformat(), "source": engine.dialect.name, "tables": counts}
+                  "created_at": datetime.now(UTC).isoformat(), "source": engine.dialect.name, "tables": counts,
+                  "files": len(files)}
         try:
             with gzip.open(partial, "wt", encoding="utf-8", newline="\n", compresslevel=6) as out:
                 out.write(_dumps(header) + "\n")
                 for table in tables():
                     for line in _table_lines(connection, table):
                         out.write(_dumps(line) + "\n")
+                for file in files:
+                    data = base64.b64encode(file.read_bytes()).decode("ascii")
+                    out.write(_dumps({"file": file.name, "data": {"$base64": data}}) + "\n")
             os.replace(partial, path)
         finally:
             partial.unlink(missing_ok=True)
     return counts
+
+
+def _evidence_files(connection: Connection, folder: Path | None) -> list[Path]:
+    """The evidence files the database names that are in `folder` (none without a folder)."""
+    if folder is None:
+        return []
+    evidence = storage.tables.Evidence.__table__
+    names = connection.execute(select(evidence.c.stored_name).where(evidence.c.stored_name != "")
+                               .order_by(evidence.c.id)).scalars()
+    return [Path(folder) / name for name in names if (Path(folder) / name).is_file()]
 
 
 @contextmanager
@@ -196,9 +215,11 @@ def read_header(path: Path) -> dict:
     raise BackupError(f"{path}: the file is empty")
 
 
-def restore_backup(*, engine: Engine, path: Path, replace: bool = False) -> dict[str, int]:
-    """Load a backup into the database at `engine` (migrated to the newest revision first) in one transaction;
-    return the rows per table. A database with rows is refused unless `replace`, which deletes them first."""
+def restore_backup(*, engine: Engine, path: Path, replace: bool = False, evidence_folder: Path | None = None
+                   ) -> dict[str, int]:
+    """Load a backup into the database at `engine` (migrated to the newest revision first) in one transaction, and
+    its evidence files into `evidence_folder` (skipped without one); return the rows per table. A database with rows
+    is refused unless `replace`, which deletes them first."""
     path = Path(path)
     header = read_header(path)
     with engine.connect() as connection:
@@ -215,14 +236,16 @@ def restore_backup(*, engine: Engine, path: Path, replace: bool = False) -> dict
                               "into an empty database, or use --replace to delete its rows first")  # fmt: skip
         for table in reversed(tables()):
             connection.execute(table.delete())
-        counts = _load_rows(connection, path, header, by_name)
+        counts = _load_rows(connection, path, header, by_name, evidence_folder)
         if connection.dialect.name == "postgresql":
             _reset_sequences(connection)
     return counts
 
 
-def _load_rows(connection: Connection, path: Path, header: dict, by_name: dict[str, Table]) -> dict[str, int]:
+def _load_rows(connection: Connection, path: Path, header: dict, by_name: dict[str, Table],
+               evidence_folder: Path | None = None) -> dict[str, int]:
     counts = dict.fromkeys(by_name, 0)
+    files = 0
     batch: list[tuple[int, dict, frozenset]] = []
     table: Table | None = None
     last = 1
@@ -235,6 +258,10 @@ def _load_rows(connection: Connection, path: Path, header: dict, by_name: dict[s
                 record = json.loads(line)
             except json.JSONDecodeError as error:
                 raise BackupError(f"{path}: line {number}: not valid JSON ({error})") from None
+            if isinstance(record, dict) and "file" in record:
+                _restore_file(path, number, record, evidence_folder)
+                files += 1
+                continue
             name, row, sql_null = _check_line(path, number, record, by_name)
             if by_name[name] is not table or len(batch) >= BATCH_ROWS:
                 _insert(connection, path, table, batch)
@@ -242,11 +269,27 @@ def _load_rows(connection: Connection, path: Path, header: dict, by_name: dict[s
             batch.append((number, row, sql_null))
             counts[name] += 1
         _insert(connection, path, table, batch)
-    if counts != header["tables"]:
+    if counts != header["tables"] or files != header.get("files", 0):
         wrong = ", ".join(f"{name}: {counts[name]} rows, header says {header['tables'][name]}"
                           for name in by_name if counts[name] != header["tables"][name])  # fmt: skip
         raise BackupError(f"{path}: line {last}: the file ends early or does not match its header ({wrong})")
     return counts
+
+
+def _restore_file(path: Path, number: int, record: dict, folder: Path | None) -> None:
+    """Write one evidence file of a backup into the evidence folder (under its stored name, checked)."""
+    name, data = record.get("file"), record.get("data")
+    if (set(record) != FILE_KEYS or not isinstance(name, str) or len(name) != 32
+            or any(c not in "0123456789abcdef" for c in name)
+            or not (isinstance(data, dict) and set(data) == {"$base64"} and isinstance(data["$base64"], str))):
+        raise BackupError(f'{path}: line {number}: expected {{"file": <32 hex digits>, "data": {{"$base64": ...}}}}')
+    try:
+        content = base64.b64decode(data["$base64"], validate=True)
+    except ValueError as error:
+        raise BackupError(f"{path}: line {number}: file {name}: {error}") from None
+    if folder is not None:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        (Path(folder) / name).write_bytes(content)
 
 
 def _check_line(path: Path, number: int, record, by_name: dict[str, Table]) -> tuple[str, dict, frozenset]:
@@ -355,6 +398,8 @@ def _check_header(path: Path, line: str) -> dict:
     if revision != head:
         raise BackupError(f"{path}: line 1: the backup was made at database revision {revision}, but this code's "
                           f"migrations end at {head}; restoring a backup of another revision is not supported")
+    if not isinstance(header.get("files", 0), int) or header.get("files", 0) < 0:
+        raise BackupError(f"{path}: line 1: \"files\" must be a count")
     names = {table.name for table in tables()}
     counts = header.get("tables")
     if (not isinstance(counts, dict) or set(counts) != names

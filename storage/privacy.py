@@ -26,20 +26,26 @@ from pathlib import Path
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
+from storage.evidence import stored_names
 from storage.tables import (
     ActionDone,
+    AnswerReview,
     Assessment,
     AssessmentComment,
     AuditEvent,
     BenchmarkEntry,
     Enterprise,
     EnterpriseBase,
+    Evidence,
     NodeScore,
     ReportBatch,
+    Respondent,
     StoredAnswer,
     User,
+    Verification,
     utcnow,
 )
+from storage.verification import standing
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +54,15 @@ EXPORT_VERSION = 1
 ENTERPRISE_FIELDS = ("id", *EnterpriseBase.model_fields, "created_at", "benchmark_consent")
 ASSESSMENT_FIELDS = ("id", "questionnaire_id", "questionnaire_version", "status", "created_at", "updated_at",
                      "submitted_at", "overall_score", "overall_level")
+VERIFICATION_FIELDS = ("verification", "verified_by", "verified_organisation", "verified_at")  # storage/verification.py
+EVIDENCE_FIELDS = ("id", "assessment_id", "question_id", "kind", "filename", "size", "url", "comment", "created_at",
+                   "file")  # file: where the ZIP holds it
+REVIEW_FIELDS = ("assessment_id", "revision", "question_id", "decision", "comment", "decided_at")
 CSV_FILES = {  # file in the ZIP: its columns
     "enterprise.csv": ENTERPRISE_FIELDS,
-    "assessments.csv": ASSESSMENT_FIELDS,
+    "assessments.csv": ASSESSMENT_FIELDS + VERIFICATION_FIELDS,
+    "evidence.csv": EVIDENCE_FIELDS,
+    "answer_reviews.csv": REVIEW_FIELDS,
     "answers.csv": ("assessment_id", "question_id", "value", "updated_at"),
     "scores.csv": ("assessment_id", "node_id", "kind", "score", "level"),
     "benchmark_entries.csv": ("questionnaire_id", "period", "assessment_id"),
@@ -83,6 +95,9 @@ def export_enterprise(*, session: Session, enterprise_id: int) -> dict:
         "assessments": [
             {
                 **_assessment_row(assessment),
+                **_standing_row(session=session, assessment=assessment),
+                "evidence": [_evidence_row(row) for row in _evidence(session=session, assessment=assessment)],
+                "answer_reviews": [_review_row(row) for row in _reviews(session=session, assessment=assessment)],
                 "answers": {row.question_id: row.value for row in answers if row.assessment_id == assessment.id},
                 "scores": [_score_row(row) for row in scores if row.assessment_id == assessment.id],
                 "result": assessment.result,
@@ -95,18 +110,24 @@ def export_enterprise(*, session: Session, enterprise_id: int) -> dict:
     }
 
 
-def export_csv(*, session: Session, enterprise_id: int) -> bytes:
+def export_csv(*, session: Session, enterprise_id: int, evidence_folder: Path | None = None) -> bytes:
     """The same data as `export_enterprise` as a ZIP of CSV files, one per table (see CSV_FILES): one row per
     enterprise, assessment, answer, score, benchmark entry, linked account and audit event.
 
     The files are UTF-8 with a byte-order mark (Excel reads Chinese names right) and CRLF line ends, as the app's
     other CSV files. An answer's value is its JSON (a text answer in quotes, a checklist as a list). The full result
     with its trace is only in the JSON export; scores.csv holds every scored node of it. Text that a spreadsheet
-    would run as a formula (starting with = + - @) is written with a leading apostrophe."""
+    would run as a formula (starting with = + - @) is written with a leading apostrophe. Evidence files (from
+    `evidence_folder`) are in the ZIP's evidence/ folder, named in evidence.csv."""
     enterprise = _enterprise(session=session, enterprise_id=enterprise_id)
+    assessments = _assessments(session=session, enterprise_id=enterprise_id)
+    evidence = [row for a in assessments for row in _evidence(session=session, assessment=a)]
     tables: dict[str, Iterable[dict]] = {
         "enterprise.csv": [_enterprise_row(enterprise)],
-        "assessments.csv": [_assessment_row(a) for a in _assessments(session=session, enterprise_id=enterprise_id)],
+        "assessments.csv": [_assessment_row(a) | _standing_row(session=session, assessment=a) for a in assessments],
+        "evidence.csv": [_evidence_row(row) for row in evidence],
+        "answer_reviews.csv": [_review_row(row) for a in assessments
+                               for row in _reviews(session=session, assessment=a)],
         "answers.csv": [dict(assessment_id=row.assessment_id, question_id=row.question_id,
                              value=json.dumps(row.value, ensure_ascii=False), updated_at=_iso(row.updated_at))
                         for row in _answers(session=session, enterprise_id=enterprise_id)],
@@ -121,7 +142,40 @@ def export_csv(*, session: Session, enterprise_id: int) -> bytes:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, columns in CSV_FILES.items():
             archive.writestr(name, _csv(columns, tables[name]))
+        for row in evidence:
+            if row.stored_name and evidence_folder is not None and (evidence_folder / row.stored_name).is_file():
+                archive.write(evidence_folder / row.stored_name, _evidence_row(row)["file"])
     return buffer.getvalue()
+
+
+def _standing_row(*, session: Session, assessment: Assessment) -> dict:
+    """Whether an assessment's answers are self-declared or verified, by whom and when."""
+    found = standing(session=session, assessment=assessment)
+    return {"verification": "verified" if found.verified else "self-declared",
+            "verified_by": found.reviewer_name if found.verified else None,
+            "verified_organisation": found.reviewer_organisation if found.verified else None,
+            "verified_at": _iso(found.decided_at) if found.verified else None}
+
+
+def _evidence(*, session: Session, assessment: Assessment) -> list[Evidence]:
+    return list(session.exec(select(Evidence).where(Evidence.assessment_id == assessment.id).order_by(Evidence.id)))
+
+
+def _evidence_row(row: Evidence) -> dict:
+    return {"id": row.id, "assessment_id": row.assessment_id, "question_id": row.question_id, "kind": row.kind,
+            "filename": row.filename or None, "size": row.size if row.kind != "link" else None,
+            "url": row.url or None, "comment": row.comment, "created_at": _iso(row.created_at),
+            "file": f"evidence/{row.id}_{row.filename}" if row.stored_name else None}
+
+
+def _reviews(*, session: Session, assessment: Assessment) -> list[AnswerReview]:
+    return list(session.exec(select(AnswerReview).where(AnswerReview.assessment_id == assessment.id)
+                             .order_by(AnswerReview.revision, AnswerReview.question_id)))
+
+
+def _review_row(row: AnswerReview) -> dict:
+    return {"assessment_id": row.assessment_id, "revision": row.revision, "question_id": row.question_id,
+            "decision": row.decision, "comment": row.comment, "decided_at": _iso(row.decided_at)}
 
 
 def _csv(columns: Iterable[str], rows: Iterable[dict]) -> bytes:
@@ -239,7 +293,8 @@ class Deletion:
 
 
 def delete_enterprise(*, session: Session, enterprise_id: int, actor_id: int | None = None,
-                      delete_accounts: Collection[int] = (), address: str = "") -> Deletion:  # fmt: skip
+                      delete_accounts: Collection[int] = (), address: str = "",
+                      evidence_folder: Path | None = None) -> Deletion:  # fmt: skip
     """Delete an enterprise and its data: its assessments with their answers and scores, its benchmark entries and
     the enterprise itself. Accounts linked to it are unlinked, except those in `delete_accounts` (the enterprise
     user who asked to "delete my account and data"), which are deleted; each must be linked to this enterprise.
@@ -250,7 +305,7 @@ def delete_enterprise(*, session: Session, enterprise_id: int, actor_id: int | N
 
     Released statistics are not touched: they are perturbed aggregates in which no enterprise can be told apart
     (see assessment/cohorts/perturbation.py), and a release never changes once made. The enterprise is gone from
-    the next release on."""
+    the next release on. Evidence files of its assessments are removed from `evidence_folder` once committed."""
     _enterprise(session=session, enterprise_id=enterprise_id)  # raises UnknownEnterprise
     delete_accounts = set(delete_accounts)
     if delete_accounts:
@@ -266,6 +321,9 @@ def delete_enterprise(*, session: Session, enterprise_id: int, actor_id: int | N
     scores = session.execute(delete(NodeScore).where(col(NodeScore.assessment_id).in_(own))).rowcount
     answers = session.execute(delete(StoredAnswer).where(col(StoredAnswer.assessment_id).in_(own))).rowcount
     session.execute(delete(AssessmentComment).where(col(AssessmentComment.assessment_id).in_(own)))
+    evidence_files = stored_names(session=session, assessment_ids=assessment_ids)
+    for table in (Evidence, Respondent, Verification, AnswerReview):  # evidence, review and sign-off
+        session.execute(delete(table).where(col(table.assessment_id).in_(own)))
     session.execute(delete(BenchmarkEntry).where(BenchmarkEntry.enterprise_id == enterprise_id))
     session.execute(delete(ActionDone).where(ActionDone.enterprise_id == enterprise_id))
     deleted = session.execute(delete(User).where(col(User.id).in_(delete_accounts))).rowcount if delete_accounts else 0
@@ -284,6 +342,8 @@ def delete_enterprise(*, session: Session, enterprise_id: int, actor_id: int | N
     session.commit()
     for path in files:  # once the deletion is committed: a failed transaction leaves every file in place
         Path(path).unlink(missing_ok=True)
+    for name in evidence_files if evidence_folder is not None else ():
+        (evidence_folder / name).unlink(missing_ok=True)
 
     return Deletion(enterprise_id=enterprise_id, **counts)
 

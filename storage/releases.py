@@ -5,6 +5,12 @@ trust level and consent), through each entry's perturbation (assessment/cohorts/
 groups and their complements (assessment/cohorts/suppression.py), and stores the result under a new release id.
 Earlier releases are kept as they were: they are dated, listed, and a figure cited in a report names its release.
 Releases are made by `flask benchmarks rebuild`, by an administrator's button, and on the administrator's schedule.
+
+Verified-only statistics: once any entry is verified (signed off by a reviewer, storage/verification.py), every
+release is followed by a companion release (`verified_only`) computed the same way from the verified entries alone,
+for the agencies' view restricted to verified assessments. It goes through the same perturbation and the same
+small-group protection, k applying to the verified population itself; each entry keeps its one noise in both, so
+comparing the two releases yields nothing but perturbed entries, as comparing any two releases does.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import time
 from datetime import timedelta
 
 import numpy as np
-from sqlalchemy import insert, update
+from sqlalchemy import false, insert, true, update
 from sqlmodel import Session, func, select
 
 from assessment.classifications import load_industries, load_regions
@@ -34,7 +40,16 @@ def min_trust(*, session: Session) -> str:
 
 
 def make_release(*, session: Session, catalog: Catalog, k: int, trigger: str = "command") -> StatisticsRelease:
-    """Publish a new release of every cohort statistic (committed), and return it."""
+    """Publish a new release of every cohort statistic (committed), and return it; when any entry is verified, its
+    verified-only companion follows it."""
+    release = _make_release(session=session, catalog=catalog, k=k, trigger=trigger, verified_only=False)
+    if session.exec(select(BenchmarkEntry.enterprise_id).where(BenchmarkEntry.verified == true()).limit(1)).first():
+        _make_release(session=session, catalog=catalog, k=k, trigger=trigger, verified_only=True)
+    return release
+
+
+def _make_release(*, session: Session, catalog: Catalog, k: int, trigger: str, verified_only: bool
+                  ) -> StatisticsRelease:
     started = time.perf_counter()
     with statistics_lock(session):
         _draw_missing_noise(session)
@@ -42,7 +57,8 @@ def make_release(*, session: Session, catalog: Catalog, k: int, trigger: str = "
         # With real enterprises present, no figure says how many of a group are synthetic: the demo population is
         # public (its seed is), and such a count would tell an attacker which members to subtract.
         any_real = session.exec(select(Enterprise.id).where(~Enterprise.synthetic).limit(1)).first() is not None
-        release = StatisticsRelease(trigger=trigger, min_trust=trust)
+        release = StatisticsRelease(trigger=trigger, min_trust=trust, verified_only=verified_only)
+        only = [BenchmarkEntry.verified == true()] if verified_only else []
         session.add(release)
         session.flush()
         entries = cells = withheld = 0
@@ -53,7 +69,7 @@ def make_release(*, session: Session, catalog: Catalog, k: int, trigger: str = "
             previous = None
             for period in entry_periods(session=session, questionnaire_id=questionnaire_id):
                 population = load_population(session=session, catalog=catalog, questionnaire_id=questionnaire_id,
-                                             period=period, min_trust=trust)
+                                             period=period, min_trust=trust, where=only)
                 scales, bands = release_scales(questionnaire, population.node_ids)
                 population = population.released(scales, bands)
                 entries += len(population)
@@ -110,8 +126,9 @@ def withheld_cells(counts: dict[CellKey, int], k: int) -> dict[CellKey, str]:
 
 
 def releases(*, session: Session) -> list[StatisticsRelease]:
-    """Every release, the latest first."""
-    return list(session.exec(select(StatisticsRelease).order_by(StatisticsRelease.id.desc())))
+    """Every release, the latest first (verified-only companions left out: they follow their release)."""
+    return list(session.exec(select(StatisticsRelease).where(StatisticsRelease.verified_only == false())
+                             .order_by(StatisticsRelease.id.desc())))
 
 
 def release_due(*, session: Session) -> bool:

@@ -63,6 +63,7 @@ def record_submission(*, session: Session, assessment: Assessment, questionnaire
         city_code=regions[2] if len(regions) > 2 else None, industry_code=enterprise.industry_code,
         industry_type=enterprise.industry_type, size_class=enterprise.size_class, synthetic=enterprise.synthetic,
         scores=scores, levels=levels, noise=noise, trust=trust,
+        verified=False,  # a (re)submission is self-declared until signed off (storage/verification.py)
     )
     if entry is None:
         entry = BenchmarkEntry(questionnaire_id=questionnaire.id, period=period, enterprise_id=enterprise.id, **values)
@@ -142,16 +143,18 @@ def statistics_lock(session: Session) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def latest_release(*, session: Session) -> StatisticsRelease | None:
-    """The release pages and the API show: the latest one."""
-    return session.exec(select(StatisticsRelease).order_by(StatisticsRelease.id.desc()).limit(1)).first()
+def latest_release(*, session: Session, verified_only: bool = False) -> StatisticsRelease | None:
+    """The release pages and the API show: the latest one (of verified entries only, when asked: the agencies' view
+    restricted to verified assessments; see storage/releases.py)."""
+    return session.exec(select(StatisticsRelease).where(StatisticsRelease.verified_only == verified_only)
+                        .order_by(StatisticsRelease.id.desc()).limit(1)).first()
 
 
-def _release_id(session: Session, release: StatisticsRelease | int | None) -> int | None:
+def _release_id(session: Session, release: StatisticsRelease | int | None, verified_only: bool = False) -> int | None:
     if isinstance(release, StatisticsRelease):
         return release.id
     if release is None:
-        latest = latest_release(session=session)
+        latest = latest_release(session=session, verified_only=verified_only)
         return latest.id if latest else None
     return release
 
@@ -192,17 +195,20 @@ def cohort_stats(*, session: Session, cohorts: Iterable[Cohort], release: Statis
     return found
 
 
-def stats_periods(*, session: Session, questionnaire_id: str) -> list[int]:
-    """The periods the latest release has statistics of, oldest first."""
+def stats_periods(*, session: Session, questionnaire_id: str, verified_only: bool = False) -> list[int]:
+    """The periods the latest release (of verified entries only, when asked) has statistics of, oldest first."""
     return list(session.exec(select(CohortStat.period).where(
-        CohortStat.release_id == _release_id(session, None), CohortStat.questionnaire_id == questionnaire_id,
+        CohortStat.release_id == _release_id(session, None, verified_only),
+        CohortStat.questionnaire_id == questionnaire_id,
         CohortStat.base_period == 0).distinct().order_by(CohortStat.period)))
 
 
-def periods_with_statistics(*, session: Session, catalog: Catalog) -> dict[str, list[int]]:
+def periods_with_statistics(*, session: Session, catalog: Catalog, verified_only: bool = False
+                            ) -> dict[str, list[int]]:
     """The periods with statistics (oldest first) of each offered questionnaire that has any, in the catalog's order
     (`Catalog.latest`): what the agencies' page and the API let one choose from."""
-    found = {q.id: stats_periods(session=session, questionnaire_id=q.id) for q in catalog.latest()}
+    found = {q.id: stats_periods(session=session, questionnaire_id=q.id, verified_only=verified_only)
+             for q in catalog.latest()}
     return {questionnaire_id: periods for questionnaire_id, periods in found.items() if periods}
 
 

@@ -16,6 +16,7 @@ from questionnaires.loader import Questionnaire
 from storage.assessments import submit_assessment
 from storage.statistics import record_submission
 from storage.tables import Assessment, Enterprise
+from storage.verification import note_resubmission
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,9 @@ def trust_of(user) -> TrustLevel:
 
 
 def submit(*, session: Session, assessment: Assessment, questionnaire: Questionnaire, answers: Mapping[str, Answer],
-           trust: TrustLevel, submitted_at: datetime | None = None) -> Submission | None:
-    """Score complete answers and submit them as `trust` stands behind them; None when the assessment had already
-    been submitted."""
+           trust: TrustLevel, submitted_at: datetime | None = None, user=None) -> Submission | None:
+    """Score complete answers and submit them as `trust` stands behind them (`user`: who, if signed in); None when
+    the assessment had already been submitted. A resubmission after a reviewer's return is self-declared again."""
     enterprise = session.get(Enterprise, assessment.enterprise_id)
     result = score(questionnaire, answers, profile=enterprise.industry_type)
     if not submit_assessment(session=session, assessment=assessment, questionnaire=questionnaire, result=result,
@@ -45,4 +46,5 @@ def submit(*, session: Session, assessment: Assessment, questionnaire: Questionn
         return None
     record_submission(session=session, assessment=assessment, questionnaire=questionnaire, result=result,
                       enterprise=enterprise, trust=trust)
+    note_resubmission(session=session, assessment=assessment, user=user)
     return Submission(result)

@@ -102,6 +102,7 @@ class BenchmarkEntry(SQLModel, table=True):
     # assessment/cohorts/perturbation.py) and drawn anew only when its scores change. None: drawn at the next release.
     noise: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     trust: str = Field(default="account", max_length=10)  # who stands behind it: one of assessment.trust.TRUST_LEVELS
+    verified: bool = False  # its assessment was signed off (storage/verification.py); cleared on resubmission
 
 
 class StatisticsRelease(SQLModel, table=True):
@@ -115,6 +116,7 @@ class StatisticsRelease(SQLModel, table=True):
     cells: int = 0  # cohort statistics stored
     withheld: int = 0  # of which withheld (small or complementary)
     seconds: float = 0.0  # how long it took to compute
+    verified_only: bool = False  # counts only verified (signed-off) entries: the companion of a release (releases.py)
 
 
 class Setting(SQLModel, table=True):
@@ -322,3 +324,55 @@ class EnterpriseKpi(SQLModel, table=True):
     period_end: date
     updated_at: datetime = Field(default_factory=utcnow)
     user_id: int | None = None  # who entered it
+
+
+class Evidence(SQLModel, table=True):
+    """What backs one answer of an assessment: a file (kept under the instance folder, see storage/evidence.py) or a
+    link, with a comment."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: int = Field(foreign_key="assessment.id", index=True)
+    question_id: str = Field(max_length=64)
+    kind: str = Field(max_length=10)  # one of storage.evidence.FILE_KINDS, or "link"
+    filename: str = Field(default="", max_length=200)  # as offered for download, its extension that of `kind`
+    stored_name: str = Field(default="", max_length=64)  # random; the file's name in the evidence folder
+    size: int = 0  # bytes of the file
+    url: str = Field(default="", max_length=2000)  # a link's address (http or https)
+    comment: str = Field(default="", max_length=1000)
+    user_id: int | None = None  # who added it (None: someone holding the resume link)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Respondent(SQLModel, table=True):
+    """A signed-in user who saved or submitted answers of an assessment: no one verifies what they answered."""
+
+    assessment_id: int = Field(foreign_key="assessment.id", primary_key=True)
+    user_id: int = Field(primary_key=True)
+
+
+class Verification(SQLModel, table=True):
+    """Where an assessment stands in review: self-declared, verified (signed off) or returned to the enterprise.
+
+    `revision` counts its submissions; every review decision and sign-off names the revision it was made on."""
+
+    assessment_id: int = Field(foreign_key="assessment.id", primary_key=True)
+    revision: int = 1
+    status: str = Field(default="self_declared", max_length=16)  # "self_declared", "verified" or "returned"
+    reviewer_id: int | None = None
+    reviewer_name: str = Field(default="", max_length=254)  # as shown: the reviewer's name or e-mail
+    reviewer_organisation: str = Field(default="", max_length=120)  # a consultant's brand, or an agency's region code
+    reviewer_role: str = Field(default="", max_length=12)  # "consultant" or "agency"
+    decided_at: datetime | None = None  # when signed off or returned
+    comment: str = Field(default="", max_length=2000)  # the reviewer's word to the enterprise when returned
+
+
+class AnswerReview(SQLModel, table=True):
+    """A reviewer's decision on one answer of one revision of an assessment: accepted, or returned with a comment."""
+
+    assessment_id: int = Field(foreign_key="assessment.id", primary_key=True)
+    revision: int = Field(primary_key=True)
+    question_id: str = Field(max_length=64, primary_key=True)
+    decision: str = Field(max_length=10)  # "accepted" or "returned"
+    comment: str = Field(default="", max_length=1000)
+    reviewer_id: int | None = None
+    decided_at: datetime = Field(default_factory=utcnow)

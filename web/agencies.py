@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField
+from wtforms import BooleanField, SelectField, SelectMultipleField
 
 from assessment.classifications import load_regions
 from assessment.cohorts.groups import ALL
@@ -52,12 +52,13 @@ class ComparisonForm(FlaskForm):
     lag_level = SelectField(_l("Lagging: below level"))
     lag_dimensions = SelectField(_l("in at least … dimensions"))
     index = SelectField(_l("Regional index"))
+    verified = BooleanField(_l("Verified assessments only"))  # the verified-only release (storage/releases.py)
 
 
 def selection_form() -> tuple[ComparisonForm, SelectionChoices, Questionnaire | None]:
     """The form read from the query string, its choices, and the chosen questionnaire (None: no statistics)."""
     catalog, session = get_catalog(), get_session()
-    periods_of = periods_with_statistics(session=session, catalog=catalog)
+    periods_of = periods_with_statistics(session=session, catalog=catalog, verified_only=verified_only())
     with_stats = [catalog.get(questionnaire_id) for questionnaire_id in periods_of]
     chosen = catalog.get(request.args.get("q", "")) or (with_stats[0] if with_stats else None)
     periods = periods_of.get(chosen.id, []) if chosen else []
@@ -70,6 +71,11 @@ def selection_form() -> tuple[ComparisonForm, SelectionChoices, Questionnaire | 
     for name, offered in choices.by_parameter().items():
         form[name].choices = offered
     return form, choices, chosen
+
+
+def verified_only() -> bool:
+    """Whether the query restricts the view to verified assessments (the checkbox sends `verified=y`)."""
+    return request.args.get("verified", "") not in ("", "0", "false")
 
 
 def form_problems(form: ComparisonForm) -> list[str]:
@@ -109,7 +115,8 @@ def comparison_view(form: ComparisonForm, choices: SelectionChoices,
     """What the page, its files and its report show of a validated form, in the reader's language."""
     return region_comparison(session=get_session(), questionnaire=questionnaire,
                              selection=selection_of(form, questionnaire), choices=choices,
-                             k=current_app.config["BENCHMARK_MIN_GROUP"], lang=current_language())
+                             k=current_app.config["BENCHMARK_MIN_GROUP"], lang=current_language(),
+                             verified_only=verified_only())
 
 
 def requested_view() -> RegionComparisonView | tuple[str, int]:
@@ -140,7 +147,8 @@ def index():
     """Regions side by side: the table, its charts and links to the same table as files."""
     form, choices, questionnaire = selection_form()
     if questionnaire is None:
-        return render_template("agencies/index.html", form=form, problems=[], table=None, empty=True)
+        return render_template("agencies/index.html", form=form, problems=[], table=None, empty=True,
+                               verified_empty=verified_only())
     problems = form_problems(form)
     if problems:
         return render_template("agencies/index.html", form=form, problems=problems, table=None), 400
@@ -153,7 +161,8 @@ def index():
         query=request.query_string.decode(), conditions=shown.conditions,
         index_figure=index_figure.to_json() if index_figure else None,
         published=shown.published, format_share=format_share,
-        link=lambda **changes: url_for("agencies.index", **selection_args(table.selection), **changes),
+        link=lambda **changes: url_for("agencies.index", **selection_args(table.selection),
+                                       **({"verified": "y"} if verified_only() else {}), **changes),
         drillable={row.region_code for row in table.rows if row.region_level == "province"
                    and regions.children(row.region_code)},
     )

@@ -24,6 +24,7 @@ from wtforms import HiddenField, StringField
 
 from storage.access import acts_for_enterprise
 from storage.db import get_session
+from storage.evidence import evidence_folder
 from storage.privacy import delete_enterprise, export_csv, export_enterprise
 from storage.tables import Assessment, Enterprise, User
 from web.access import record, role_required
@@ -118,7 +119,8 @@ def export_json(enterprise_id: int):
 def export_zip(enterprise_id: int):
     """Everything stored about the enterprise, as CSV files (one per table) in a ZIP."""
     enterprise = _enterprise(enterprise_id)
-    content = export_csv(session=get_session(), enterprise_id=enterprise.id)
+    content = export_csv(session=get_session(), enterprise_id=enterprise.id,
+                         evidence_folder=evidence_folder(current_app.instance_path))
     record("export", enterprise_id=enterprise.id, detail="data export (CSV)")
     return _attachment(content, "application/zip", f"imready-enterprise-{enterprise.id}-csv.zip")
 
@@ -145,7 +147,8 @@ def delete(enterprise_id: int):
     own_account = current_user.role == "enterprise"
     name = enterprise.name
     delete_enterprise(session=get_session(), enterprise_id=enterprise.id, actor_id=current_user.id,
-                      delete_accounts=[current_user.id] if own_account else (), address=request.remote_addr or "")
+                      delete_accounts=[current_user.id] if own_account else (), address=request.remote_addr or "",
+                      evidence_folder=evidence_folder(current_app.instance_path))
     if own_account:
         logout_user()
         flash(_("Your account and the data of %(name)s have been deleted. You are signed out.", name=name), "info")

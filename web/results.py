@@ -15,7 +15,7 @@ from assessment.published import publications
 from assessment.scoring import NodeResult, Result
 from questionnaires.loader import Questionnaire
 from questionnaires.vocabulary import paradigm_name
-from reports.display import describe_answer, describe_cohort, format_score, format_share
+from reports.display import describe_answer, describe_cohort, describe_standing, format_score, format_share
 from reports.figures import comparison_chart, dimension_radar, paradigm_bars
 from reports.standard import overall_title, standard_view
 from storage.access import can_see_enterprise
@@ -24,6 +24,7 @@ from storage.kpis import kpi_changes
 from storage.reference_data import published_benchmarks
 from storage.statistics import comparison
 from storage.tables import AssessmentComment, Enterprise
+from storage.verification import standing
 from web.access import record
 from web.catalog import open_assessment
 from web.i18n import current_language
@@ -72,6 +73,7 @@ def show(token: str):
         comments=session.exec(select(AssessmentComment).where(AssessmentComment.assessment_id == assessment.id)
                               .order_by(AssessmentComment.id)).all(),  # fmt: skip
         kpi_changes=kpi_changes(session=session, assessment=assessment),  # the enterprise's own KPIs
+        standing_text=describe_standing(standing(session=session, assessment=assessment), lang),
         may_comment=current_user.is_authenticated and current_user.role in ("consultant", "admin")
         and can_see_enterprise(current_user, enterprise),
     )

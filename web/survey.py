@@ -14,9 +14,11 @@ from reports.display import describe_answer, format_number
 from storage.assessments import load_answers, save_answers, start_assessment
 from storage.assignments import OpenedLink, open_link, record_save
 from storage.db import get_session
+from storage.evidence import evidence_of
 from storage.submissions import submit as submit_answers
 from storage.submissions import trust_of
 from storage.tables import Enterprise, EnterpriseBase
+from storage.verification import note_respondent, returned_answers, standing
 from web.access import record
 from web.catalog import get_questionnaire_or_404, open_assessment
 from web.forms import NA_SUFFIX, ProfileForm, SubmitForm, page_form_class
@@ -119,6 +121,7 @@ def _page(assessment, questionnaire: Questionnaire, number: int, colleague: Open
         save_answers(session=session, assessment=assessment, answers=changes)
         if colleague is not None:
             _record_colleague_save(colleague, dimension, merged)
+        note_respondent(session=session, assessment=assessment, user=current_user)
         visible = visible_questions(questionnaire, merged)
         if action == "next":
             on_page = {question.id for question in dimension.questions}
@@ -148,6 +151,9 @@ def _page(assessment, questionnaire: Questionnaire, number: int, colleague: Open
         colleague=colleague,
         enterprise_name=session.get(Enterprise, assessment.enterprise_id).name if colleague else "",
         colleague_numbers=_colleague_numbers(colleague, questionnaire) if colleague else [],
+        # evidence and a reviewer's returned answers, of the questions shown (templates/evidence/_question.html)
+        evidence=evidence_of(session=session, assessment=assessment, question_ids=visible),
+        returned=returned_answers(session=session, assessment=assessment),
     )
 
 
@@ -194,6 +200,8 @@ def _after_colleague_save(colleague: OpenedLink, link: str, questionnaire: Quest
 
 
 def _after_save(token: str, number: int, action: str, pages: int):
+    if action.startswith("evidence:"):  # the page is saved: now add evidence to one of its answers
+        return redirect(url_for("evidence.question", token=token, question_id=action.removeprefix("evidence:")))
     if action == "back":
         return redirect(url_for("survey.page", token=token, number=max(1, number - 1)))
     if action == "exit":
@@ -285,10 +293,15 @@ def review(token: str):
             if question.id in visible
         ]
         pages.append({"number": number, "dimension": dimension, "rows": rows})
-    enterprise = get_session().get(Enterprise, assessment.enterprise_id)
+    session = get_session()
+    enterprise = session.get(Enterprise, assessment.enterprise_id)
+    returned = returned_answers(session=session, assessment=assessment)  # a reviewer sent these back
     return render_template(
         "survey/review.html", q=questionnaire, assessment=assessment, enterprise=enterprise, pages=pages,
         missing=len(missing_ids), form=SubmitForm(),
+        returned=[(row["question"], returned[row["question"].id].comment, page["number"]) for page in pages
+                  for row in page["rows"] if row["question"].id in returned],
+        standing=standing(session=session, assessment=assessment),
     )
 
 
@@ -308,6 +321,7 @@ def submit(token: str):
         flash(_("%(count)s questions still need an answer.", count=len(missing)), "error")
         return redirect(url_for("survey.review", token=token))
     # The enterprise sees its result at once; the statistics others see change only with the next release.
+    note_respondent(session=session, assessment=assessment, user=current_user)
     submit_answers(session=session, assessment=assessment, questionnaire=questionnaire, answers=answers,
-                   trust=trust_of(current_user))
+                   trust=trust_of(current_user), user=current_user)
     return redirect(url_for("results.show", token=token))

@@ -10,7 +10,7 @@ import re
 import shutil
 import zlib
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -28,11 +28,24 @@ from storage.demo import demo_accounts, load_demo
 from storage.kpis import KpiValue, save_kpis
 from storage.reference_data import import_published
 from storage.settings import RELEASE_INTERVAL_DAYS, set_setting
-from storage.tables import ActionDone, Assessment, AssessmentComment, Enterprise, RegionalIndicator, ReportBatch, User
+from storage.tables import (
+    ActionDone,
+    AnswerReview,
+    Assessment,
+    AssessmentComment,
+    Enterprise,
+    Evidence,
+    RegionalIndicator,
+    ReportBatch,
+    Respondent,
+    User,
+    Verification,
+)
 from storage.tokens import create_token
 
 EXAMPLE_ANSWERS = json.loads((ROOT / "questionnaires" / "examples" / "quick_check_answers.json").read_text("utf-8"))
 DEMO_ENTERPRISES = 8
+T_SIGNED = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 LOGO = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
 # quick check 2.0, example answers, discrete profile: (2 + 2 + 15/7 + 1.75 + 1.5*2) / 5.5 = 1.9805 (test_survey.py)
 EXAMPLE_SCORE = '<span id="overall-score">1.98</span>'
@@ -78,6 +91,12 @@ def fill(app) -> dict:
                                 user_id=consultant.id))  # fmt: skip
         session.add(AssessmentComment(assessment_id=submitted.id, user_id=consultant.id, author="Li",
                                       text="先从 MES 开始。\nLine two."))  # fmt: skip
+        # evidence, review and sign-off (storage/evidence.py, storage/verification.py; their files: test_evidence.py)
+        session.add(Evidence(assessment_id=submitted.id, question_id="q1", kind="link", url="https://example.org/a"))
+        session.add(Respondent(assessment_id=submitted.id, user_id=admin.id))
+        session.add(Verification(assessment_id=submitted.id, status="verified", reviewer_id=consultant.id,
+                                 reviewer_name="Li", reviewer_role="consultant", decided_at=T_SIGNED))
+        session.add(AnswerReview(assessment_id=submitted.id, revision=1, question_id="q1", decision="accepted"))
         session.add(ActionDone(enterprise_id=submitted.enterprise_id, questionnaire_id="quick_check",
                                dimension="operations", level=2, user_id=consultant.id))  # fmt: skip
         # pages of the draft assigned to a colleague, who saved one; KPIs entered with the submitted assessment

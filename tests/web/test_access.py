@@ -48,6 +48,13 @@ RESTRICTED = {
     "accounts.resend_confirmation": set(ROLES),
     "assignments.index": {"enterprise"},
     "assignments.revoke_assignment": {"enterprise"},
+    # review and sign-off (web/review.py): who of these serves the enterprise is decided per assessment
+    "review.queue": {"consultant", "agency"},
+    "review.show": {"consultant", "agency"},
+    "review.answer": {"consultant", "agency"},
+    "review.verify": {"consultant", "agency"},
+    "review.send_back": {"consultant", "agency"},
+    "review.evidence_file": {"consultant", "agency"},
 }
 PUBLIC = {
     "site.index": "the start page",
@@ -69,6 +76,10 @@ PUBLIC = {
     "survey.review": "the secret resume link is the credential",
     "survey.submit": "the secret resume link is the credential",
     "results.show": "the secret resume link is the credential",
+    "evidence.question": "the secret resume link is the credential",
+    "evidence.add": "the secret resume link is the credential",
+    "evidence.delete": "the secret resume link is the credential",
+    "evidence.download": "the secret resume link is the credential",
     "roadmap.show": "the secret resume link is the credential",
     "roadmap.report": "the secret resume link is the credential",
     "api.openapi": "the API's description, for anyone to read",
@@ -110,7 +121,7 @@ def world(app, survey, example_answers):
     values = {"token": token, "batch_id": batch.id, "user_id": target.id, "questionnaire_id":
               "quick_check", "code": "zh", "number": 1, "filename": "css/app.css", "fmt": "xlsx",
               "enterprise_id": assessment.enterprise_id, "assessment_id": assessment.id,
-              "link": "not-a-link", "assignment_id": 1}  # fmt: skip
+              "link": "not-a-link", "assignment_id": 1, "question_id": "ds_data", "evidence_id": 1}  # fmt: skip
     return users, values, assessment
 
 

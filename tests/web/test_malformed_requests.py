@@ -42,10 +42,12 @@ from factories import (
 )
 from storage.accounts import reset_token
 from storage.assignments import assign_pages
+from storage.evidence import add_link
 from storage.invitations import Invitation, invitation_link_token, request_token
 from storage.tables import Assessment, Enterprise, ReportBatch, User
 from storage.tokens import create_token
 from web.api.core import OPERATIONS
+from web.evidence import UPLOAD_ENDPOINT, UPLOAD_LIMIT
 
 HUGE = "x" * 100_000
 NUMBERS = ["-1", str(10**30), "NaN", "1e309", "-Infinity", "0x10", "1,5", str(2**63), "²", "١٢٣"]
@@ -76,6 +78,7 @@ VALID = {  # fields that make a form acceptable, so that garbage in one other fi
 }
 ERROR_MARKS = ('class="error"', "flash-error", "flash-warning", 'role="alert"', 'class="problems"')
 CONFIG = {"SIGN_IN_LIMIT": "100000 per minute"}
+FIRST_QUESTION = "sp_strategy"  # a question of the quick check's first page, which is always shown
 
 
 # ---- the world: one submitted assessment, one draft, a user per role, each with a signed-in client; every test on
@@ -112,10 +115,15 @@ def world_template(database_template, tmp_path_factory):
             session.commit()
             tokens = {role: create_token(session=session, user=users[role], name="test") for role in ROLES}
             team = assigned_pages(session, survey.start(name="Team Works"), users["enterprise"], quick)
+            # evidence of an answer on the draft's first page, so that its page shows the form that removes it
+            draft_assessment = session.exec(select(Assessment).where(Assessment.token == draft)).one()
+            evidence = add_link(session=session, assessment=draft_assessment, question_id=FIRST_QUESTION,
+                                url="https://example.org/evidence")
         values = {"token": submitted, "batch_id": batch.id, "user_id": target.id, "questionnaire_id": "quick_check",
                   "code": "zh", "number": 1, "filename": "css/app.css", "fmt": "xlsx",
                   "enterprise_id": assessment.enterprise_id, "assessment_id": assessment.id,
-                  "link": "not-a-link", "assignment_id": 1}  # fmt: skip
+                  "link": "not-a-link", "assignment_id": 1,
+                  "question_id": FIRST_QUESTION, "evidence_id": evidence.id}  # fmt: skip
         world = {"app": app, "values": values, "draft": draft, "target": target, "users": users, "team": team,
                  "api_tokens": tokens, "enterprise_id": assessment.enterprise_id}  # fmt: skip
         with patched():
@@ -177,7 +185,7 @@ def role_for(endpoint: str) -> str | None:
 def url_of(world, rule, **overrides) -> str:
     """The rule's URL filled with real ids and tokens (a draft's token for the survey's pages), or `overrides`."""
     values = dict(world["values"])
-    if rule.endpoint.startswith("survey."):
+    if rule.endpoint.startswith(("survey.", "evidence.")):
         values["token"] = world["draft"]
     elif rule.endpoint == "accounts.reset":  # a fresh link each time: a password changed by garbage spends it
         app = world["app"]
@@ -502,7 +510,8 @@ def test_bodies_too_large_broken_or_of_the_wrong_type(site):
                 for content_type in ("application/x-www-form-urlencoded", "multipart/form-data; boundary=b",
                                      "application/json"):
                     where = f"{rule.endpoint} too large ({content_type})"
-                    body = b"a=" + b"x" * (2 * 1024 * 1024 + 1)
+                    limit = UPLOAD_LIMIT if rule.endpoint == UPLOAD_ENDPOINT else 2 * 1024 * 1024  # evidence: 10 MB
+                    body = b"a=" + b"x" * (limit + 1)
                     response = ask(client, where, url, method=method, data=body, content_type=content_type,
                                    headers=headers)
                     if not api:

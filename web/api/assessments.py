@@ -19,6 +19,7 @@ from storage.statistics import comparison as enterprise_comparison
 from storage.submissions import submit as submit_answers
 from storage.submissions import trust_of
 from storage.tables import Assessment, Enterprise
+from storage.verification import note_respondent, standing
 from web.api import schemas
 from web.api.core import OWN_DATA, ApiError, api_user, audit, operation, timestamp
 from web.api.enterprises import visible_enterprise
@@ -46,6 +47,7 @@ def assessment_data(assessment: Assessment, questionnaire: Questionnaire) -> dic
             "status": assessment.status, "created_at": timestamp(assessment.created_at),
             "updated_at": timestamp(assessment.updated_at), "submitted_at": timestamp(assessment.submitted_at),
             "overall_score": assessment.overall_score, "overall_level": assessment.overall_level,
+            "verification": schemas.verification_data(standing(session=get_session(), assessment=assessment)),
             "answers": {question_id: answer_to_json(answers[question_id])
                         for question_id in questionnaire.questions if question_id in answers},
             "unanswered": unanswered(questionnaire, answers) if assessment.status == "draft" else []}
@@ -109,6 +111,7 @@ def put_answers(assessment_id: int, body: schemas.AnswersUpdate):
     if changes:
         try:
             save_answers(session=session, assessment=assessment, answers=changes)
+            note_respondent(session=session, assessment=assessment, user=api_user())
         except AlreadySubmitted:
             raise already_submitted(assessment) from None
         audit("change", enterprise_id=enterprise.id, assessment_id=assessment.id,
@@ -133,8 +136,9 @@ def submit(assessment_id: int):
     if missing:
         raise ApiError(422, f"{len(missing)} questions still need an answer.", code="incomplete",
                        fields=dict.fromkeys(missing, "no answer given"))
+    note_respondent(session=session, assessment=assessment, user=api_user())
     submission = submit_answers(session=session, assessment=assessment, questionnaire=questionnaire, answers=answers,
-                                trust=trust_of(api_user()))
+                                trust=trust_of(api_user()), user=api_user())
     if submission is None:
         raise already_submitted(assessment)
     audit("change", enterprise_id=enterprise.id, assessment_id=assessment.id, detail="submitted")

@@ -9,6 +9,7 @@ from assessment.classifications import load_industries, size_class
 from storage.access import can_see_enterprise, visible_enterprises
 from storage.db import get_session
 from storage.tables import Assessment, Enterprise
+from storage.verification import standing
 from web.api import schemas
 from web.api.core import OWN_DATA, ApiError, api_user, audit, operation, timestamp
 
@@ -75,4 +76,6 @@ def get_enterprise(enterprise_id: int):
     return {**enterprise_data(enterprise), "assessments": [
         {"id": a.id, "questionnaire_id": a.questionnaire_id, "questionnaire_version": a.questionnaire_version,
          "status": a.status, "created_at": timestamp(a.created_at), "submitted_at": timestamp(a.submitted_at),
-         "overall_score": a.overall_score, "overall_level": a.overall_level} for a in assessments]}
+         "overall_score": a.overall_score, "overall_level": a.overall_level,
+         "verification": schemas.verification_data(standing(session=get_session(), assessment=a))}
+        for a in assessments]}

@@ -4,6 +4,7 @@ checked against them before it is sent, and the OpenAPI document is made from th
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC
 from typing import Annotated, Any, Literal, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, create_model, field_validator
@@ -249,6 +250,31 @@ class EnterpriseCreate(Request):
         return value
 
 
+class VerificationOut(Body):
+    """Whether the answers are self-declared or verified by a reviewer (storage/verification.py)."""
+
+    status: Literal["self_declared", "verified", "returned"] = Field(
+        description="returned: sent back to the enterprise for revision, a draft again")
+    revision: int = Field(description="how many times the assessment has been submitted")
+    verified_by: str | None = Field(description="the reviewer's name, when verified")
+    verified_organisation: str | None = Field(
+        description="when verified: a consultant's brand, or the region code of an agency's jurisdiction")
+    verified_at: str | None = Field(json_schema_extra={"format": "date-time"})
+
+
+def verification_data(standing) -> dict:
+    """A `storage.verification.Standing` as the API gives it."""
+    return {"status": standing.status, "revision": standing.revision,
+            "verified_by": standing.reviewer_name if standing.verified else None,
+            "verified_organisation": standing.reviewer_organisation if standing.verified else None,
+            "verified_at": _utc(standing.decided_at).isoformat() if standing.verified else None}
+
+
+def _utc(moment):
+    """SQLite hands timestamps back without their zone; they are stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 class AssessmentSummary(Body):
     id: int
     questionnaire_id: str
@@ -258,6 +284,7 @@ class AssessmentSummary(Body):
     submitted_at: str | None = Field(json_schema_extra={"format": "date-time"})
     overall_score: float | None
     overall_level: int | None
+    verification: VerificationOut
 
 
 class Enterprise(Body):
@@ -312,6 +339,7 @@ class Assessment(Body):
     submitted_at: str | None = Field(json_schema_extra={"format": "date-time"})
     overall_score: float | None
     overall_level: int | None
+    verification: VerificationOut
     answers: dict[str, JsonValue] = Field(description="the saved answers, in the JSON answer format")
     unanswered: list[str] = Field(description="ids of the shown questions still needing an answer, in file order")
 
