@@ -1,7 +1,7 @@
 """pages of an assessment assigned to colleagues, and the KPIs an enterprise measures itself
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-05 18:00:42.054389
 """
 

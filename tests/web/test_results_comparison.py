@@ -81,5 +81,5 @@ def test_the_cmmm_level_stands_beside_cmmm_figures_only(client, runner, survey):
     assert '<span id="standard-score">2.50</span>' in standard and "Standardised" in standard
     assert "CMMM level (GB/T 39117 method)" in standard
     assert "CMMM 2022" in standard and "level ≤1: 63 % · level 2: 21 %" in standard
-    assert "IMPULS" not in page
+    assert "IMPULS 2015" not in page and "Lichtblau" not in page
     assert "<h2>Readiness index</h2>" in page and 'id="readiness-note"' in page
