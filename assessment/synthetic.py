@@ -25,7 +25,7 @@ def draw_maturity(rng: random.Random) -> float:
 def synthetic_answers(questionnaire: Questionnaire, maturity: float, rng: random.Random) -> dict[str, Answer]:
     """A complete answer set whose scored values scatter around `maturity` (0-5)."""
     answers: dict[str, Answer] = {}
-    levels = requirement_levels(questionnaire)
+    levels = questionnaire.requirement_levels
     for question_id, question in questionnaire.questions.items():
         if question_id not in visible_questions(questionnaire, answers):
             continue
@@ -34,12 +34,6 @@ def synthetic_answers(questionnaire: Questionnaire, maturity: float, rng: random
             target = min(1.0, max(0.0, target - levels[question_id] + 1))
         answers[question_id] = _closest_answer(questionnaire, question, target, rng)
     return {qid: answer for qid, answer in answers.items() if qid in visible_questions(questionnaire, answers)}
-
-
-def requirement_levels(questionnaire: Questionnaire) -> dict[str, int]:
-    """Question id -> the level of the requirement it rates, for the questions that gating nodes read."""
-    return {source.ref: source.level for node in questionnaire.nodes.values() if node.rule == "gating"
-            for source in node.inputs if source.ref in questionnaire.questions}
 
 
 def _closest_answer(questionnaire: Questionnaire, question, target: float, rng: random.Random) -> Answer:

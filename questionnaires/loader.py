@@ -146,6 +146,17 @@ class Questionnaire:
         found = next((node for node in self.nodes.values() if node.kind == "standard"), None)
         return found or (self.overall_node if self.overall_node.standard else None)
 
+    @cached_property
+    def requirement_levels(self) -> dict[str, int]:
+        """Question id -> the level of the requirement it rates, for the questions that gating nodes read."""
+        return {source.ref: source.level for node in self.nodes.values() if node.rule == "gating"
+                for source in node.inputs if source.ref in self.questions}
+
+    def requirement_level_name(self, level: int) -> Band | None:
+        """The band naming a requirement level (the standard's level names, e.g. 规划级), when there is one."""
+        node = self.standard_node or next((n for n in self.nodes.values() if n.rule == "gating"), None)
+        return next((band for band in self.bands(node) if band.level == level), None) if node else None
+
     def bands(self, node: Node) -> list[Band]:
         """The bands of a node, empty when it has none."""
         return self.definition.bands.get(node.bands, []) if node.bands else []

@@ -154,6 +154,9 @@ def _page(assessment, questionnaire: Questionnaire, number: int, colleague: Open
         # evidence and a reviewer's returned answers, of the questions shown (templates/evidence/_question.html)
         evidence=evidence_of(session=session, assessment=assessment, question_ids=visible),
         returned=returned_answers(session=session, assessment=assessment),
+        requirement_levels=questionnaire.requirement_levels,
+        requirement_names={level: band.name for level in range(1, 6)
+                           if (band := questionnaire.requirement_level_name(level)) is not None},
     )
 
 

@@ -157,3 +157,16 @@ def test_language_switch_keeps_the_place(client, survey):
 def test_language_switch_refuses_other_sites(client):
     assert client.get("/language/zh?next=https://example.com/").headers["Location"] == "/"
     assert client.get("/language/zh?next=//example.com/").headers["Location"] == "/"
+
+
+def test_requirements_are_grouped_under_their_level(client, survey):
+    token = survey.start("imready_full")
+    page = client.get(f"/a/{token}/page/1").text
+    headings = re.findall(r'<h3 class="requirements-level" id="requirements-level-(\d)">([^<]*)</h3>', page)
+    assert headings == [("1", "Level 1 · Planning"), ("2", "Level 2 · Standardised"), ("3", "Level 3 · Integrated"),
+                        ("4", "Level 4 · Optimised"), ("5", "Level 5 · Leading")]
+    # the ladder and supporting questions come before the requirements, each requirement after its level's heading
+    assert page.index('id="q-strat_ladder"') < page.index('id="requirements"') < page.index('id="q-strat_req_l1_1"')
+    assert page.index('id="requirements-level-2"') < page.index('id="q-strat_req_l2_1"')
+    quick = client.get(f"/a/{survey.start()}/page/1").text
+    assert 'id="requirements"' not in quick  # the quick check rates no requirements
