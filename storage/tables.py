@@ -364,6 +364,9 @@ class Verification(SQLModel, table=True):
     reviewer_role: str = Field(default="", max_length=12)  # "consultant" or "agency"
     decided_at: datetime | None = None  # when signed off or returned
     comment: str = Field(default="", max_length=2000)  # the reviewer's word to the enterprise when returned
+    # When the enterprise asked an agency of its region to verify it. Agencies see single enterprises' answers only
+    # then; without it they see published statistics alone (storage/verification.py, `serves`).
+    agency_requested_at: datetime | None = None
 
 
 class AnswerReview(SQLModel, table=True):

@@ -75,23 +75,46 @@ def answered_by(*, session: Session, assessment: Assessment, user) -> bool:
     return session.get(Respondent, (assessment.id, user.id)) is not None
 
 
-def serves(user, enterprise: Enterprise) -> bool:
-    """Whether a user is one of the enterprise's possible reviewers: its consultant, or an agency assessor whose
-    jurisdiction holds it."""
+def serves(user, enterprise: Enterprise, *, agency_requested: bool) -> bool:
+    """Whether a user is one of the enterprise's possible reviewers: its consultant, or, when the enterprise asked
+    for it (`agency_requested`), an agency user whose jurisdiction holds it. An agency never opens a single
+    enterprise's answers on its own initiative: it sees published statistics."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if user.role == "consultant":
         return enterprise.consultant_id is not None and enterprise.consultant_id == user.id
     if user.role == "agency":
-        return within_jurisdiction(enterprise.region_code, jurisdiction_of(user))
+        return agency_requested and within_jurisdiction(enterprise.region_code, jurisdiction_of(user))
     return False
+
+
+def agency_requested(*, session: Session, assessment: Assessment) -> datetime | None:
+    """When the enterprise asked an agency of its region to verify this assessment, or None."""
+    row = session.get(Verification, assessment.id)
+    return None if row is None else row.agency_requested_at
+
+
+def request_agency_review(*, session: Session, assessment: Assessment, user: User, address: str = "") -> datetime:
+    """Record that the enterprise (its user, `user`) asks the agencies of its region to verify this submitted
+    assessment; from then on they may open its answers to review them."""
+    if assessment.status != "submitted":
+        raise ReviewRefused("only a submitted assessment can be verified")
+    row = session.get(Verification, assessment.id) or Verification(assessment_id=assessment.id)
+    if row.agency_requested_at is None:
+        row.agency_requested_at = utcnow()
+        session.add(row)
+        session.commit()
+        audit(session=session, user=user, action="agency_review_request", enterprise_id=assessment.enterprise_id,
+              assessment_id=assessment.id, address=address)
+    return row.agency_requested_at
 
 
 def may_review(*, session: Session, user, assessment: Assessment) -> bool:
     """Whether a user may review this assessment now: serves its enterprise, did not answer it, and it is submitted."""
     enterprise = session.get(Enterprise, assessment.enterprise_id)
-    return (enterprise is not None and serves(user, enterprise) and assessment.status == "submitted"
-            and not answered_by(session=session, assessment=assessment, user=user))
+    requested = agency_requested(session=session, assessment=assessment) is not None
+    return (enterprise is not None and serves(user, enterprise, agency_requested=requested)
+            and assessment.status == "submitted" and not answered_by(session=session, assessment=assessment, user=user))
 
 
 def decisions(*, session: Session, assessment: Assessment, revision: int | None = None) -> dict[str, AnswerReview]:
@@ -219,7 +242,9 @@ def review_queue(*, session: Session, user, limit: int = 200) -> list[tuple[Asse
         query = query.where(Enterprise.consultant_id == user.id)
     found = []
     for assessment, enterprise in session.exec(query.limit(limit * 5)):
-        if serves(user, enterprise) and not answered_by(session=session, assessment=assessment, user=user):
+        requested = agency_requested(session=session, assessment=assessment) is not None
+        if (serves(user, enterprise, agency_requested=requested)
+                and not answered_by(session=session, assessment=assessment, user=user)):
             found.append((assessment, enterprise, standing(session=session, assessment=assessment)))
         if len(found) >= limit:
             break

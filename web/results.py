@@ -18,13 +18,13 @@ from questionnaires.vocabulary import paradigm_name
 from reports.display import describe_answer, describe_cohort, describe_standing, format_score, format_share
 from reports.figures import comparison_chart, dimension_radar, paradigm_bars
 from reports.standard import overall_title, standard_view
-from storage.access import can_see_enterprise
+from storage.access import acts_for_enterprise, can_see_enterprise
 from storage.db import get_session
 from storage.kpis import kpi_changes
 from storage.reference_data import published_benchmarks
 from storage.statistics import comparison
 from storage.tables import AssessmentComment, Enterprise
-from storage.verification import standing
+from storage.verification import agency_requested, standing
 from web.access import record
 from web.catalog import open_assessment
 from web.i18n import current_language
@@ -74,6 +74,8 @@ def show(token: str):
                               .order_by(AssessmentComment.id)).all(),  # fmt: skip
         kpi_changes=kpi_changes(session=session, assessment=assessment),  # the enterprise's own KPIs
         standing_text=describe_standing(standing(session=session, assessment=assessment), lang),
+        agency_requested=agency_requested(session=session, assessment=assessment),
+        may_request_review=acts_for_enterprise(current_user, enterprise),
         may_comment=current_user.is_authenticated and current_user.role in ("consultant", "admin")
         and can_see_enterprise(current_user, enterprise),
     )

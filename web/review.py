@@ -8,11 +8,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlmodel import select
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 from assessment.answers import visible_questions
 from reports.display import describe_answer, describe_standing
+from storage.access import acts_for_enterprise
 from storage.assessments import load_answers
 from storage.db import get_session
 from storage.evidence import evidence_of
@@ -24,6 +26,7 @@ from storage.verification import (
     decide,
     decisions,
     may_review,
+    request_agency_review,
     return_to_enterprise,
     review_queue,
     sign_off,
@@ -56,6 +59,29 @@ class ReturnForm(StepForm):
     """Return the assessment to the enterprise, with a word to it."""
 
     comment = StringField(validators=[Optional(), Length(max=2000)])
+
+
+class RequestForm(FlaskForm):
+    """The enterprise asks the agencies of its region to verify a submitted assessment (a CSRF-checked post)."""
+
+
+@bp.post("/request/<token>")
+@role_required("enterprise", "admin")
+def request_review(token: str):
+    """The enterprise's own user (or an administrator) lets the agencies of its region review this assessment."""
+    session = get_session()
+    assessment = session.exec(select(Assessment).where(Assessment.token == token)).first()
+    enterprise = session.get(Enterprise, assessment.enterprise_id) if assessment else None
+    if enterprise is None or not acts_for_enterprise(current_user, enterprise):
+        abort(404)
+    if not RequestForm().validate_on_submit():
+        abort(400)
+    try:
+        request_agency_review(session=session, assessment=assessment, user=current_user,
+                              address=request.remote_addr or "")
+    except ReviewRefused as refused:
+        flash(str(refused), "error")
+    return redirect(url_for("results.show", token=token))
 
 
 @bp.get("/")

@@ -16,9 +16,11 @@ from storage.submissions import submit
 from storage.tables import AuditEvent, BenchmarkEntry, EnterpriseBase, Verification
 from storage.verification import (
     ReviewRefused,
+    agency_requested,
     decide,
     may_review,
     note_respondent,
+    request_agency_review,
     return_to_enterprise,
     returned_answers,
     review_queue,
@@ -82,24 +84,30 @@ def people(session):
     }
 
 
-@pytest.mark.parametrize(("who", "may"), [
-    ("consultant", True),  # serves the enterprise (its consultant_id)
-    ("other consultant", False),  # serves other enterprises
-    ("shandong", True),  # Qingdao 370200 lies in Shandong 370000
-    ("qingdao", True),
-    ("beijing", False),  # another province
-    ("country", True),  # the national agency
-    ("admin", False),  # administrators manage; they do not verify
+# (who, may review before the enterprise asks an agency, may review after)
+@pytest.mark.parametrize(("who", "before", "after"), [
+    ("consultant", True, True),  # serves the enterprise (its consultant_id)
+    ("other consultant", False, False),  # serves other enterprises
+    ("shandong", False, True),  # Qingdao 370200 lies in Shandong 370000: only once the enterprise asks
+    ("qingdao", False, True),
+    ("beijing", False, False),  # another province, asked or not
+    ("country", False, True),  # the national agency
+    ("admin", False, False),  # administrators manage; they do not verify
 ])  # fmt: skip
-def test_who_may_review(session, catalog, people, who, may):
+def test_who_may_review(session, catalog, people, who, before, after):
     assessment = submitted(session, catalog, consultant=people["consultant"])
-    assert may_review(session=session, user=people[who], assessment=assessment) is may
+    assert may_review(session=session, user=people[who], assessment=assessment) is before
+    own = user(session, "enterprise", "me@enterprise.example", enterprise_id=assessment.enterprise_id)
+    asked = request_agency_review(session=session, assessment=assessment, user=own)
+    assert agency_requested(session=session, assessment=assessment) == asked
+    assert may_review(session=session, user=people[who], assessment=assessment) is after
 
 
 def test_the_enterprise_own_user_and_whoever_answered_may_not_review(session, catalog, people):
     assessment = submitted(session, catalog, consultant=people["consultant"])
     own = user(session, "enterprise", "me@enterprise.example", enterprise_id=assessment.enterprise_id)
     assert not may_review(session=session, user=own, assessment=assessment)
+    request_agency_review(session=session, assessment=assessment, user=own)
     note_respondent(session=session, assessment=assessment, user=people["consultant"])  # it filled the survey in
     assert not may_review(session=session, user=people["consultant"], assessment=assessment)
     assert may_review(session=session, user=people["shandong"], assessment=assessment)

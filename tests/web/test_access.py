@@ -55,6 +55,7 @@ RESTRICTED = {
     "review.verify": {"consultant", "agency"},
     "review.send_back": {"consultant", "agency"},
     "review.evidence_file": {"consultant", "agency"},
+    "review.request_review": {"enterprise", "admin"},  # and only for its own enterprise (404 otherwise)
 }
 PUBLIC = {
     "site.index": "the start page",

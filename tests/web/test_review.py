@@ -127,7 +127,46 @@ def test_no_one_outside_the_reviewers_can_see_or_sign_off(app, world, attacker):
     assert assessment_of(app, world["token"]).status == "submitted"
 
 
+def ask_an_agency(app, world) -> None:
+    """The enterprise's own user asks the agencies of its region to verify the assessment, from its results page."""
+    own = client_as(app, world["people"]["own user"])
+    page = own.get(f"/a/{world['token']}/results").text
+    assert 'id="request-agency-review"' in page
+    response = own.post(f"/review/request/{world['token']}", data={"csrf_token": csrf_token(page)})
+    assert response.status_code == 302
+
+
+def test_an_agency_opens_no_enterprise_that_did_not_ask(app, world):
+    # Agencies publish statistics; a single enterprise's answers are theirs to see only when the enterprise asks.
+    analyst = client_as(app, world["people"]["shandong agency"])
+    assessment_id = world["assessment"].id
+    assert analyst.get(f"/review/{assessment_id}").status_code == 404
+    assert f'href="/review/{assessment_id}"' not in analyst.get("/review/").text
+    token = start_page_token(analyst)
+    assert analyst.post(f"/review/{assessment_id}/sign-off", data={"csrf_token": token, "revision": "1"}
+                        ).status_code == 404
+    # nobody but the enterprise (or an administrator) can ask on its behalf
+    for intruder, expected in (("consultant", 403), ("shandong agency", 403), (None, 302)):
+        client = client_as(app, world["people"][intruder] if intruder else None)
+        post = client.post(f"/review/request/{world['token']}", data={"csrf_token": start_page_token(client)})
+        assert post.status_code == expected
+    other = make_user(app, "enterprise", "other@enterprise.example")  # of no enterprise, or another one
+    client = client_as(app, other)
+    post = client.post(f"/review/request/{world['token']}", data={"csrf_token": start_page_token(client)})
+    assert post.status_code == 404
+    assert analyst.get(f"/review/{assessment_id}").status_code == 404
+    ask_an_agency(app, world)
+    assert analyst.get(f"/review/{assessment_id}").status_code == 200
+    assert client_as(app, world["people"]["beijing agency"]).get(f"/review/{assessment_id}").status_code == 404
+    page = client_as(app, world["people"]["own user"]).get(f"/a/{world['token']}/results").text
+    assert 'id="agency-review-requested"' in page and 'id="request-agency-review"' not in page
+    with db(app) as session:
+        asked = [(e.action, e.user_id) for e in session.exec(select(AuditEvent)) if e.action == "agency_review_request"]
+    assert asked == [("agency_review_request", world["people"]["own user"].id)]
+
+
 def test_the_agency_of_the_province_may_review(app, world):
+    ask_an_agency(app, world)
     client = client_as(app, world["people"]["shandong agency"])
     assessment_id = world["assessment"].id
     token = csrf_token(client.get(f"/review/{assessment_id}").text)
@@ -259,6 +298,7 @@ def test_the_pdf_report_cover_says_who_verified_the_answers(app, world):
 def test_an_agency_analyst_restricts_the_view_to_verified_assessments(app, world):
     from factories import publish_in
 
+    ask_an_agency(app, world)
     analyst = client_as(app, world["people"]["shandong agency"])
     publish_in(app, count_anonymous=True)  # the survey was answered without an account
     assert 'id="no-verified-statistics"' in analyst.get("/agencies/?verified=y").text
