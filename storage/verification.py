@@ -109,6 +109,18 @@ def request_agency_review(*, session: Session, assessment: Assessment, user: Use
     return row.agency_requested_at
 
 
+def withdraw_agency_review(*, session: Session, assessment: Assessment, user: User, address: str = "") -> None:
+    """The enterprise takes its request back: agencies no longer open this assessment's answers (a sign-off already
+    given stays, as it was given)."""
+    row = session.get(Verification, assessment.id)
+    if row is not None and row.agency_requested_at is not None:
+        row.agency_requested_at = None
+        session.add(row)
+        session.commit()
+        audit(session=session, user=user, action="agency_review_withdraw", enterprise_id=assessment.enterprise_id,
+              assessment_id=assessment.id, address=address)
+
+
 def may_review(*, session: Session, user, assessment: Assessment) -> bool:
     """Whether a user may review this assessment now: serves its enterprise, did not answer it, and it is submitted."""
     enterprise = session.get(Enterprise, assessment.enterprise_id)

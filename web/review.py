@@ -31,6 +31,7 @@ from storage.verification import (
     review_queue,
     sign_off,
     standing,
+    withdraw_agency_review,
 )
 from web.access import record, role_required
 from web.catalog import get_catalog
@@ -62,7 +63,9 @@ class ReturnForm(StepForm):
 
 
 class RequestForm(FlaskForm):
-    """The enterprise asks the agencies of its region to verify a submitted assessment (a CSRF-checked post)."""
+    """The enterprise asks the agencies of its region to verify a submitted assessment, or takes the request back."""
+
+    action = HiddenField(validators=[AnyOf(("ask", "withdraw"))])
 
 
 @bp.post("/request/<token>")
@@ -74,11 +77,15 @@ def request_review(token: str):
     enterprise = session.get(Enterprise, assessment.enterprise_id) if assessment else None
     if enterprise is None or not acts_for_enterprise(current_user, enterprise):
         abort(404)
-    if not RequestForm().validate_on_submit():
+    form = RequestForm()
+    if not form.validate_on_submit():
         abort(400)
+    address = request.remote_addr or ""
+    if form.action.data == "withdraw":
+        withdraw_agency_review(session=session, assessment=assessment, user=current_user, address=address)
+        return redirect(url_for("results.show", token=token))
     try:
-        request_agency_review(session=session, assessment=assessment, user=current_user,
-                              address=request.remote_addr or "")
+        request_agency_review(session=session, assessment=assessment, user=current_user, address=address)
     except ReviewRefused as refused:
         flash(str(refused), "error")
     return redirect(url_for("results.show", token=token))

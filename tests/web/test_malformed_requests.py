@@ -46,6 +46,7 @@ from storage.evidence import add_link
 from storage.invitations import Invitation, invitation_link_token, request_token
 from storage.tables import Assessment, Enterprise, ReportBatch, User
 from storage.tokens import create_token
+from storage.verification import request_agency_review
 from web.api.core import OPERATIONS
 from web.evidence import UPLOAD_ENDPOINT, UPLOAD_LIMIT
 
@@ -110,6 +111,8 @@ def world_template(database_template, tmp_path_factory):
             # The enterprise is no one's client, so that its results page offers the claim form (an enterprise user
             # is not offered it for a consultant's client); administrators are the ones who invite and comment.
             assessment = session.exec(select(Assessment).where(Assessment.token == submitted)).one()
+            # the enterprise asked an agency to verify it, so that the agency's review forms show
+            request_agency_review(session=session, assessment=assessment, user=users["admin"])
             batch = ReportBatch(settings={}, assessment_ids=[], user_id=users["consultant"].id)
             session.add(batch)
             session.commit()

@@ -132,7 +132,7 @@ def ask_an_agency(app, world) -> None:
     own = client_as(app, world["people"]["own user"])
     page = own.get(f"/a/{world['token']}/results").text
     assert 'id="request-agency-review"' in page
-    response = own.post(f"/review/request/{world['token']}", data={"csrf_token": csrf_token(page)})
+    response = own.post(f"/review/request/{world['token']}", data={"csrf_token": csrf_token(page), "action": "ask"})
     assert response.status_code == 302
 
 
@@ -148,21 +148,31 @@ def test_an_agency_opens_no_enterprise_that_did_not_ask(app, world):
     # nobody but the enterprise (or an administrator) can ask on its behalf
     for intruder, expected in (("consultant", 403), ("shandong agency", 403), (None, 302)):
         client = client_as(app, world["people"][intruder] if intruder else None)
-        post = client.post(f"/review/request/{world['token']}", data={"csrf_token": start_page_token(client)})
+        post = client.post(f"/review/request/{world['token']}",
+                           data={"csrf_token": start_page_token(client), "action": "ask"})
         assert post.status_code == expected
     other = make_user(app, "enterprise", "other@enterprise.example")  # of no enterprise, or another one
     client = client_as(app, other)
-    post = client.post(f"/review/request/{world['token']}", data={"csrf_token": start_page_token(client)})
+    post = client.post(f"/review/request/{world['token']}", data={"csrf_token": start_page_token(client),
+                                                                  "action": "ask"})
     assert post.status_code == 404
     assert analyst.get(f"/review/{assessment_id}").status_code == 404
     ask_an_agency(app, world)
     assert analyst.get(f"/review/{assessment_id}").status_code == 200
     assert client_as(app, world["people"]["beijing agency"]).get(f"/review/{assessment_id}").status_code == 404
-    page = client_as(app, world["people"]["own user"]).get(f"/a/{world['token']}/results").text
+    own = client_as(app, world["people"]["own user"])
+    page = own.get(f"/a/{world['token']}/results").text
     assert 'id="agency-review-requested"' in page and 'id="request-agency-review"' not in page
+    # the enterprise takes its request back: the agency finds nothing again
+    assert own.post(f"/review/request/{world['token']}", data={"csrf_token": csrf_token(page), "action": "withdraw"}
+                    ).status_code == 302
+    assert analyst.get(f"/review/{assessment_id}").status_code == 404
+    assert 'id="request-agency-review"' in own.get(f"/a/{world['token']}/results").text
     with db(app) as session:
-        asked = [(e.action, e.user_id) for e in session.exec(select(AuditEvent)) if e.action == "agency_review_request"]
-    assert asked == [("agency_review_request", world["people"]["own user"].id)]
+        asked = [(e.action, e.user_id) for e in session.exec(select(AuditEvent).order_by(AuditEvent.id))
+                 if e.action.startswith("agency_review")]
+    own_id = world["people"]["own user"].id
+    assert asked == [("agency_review_request", own_id), ("agency_review_withdraw", own_id)]
 
 
 def test_the_agency_of_the_province_may_review(app, world):
