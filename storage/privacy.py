@@ -36,8 +36,10 @@ from storage.tables import (
     BenchmarkEntry,
     Enterprise,
     EnterpriseBase,
+    EnterpriseKpi,
     Evidence,
     NodeScore,
+    PageAssignment,
     ReportBatch,
     Respondent,
     StoredAnswer,
@@ -58,11 +60,15 @@ VERIFICATION_FIELDS = ("verification", "verified_by", "verified_organisation", "
 EVIDENCE_FIELDS = ("id", "assessment_id", "question_id", "kind", "filename", "size", "url", "comment", "created_at",
                    "file")  # file: where the ZIP holds it
 REVIEW_FIELDS = ("assessment_id", "revision", "question_id", "decision", "comment", "decided_at")
+KPI_FIELDS = ("assessment_id", "kpi", "value", "unit", "period_start", "period_end", "updated_at")  # storage/kpis.py
+ASSIGNMENT_FIELDS = ("assessment_id", "email", "pages", "created_at", "expires_at", "revoked_at")  # colleagues' pages
 CSV_FILES = {  # file in the ZIP: its columns
     "enterprise.csv": ENTERPRISE_FIELDS,
     "assessments.csv": ASSESSMENT_FIELDS + VERIFICATION_FIELDS,
     "evidence.csv": EVIDENCE_FIELDS,
     "answer_reviews.csv": REVIEW_FIELDS,
+    "kpis.csv": KPI_FIELDS,
+    "page_assignments.csv": ASSIGNMENT_FIELDS,
     "answers.csv": ("assessment_id", "question_id", "value", "updated_at"),
     "scores.csv": ("assessment_id", "node_id", "kind", "score", "level"),
     "benchmark_entries.csv": ("questionnaire_id", "period", "assessment_id"),
@@ -98,6 +104,9 @@ def export_enterprise(*, session: Session, enterprise_id: int) -> dict:
                 **_standing_row(session=session, assessment=assessment),
                 "evidence": [_evidence_row(row) for row in _evidence(session=session, assessment=assessment)],
                 "answer_reviews": [_review_row(row) for row in _reviews(session=session, assessment=assessment)],
+                "kpis": [_kpi_row(row) for row in _kpis(session=session, assessment=assessment)],
+                "page_assignments": [_assignment_row(row)
+                                     for row in _assignments(session=session, assessment=assessment)],
                 "answers": {row.question_id: row.value for row in answers if row.assessment_id == assessment.id},
                 "scores": [_score_row(row) for row in scores if row.assessment_id == assessment.id],
                 "result": assessment.result,
@@ -128,6 +137,9 @@ def export_csv(*, session: Session, enterprise_id: int, evidence_folder: Path | 
         "evidence.csv": [_evidence_row(row) for row in evidence],
         "answer_reviews.csv": [_review_row(row) for a in assessments
                                for row in _reviews(session=session, assessment=a)],
+        "kpis.csv": [_kpi_row(row) for a in assessments for row in _kpis(session=session, assessment=a)],
+        "page_assignments.csv": [_assignment_row(row) for a in assessments
+                                 for row in _assignments(session=session, assessment=a)],
         "answers.csv": [dict(assessment_id=row.assessment_id, question_id=row.question_id,
                              value=json.dumps(row.value, ensure_ascii=False), updated_at=_iso(row.updated_at))
                         for row in _answers(session=session, enterprise_id=enterprise_id)],
@@ -176,6 +188,28 @@ def _reviews(*, session: Session, assessment: Assessment) -> list[AnswerReview]:
 def _review_row(row: AnswerReview) -> dict:
     return {"assessment_id": row.assessment_id, "revision": row.revision, "question_id": row.question_id,
             "decision": row.decision, "comment": row.comment, "decided_at": _iso(row.decided_at)}
+
+
+def _kpis(*, session: Session, assessment: Assessment) -> list[EnterpriseKpi]:
+    return list(session.exec(select(EnterpriseKpi).where(EnterpriseKpi.assessment_id == assessment.id)
+                             .order_by(EnterpriseKpi.kpi)))
+
+
+def _kpi_row(row: EnterpriseKpi) -> dict:
+    return {"assessment_id": row.assessment_id, "kpi": row.kpi, "value": row.value, "unit": row.unit,
+            "period_start": row.period_start.isoformat(), "period_end": row.period_end.isoformat(),
+            "updated_at": _iso(row.updated_at)}
+
+
+def _assignments(*, session: Session, assessment: Assessment) -> list[PageAssignment]:
+    return list(session.exec(select(PageAssignment).where(PageAssignment.assessment_id == assessment.id)
+                             .order_by(PageAssignment.id)))
+
+
+def _assignment_row(row: PageAssignment) -> dict:
+    """An assignment as the enterprise may see it: to whom, which pages, when; never its link's hash."""
+    return {"assessment_id": row.assessment_id, "email": row.email, "pages": " ".join(row.pages),
+            "created_at": _iso(row.created_at), "expires_at": _iso(row.expires_at), "revoked_at": _iso(row.revoked_at)}
 
 
 def _csv(columns: Iterable[str], rows: Iterable[dict]) -> bytes:
