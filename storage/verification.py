@@ -104,7 +104,7 @@ def request_agency_review(*, session: Session, assessment: Assessment, user: Use
         row.agency_requested_at = utcnow()
         session.add(row)
         session.commit()
-        audit(session=session, user=user, action="agency_review_request", enterprise_id=assessment.enterprise_id,
+        audit(session=session, user=user, action="agency_asked", enterprise_id=assessment.enterprise_id,
               assessment_id=assessment.id, address=address)
     return row.agency_requested_at
 
@@ -117,7 +117,7 @@ def withdraw_agency_review(*, session: Session, assessment: Assessment, user: Us
         row.agency_requested_at = None
         session.add(row)
         session.commit()
-        audit(session=session, user=user, action="agency_review_withdraw", enterprise_id=assessment.enterprise_id,
+        audit(session=session, user=user, action="agency_withdrawn", enterprise_id=assessment.enterprise_id,
               assessment_id=assessment.id, address=address)
 
 

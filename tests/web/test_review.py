@@ -170,9 +170,9 @@ def test_an_agency_opens_no_enterprise_that_did_not_ask(app, world):
     assert 'id="request-agency-review"' in own.get(f"/a/{world['token']}/results").text
     with db(app) as session:
         asked = [(e.action, e.user_id) for e in session.exec(select(AuditEvent).order_by(AuditEvent.id))
-                 if e.action.startswith("agency_review")]
+                 if e.action.startswith("agency_")]
     own_id = world["people"]["own user"].id
-    assert asked == [("agency_review_request", own_id), ("agency_review_withdraw", own_id)]
+    assert asked == [("agency_asked", own_id), ("agency_withdrawn", own_id)]
 
 
 def test_the_agency_of_the_province_may_review(app, world):
