@@ -24,6 +24,7 @@ from reports.region_wording import (
     table_wording,
     withheld_rule,
 )
+from reports.standard import comparable_publications
 from storage.reference_data import indicator_periods, indicator_sources, published_benchmarks, regional_index_table
 from storage.statistics import cohort_stats, latest_release
 from storage.tables import StatisticsRelease
@@ -112,13 +113,6 @@ def region_comparison(*, session: Session, questionnaire: Questionnaire, selecti
         published=comparable_publications(questionnaire, publications(published_benchmarks(session=session))),
         described=lines,
         about=about(lines, table, k), k=k, lang=lang)
-
-
-def comparable_publications(questionnaire: Questionnaire, found: list[Publication]) -> list[Publication]:
-    """The publications whose level shares were computed by the rule of the questionnaire's standard level (e.g.
-    CMMM's), the level the table's distribution shows; none when the questionnaire computes no standard's level."""
-    standard = questionnaire.standard_node
-    return [] if standard is None else [p for p in found if p.framework == standard.standard]
 
 
 def release_name(release: StatisticsRelease | None) -> str:

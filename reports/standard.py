@@ -34,6 +34,13 @@ def level_name(questionnaire: Questionnaire, node_id: str, level: int | None, la
     return ""
 
 
+def comparable_publications(questionnaire: Questionnaire, found: Sequence[Publication]) -> list[Publication]:
+    """The publications whose level shares were computed by the rule of the questionnaire's standard level (e.g.
+    CMMM's); none when the questionnaire computes no standard's level."""
+    standard = questionnaire.standard_node
+    return [] if standard is None else [p for p in found if p.framework == standard.standard]
+
+
 def standard_view(questionnaire: Questionnaire, result: Result, published: Sequence[Publication],
                   lang: str) -> StandardView | None:
     """The standard's level of a result, or None when the questionnaire computes no framework's level."""
@@ -49,7 +56,7 @@ def standard_view(questionnaire: Questionnaire, result: Result, published: Seque
         node=found,
         level_name=level_name(questionnaire, node.id, found.level, lang),
         levels=standard_levels(questionnaire, result) if separate else [],
-        published=[p for p in published if p.framework == node.standard],
+        published=comparable_publications(questionnaire, published),
         separate=separate,
     )
 

@@ -17,7 +17,7 @@ from questionnaires.loader import Questionnaire
 from questionnaires.vocabulary import paradigm_name
 from reports.display import describe_answer, describe_cohort, describe_standing, format_score, format_share
 from reports.figures import comparison_chart, dimension_radar, paradigm_bars
-from reports.standard import overall_title, standard_view
+from reports.standard import level_name, overall_title, standard_view
 from storage.access import acts_for_enterprise, can_see_enterprise
 from storage.db import get_session
 from storage.kpis import kpi_changes
@@ -63,7 +63,7 @@ def show(token: str):
         radar=dimension_radar(questionnaire, result, lang, enterprise.name).to_json(),
         bars=paradigm_bars(questionnaire, result, lang).to_json() if questionnaire.has_paradigms else None,
         top=format_score(questionnaire.score_tops[questionnaire.overall_node.id], 0),
-        level_name=lambda node: level_name(questionnaire, node, lang),
+        level_name=lambda node: level_name(questionnaire, node.id, node.level, lang),
         explain=lambda node: explain(questionnaire, result, node, lang),
         format_score=format_score,
         format_share=format_share,
@@ -113,14 +113,6 @@ def comparison_view(questionnaire: Questionnaire, compared: CohortComparison | N
 def dimension_top(questionnaire: Questionnaire) -> float:
     """The top of the dimensions' common axis: 5 for levels, 100 for 0-100 scores."""
     return max(questionnaire.score_tops[dimension.id] for dimension in questionnaire.dimensions)
-
-
-def level_name(questionnaire: Questionnaire, node: NodeResult, lang: str) -> str:
-    """The name of the node's level, e.g. 'Integrated'."""
-    for band in questionnaire.bands(questionnaire.nodes[node.id]):
-        if band.level == node.level:
-            return band.name.get(lang)
-    return ""
 
 
 def explain(questionnaire: Questionnaire, result: Result, node: NodeResult, lang: str, depth: int = 0) -> list[dict]:
