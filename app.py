@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import cli
 from assessment.cohorts.suppression import MIN_GROUP
+from jobs import queue
 from storage import db
 from storage.demo import synthetic_enterprises
 from web import (
@@ -57,7 +58,8 @@ def create_app(test_config: dict | None = None, *, production: bool | None = Non
     In production (`production=True`, as `wsgi.py` does, or `IMREADY_PRODUCTION=1`) the app refuses to start with
     a placeholder secret key, session cookies are sent over HTTPS only unless configured otherwise, and requests
     for any host but BASE_URL's get 400 unless TRUSTED_HOSTS says otherwise."""
-    app = Flask(__name__, instance_relative_config=True)
+    # IMREADY_INSTANCE_PATH (absolute) moves the instance folder: secret key, SQLite files, reports, evidence
+    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("IMREADY_INSTANCE_PATH") or None)
     app.config.from_mapping(
         PRODUCTION=False,
         SECRET_KEY=None,  # None: made once at random and kept in the instance folder (not in production)
@@ -96,6 +98,7 @@ def create_app(test_config: dict | None = None, *, production: bool | None = Non
 
     CSRFProtect(app)
     db.init_app(app)
+    queue.init_app(app)
     if app.config["PRODUCTION"] and (synthetic := synthetic_enterprises(app.extensions["db_engine"])):
         app.extensions["db_engine"].dispose()
         raise ConfigurationError(f"The database holds {synthetic} synthetic demo enterprises; production does not "

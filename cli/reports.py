@@ -64,8 +64,7 @@ def batch_command(questionnaire_id, assessment_ids, region, limit, language, tar
 
         folder = Path(current_app.instance_path) / "reports"
         try:
-            batch = run_batch(session=session, catalog=catalog, batch=batch, folder=folder, progress=progress,
-                              logo=branding.logo)  # fmt: skip
+            batch = run_batch(session=session, catalog=catalog, batch=batch, folder=folder, progress=progress)
         except BatchWriteError as error:
             raise click.ClickException(f"{error.strerror} (in {folder})") from None
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -5,8 +5,8 @@ renders them in order, writes each PDF into the ZIP as soon as it is ready, and 
 report, so a page can show a progress bar and the command line a running count. A report that fails is listed
 with its reason, in the batch and in the ZIP's `failed.txt`, and the others go on.
 
-The web app runs batches on one background thread per process (`submit`); `flask reports batch` runs one in the
-foreground.
+The web app puts batches on the queue (jobs/batches.py), where a worker claims each and another resumes it if that
+worker dies; `flask reports batch` runs one in the foreground.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import errno
 import logging
 import os
 import re
+import shutil
 import zipfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flask import Flask
+from sqlalchemy import and_, or_, update
 from sqlmodel import Session, select
 
 from assessment.roadmap import Settings, Target
@@ -62,6 +62,7 @@ def create_batch(
         settings=settings_to_json(settings),
         brand_name=branding.name,
         brand_colour=branding.colour,
+        brand_logo=branding.logo,
         assessment_ids=list(assessment_ids),
     )
     session.add(batch)
@@ -84,86 +85,147 @@ WRITE_ERRORS = {
     "write": "The ZIP could not be written ({reason}); nothing was kept. Start the batch again.",
 }
 # A running batch records its progress after every report, which takes seconds; one that has not moved for this
-# long was running in a process that has gone (a restarted or replaced worker).
-STALLED_AFTER = timedelta(minutes=10)
-
-
-def mark_if_interrupted(*, session: Session, batch: ReportBatch, now: datetime | None = None) -> ReportBatch:
-    """Mark a running batch that stopped moving as failed ("interrupted"), so that nobody waits for it forever."""
-    moved = batch.updated_at or batch.created_at
-    if moved is not None and moved.tzinfo is None:
-        moved = moved.replace(tzinfo=UTC)  # SQLite gives back naive times; they are stored in UTC
-    if batch.status == "running" and moved is not None and (now or datetime.now(UTC)) - moved > STALLED_AFTER:
-        batch.status, batch.error, batch.finished_at = "failed", "interrupted", now or datetime.now(UTC)
-        session.add(batch)
-        session.commit()
-    return batch
+# long was running in a worker that has gone (killed, restarted, replaced), and another run takes it over.
+STALLED_AFTER = timedelta(minutes=3)
+# A batch whose runs keep ending mid-way (a report that kills its worker each time) is given up after this many.
+MAX_RUNS = 3
 
 
 class BatchWriteError(OSError):
     """The batch's ZIP could not be written (the disk is full, or the folder cannot be written to)."""
 
 
+class ClaimLost(RuntimeError):
+    """Another run took the batch over (this one had stalled): this run stops without touching it."""
+
+
+def claim(*, session: Session, batch_id: int, runner: str, now: datetime | None = None,
+          stalled_after: timedelta = STALLED_AFTER) -> ReportBatch | None:  # fmt: skip
+    """Take a queued batch, or a running one that stalled, for `runner`; None when another run holds it or it is
+    finished. A batch started MAX_RUNS times already is marked failed ("interrupted") instead."""
+    now = now or datetime.now(UTC)
+    taken = session.execute(
+        update(ReportBatch)
+        .where(ReportBatch.id == batch_id, ReportBatch.status.in_(("queued", "running")),
+               or_(ReportBatch.claimed_by == "", ReportBatch.updated_at.is_(None),
+                   ReportBatch.updated_at < now - stalled_after))
+        .values(claimed_by=runner, status="running", updated_at=now, runs=ReportBatch.runs + 1)
+    ).rowcount
+    session.commit()
+    batch = session.get(ReportBatch, batch_id)
+    if not taken or batch is None:
+        return None
+    session.refresh(batch)
+    if batch.runs > MAX_RUNS:
+        batch.status, batch.error, batch.finished_at, batch.claimed_by = "failed", "interrupted", now, ""
+        session.add(batch)
+        session.commit()
+        return None
+    return batch
+
+
+def stalled(*, session: Session, now: datetime | None = None, stalled_after: timedelta = STALLED_AFTER) -> list[int]:
+    """Batches waiting or running that have not moved for `stalled_after`: their run is lost (or never queued)."""
+    now = now or datetime.now(UTC)
+    return list(session.exec(select(ReportBatch.id).where(
+        ReportBatch.status.in_(("queued", "running")),
+        or_(ReportBatch.updated_at < now - stalled_after,
+            and_(ReportBatch.updated_at.is_(None), ReportBatch.created_at < now - stalled_after)),
+    )))
+
+
 def run_batch(*, session: Session, catalog, batch: ReportBatch, folder: Path, progress: Progress | None = None,
-              logo: bytes | None = None) -> ReportBatch:  # fmt: skip
+              runner: str = "") -> ReportBatch:  # fmt: skip
     """Render every report of a batch into `folder`/batch-<id>.zip; return the finished batch.
 
-    The ZIP is written under a temporary name and renamed once complete, so a ZIP that could not be written whole
-    (a full disk) is never offered: the batch is marked failed with the reason, the partial file removed, and
-    `BatchWriteError` raised."""
+    Each report is kept in `folder`/batch-<id>/ as soon as it is rendered, and the progress recorded, so a run that
+    ends mid-way (its worker killed) is resumed by the next from the first report not done. With `runner` (a queued
+    run that claimed the batch), every step checks the batch is still this run's and raises `ClaimLost` if another
+    took it over. The ZIP is written under a temporary name and renamed once complete, so a ZIP that could not be
+    written whole (a full disk) is never offered: the batch is marked failed with the reason, the partial files
+    removed, and `BatchWriteError` raised."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"batch-{batch.id}.zip"
     partial_path = folder / f"batch-{batch.id}.zip.part"
+    parts = folder / f"batch-{batch.id}"
     settings = settings_from_json(batch.settings)
-    branding = Branding(batch.brand_name, batch.brand_colour, logo)
-    batch.status, batch.path, batch.done, batch.failures, batch.error = "running", "", 0, [], ""
-    batch.updated_at = datetime.now(UTC)
-    session.add(batch)
-    session.commit()
-    failures = []
+    branding = Branding(batch.brand_name, batch.brand_colour, batch.brand_logo)
+    if not runner:  # run in the foreground (the command line): from the start
+        batch.status, batch.done, batch.failures = "running", 0, []
+    batch.path, batch.error, batch.updated_at = "", "", datetime.now(UTC)
+    _save(session, batch, runner)
+    failures = list(batch.failures)
     try:
-        with zipfile.ZipFile(partial_path, "w", compression=zipfile.ZIP_STORED) as archive:
-            for assessment_id in batch.assessment_ids:
-                enterprise, error, rendered = None, None, None
-                try:
-                    assessment = session.get(Assessment, assessment_id)
-                    if assessment is None or assessment.status != "submitted":
-                        raise LookupError("no submitted assessment with this id")
-                    enterprise = session.get(Enterprise, assessment.enterprise_id)
-                    rendered = _render_one(session=session, catalog=catalog, assessment=assessment,
-                                           language=batch.language, settings=settings, branding=branding)  # fmt: skip
-                except Exception as failure:  # noqa: BLE001 - one broken report must not stop the batch
-                    session.rollback()
-                    log.exception("report of assessment %s failed", assessment_id)
-                    error = f"{type(failure).__name__}: {failure}"
-                    failures.append({"id": assessment_id, "name": enterprise.name if enterprise else "",
-                                     "error": error})  # fmt: skip
-                if rendered is not None:  # outside the report's own failures: a full disk ends the batch
-                    archive.writestr(file_name(enterprise, assessment_id, batch.language), rendered)
-                batch.done += 1
-                batch.failures = list(failures)
-                batch.updated_at = datetime.now(UTC)
-                session.add(batch)
-                session.commit()
-                if progress:
-                    progress(batch, enterprise.name if enterprise else str(assessment_id), error)
-            if failures:
-                lines = [f"{item['id']}\t{item['name']}\t{item['error']}" for item in failures]
-                archive.writestr("failed.txt", "assessment\tenterprise\treason\n" + "\n".join(lines) + "\n")
+        parts.mkdir(exist_ok=True)
+        for assessment_id in batch.assessment_ids[batch.done:]:
+            enterprise, error = None, None
+            try:
+                assessment = session.get(Assessment, assessment_id)
+                if assessment is None or assessment.status != "submitted":
+                    raise LookupError("no submitted assessment with this id")
+                enterprise = session.get(Enterprise, assessment.enterprise_id)
+                rendered = _render_one(session=session, catalog=catalog, assessment=assessment,
+                                       language=batch.language, settings=settings, branding=branding)  # fmt: skip
+            except Exception as failure:  # noqa: BLE001 - one broken report must not stop the batch
+                session.rollback()
+                log.exception("report of assessment %s failed", assessment_id)
+                error = f"{type(failure).__name__}: {failure}"
+                failures.append({"id": assessment_id, "name": enterprise.name if enterprise else "",
+                                 "error": error})  # fmt: skip
+            else:  # outside the report's own failures: a full disk ends the batch
+                _write_whole(parts / file_name(enterprise, assessment_id, batch.language), rendered)
+            batch.done += 1
+            batch.failures = list(failures)
+            batch.updated_at = datetime.now(UTC)
+            _save(session, batch, runner)
+            if progress:
+                progress(batch, enterprise.name if enterprise else str(assessment_id), error)
+        _zip(parts, partial_path, batch, failures)
         os.replace(partial_path, path)
+        shutil.rmtree(parts, ignore_errors=True)
     except OSError as error:
         partial_path.unlink(missing_ok=True)
+        shutil.rmtree(parts, ignore_errors=True)
         session.rollback()
         batch.status, batch.error = "failed", "disk_full" if error.errno in (errno.ENOSPC, errno.EDQUOT) else "write"
         batch.finished_at = datetime.now(UTC)
-        session.add(batch)
-        session.commit()
+        _save(session, batch, runner)
         raise BatchWriteError(error.errno, WRITE_ERRORS[batch.error].format(reason=error.strerror or error)) from error
-    batch.status, batch.path = "done", str(path)
+    batch.status, batch.path, batch.claimed_by = "done", str(path), ""
     batch.finished_at = datetime.now(UTC)
+    _save(session, batch, runner)
+    return batch
+
+
+def _save(session: Session, batch: ReportBatch, runner: str) -> None:
+    """Commit the batch's progress; with a runner, only while the batch is still that run's."""
+    if runner:
+        holder = session.execute(select(ReportBatch.claimed_by).where(ReportBatch.id == batch.id)
+                                 .execution_options(populate_existing=True)).scalar_one_or_none()  # fmt: skip
+        if holder not in (runner, ""):
+            session.rollback()
+            raise ClaimLost(f"report batch {batch.id} was taken over by another run")
     session.add(batch)
     session.commit()
-    return batch
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Write a file under a temporary name and rename it: a run killed mid-write leaves no half file."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def _zip(parts: Path, path: Path, batch: ReportBatch, failures: list[dict]) -> None:
+    """The batch's ZIP from the reports kept in `parts`, in the batch's order, with `failed.txt` if any failed."""
+    by_id = {int(name.name[:6]): name for name in parts.glob("*.pdf")}
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        for assessment_id in batch.assessment_ids:
+            if assessment_id in by_id:
+                archive.write(by_id[assessment_id], by_id[assessment_id].name)
+        if failures:
+            lines = [f"{item['id']}\t{item['name']}\t{item['error']}" for item in failures]
+            archive.writestr("failed.txt", "assessment\tenterprise\treason\n" + "\n".join(lines) + "\n")
 
 
 def _render_one(*, session: Session, catalog, assessment: Assessment, language: str, settings: Settings,
@@ -175,31 +237,6 @@ def _render_one(*, session: Session, catalog, assessment: Assessment, language: 
     result = Result.from_dict(questionnaire, assessment.result)
     data = gather(session=session, catalog=catalog, assessment=assessment, settings=settings, result=result)
     return render_report(data, language, branding).pdf
-
-
-_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-batch")
-
-
-def submit(app: Flask, batch_id: int, logo: bytes | None = None):
-    """Run a batch on the process's background thread; returns the future."""
-    return _executor.submit(_run_in_app, app, batch_id, logo)
-
-
-def _run_in_app(app: Flask, batch_id: int, logo: bytes | None) -> None:
-    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
-        batch = session.get(ReportBatch, batch_id)
-        try:
-            run_batch(session=session, catalog=app.extensions["questionnaires"], batch=batch,
-                      folder=Path(app.instance_path) / "reports", logo=logo)  # fmt: skip
-        except BatchWriteError:  # already recorded as failed, with the reason
-            log.exception("report batch %s could not be written", batch_id)
-        except Exception:
-            log.exception("report batch %s failed", batch_id)
-            session.rollback()
-            batch = session.get(ReportBatch, batch_id)
-            batch.status, batch.error = "failed", "unexpected"
-            session.add(batch)
-            session.commit()
 
 
 def latest_assessments(*, session: Session, questionnaire_id: str, region_prefix: str = "", name: str = "",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from assessment.profile import NAME_MAX_LENGTH
@@ -190,6 +190,9 @@ class ReportBatch(SQLModel, table=True):
     error: str = Field(default="", max_length=500)  # why the ZIP could not be written, when status is "failed"
     updated_at: datetime | None = None  # the last progress of a running batch: one that stops moving was interrupted
     user_id: int | None = Field(default=None, index=True)  # who asked for it
+    brand_logo: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))  # printed on the covers
+    claimed_by: str = Field(default="", max_length=32)  # the run working on it now; another takes over once it stalls
+    runs: int = 0  # how many runs have started it: one that keeps killing its worker is given up after a few
 
 
 ROLES = ("enterprise", "consultant", "agency", "admin")
@@ -379,3 +382,20 @@ class AnswerReview(SQLModel, table=True):
     comment: str = Field(default="", max_length=1000)
     reviewer_id: int | None = None
     decided_at: datetime = Field(default_factory=utcnow)
+
+
+class MailMessage(SQLModel, table=True):
+    """A message put on the queue: who it is for, what it says, and what became of it (sent, bounced or failed after
+    its retries), so that campaign owners and administrators see every mail."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    to: str = Field(max_length=254)
+    subject: str = Field(max_length=300)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    kind: str = Field(default="account", max_length=20)  # "account", "invitation", "campaign", ...
+    ref: str = Field(default="", max_length=40, index=True)  # what it concerns, e.g. "member:12" of a campaign
+    status: str = Field(default="queued", max_length=10)  # "queued", "sent", "bounced" or "failed"
+    attempts: int = 0
+    error: str = Field(default="", max_length=500)  # the last failure, as the mail server said it
+    sent_at: datetime | None = None

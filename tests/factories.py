@@ -48,7 +48,8 @@ def make_app(url: str, instance, **config):
     questionnaires (the session's one catalog, unless `config` names a QUESTIONNAIRE_DIR), `config` on top."""
     from app import create_app
 
-    defaults = {"TESTING": True, "SECRET_KEY": secrets.token_urlsafe(32), "DATABASE_URL": url, "BENCHMARK_MIN_GROUP": K}
+    defaults = {"TESTING": True, "SECRET_KEY": secrets.token_urlsafe(32), "DATABASE_URL": url, "BENCHMARK_MIN_GROUP": K,
+                "QUEUE_IMMEDIATE": True}  # queued work runs at once, in the test's process (tests/jobs run real queues)
     if "QUESTIONNAIRE_DIR" not in config:
         defaults["QUESTIONNAIRE_CATALOG"] = shipped_catalog()
     app = create_app({**defaults, **config})

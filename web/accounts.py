@@ -34,7 +34,7 @@ from storage.accounts import (
 )
 from storage.db import get_session
 from storage.tables import ROLES, User
-from web import mail
+from jobs import mail
 from web.access import end_every_session, limiter, record, role_required, sign_in_limit, start_session
 from web.links import external_url
 

@@ -28,7 +28,7 @@ from storage.assignments import (
 )
 from storage.db import get_session
 from storage.tables import Assessment, Enterprise, PageAssignment
-from web import mail
+from jobs import mail
 from web.access import record, role_required
 from web.catalog import get_questionnaire_or_404
 from web.forms import MultiCheckboxField, SubmitForm

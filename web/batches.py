@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
 from assessment.classifications import load_regions
+from jobs import batches as jobs_batches
 from questionnaires.vocabulary import GOALS
-from reports.batch import create_batch, latest_assessments, mark_if_interrupted, submit
+from reports.batch import create_batch, latest_assessments
 from reports.enterprise_report import GOAL_NAMES, Branding, BrandingError
 from storage.db import get_session, parse_id
 from storage.tables import Assessment, ReportBatch
@@ -65,7 +66,7 @@ def index():
             batch = create_batch(session=db, assessment_ids=selected, language=form.language.data,
                                  settings=settings, branding=branding, user_id=current_user.id)  # fmt: skip
             record("export", detail=f"report batch {batch.id}: {len(selected)} assessments")
-            submit(current_app._get_current_object(), batch.id, branding.logo)
+            jobs_batches.start(batch.id)
             return redirect(url_for(".show", batch_id=batch.id))
     mine = select(ReportBatch).order_by(ReportBatch.id.desc()).limit(20)
     if consultant is not None:
@@ -96,7 +97,7 @@ def index():
 def show(batch_id: int):
     """A batch's progress bar (updated by the page's script) and, once done, its download and failures."""
     db = get_session()
-    batch = mark_if_interrupted(session=db, batch=own_batch(db, batch_id))
+    batch = own_batch(db, batch_id)
     return render_template("reports/batch.html", batch=batch, error=failure_reason(batch))
 
 
@@ -107,7 +108,6 @@ def progress(batch_id: int):
     db = get_session()
     batch = own_batch(db, batch_id)
     db.refresh(batch)
-    mark_if_interrupted(session=db, batch=batch)
     return jsonify(
         status=batch.status,
         done=batch.done,
@@ -137,8 +137,8 @@ def failure_reason(batch: ReportBatch) -> str | None:
         return _("The disk of the server is full: the ZIP could not be written and nothing was kept. Ask your "
                  "administrator to free some space, or choose fewer enterprises, and start the batch again.")
     if batch.error == "interrupted":
-        return _("The batch stopped when the server process running it ended (a restart); nothing was kept. Start "
-                 "the batch again.")
+        return _("The batch was started several times and each time its background worker ended before it was "
+                 "done; nothing was kept. Ask your administrator to look at the worker's log, then start it again.")
     if batch.error == "write":
         return _("The ZIP could not be written on the server; nothing was kept. Start the batch again.")
     return _("The batch stopped on an unexpected error; nothing was kept. Start the batch again.")

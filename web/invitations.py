@@ -24,7 +24,7 @@ from storage.invitations import (
     request_token,
 )
 from storage.tables import Enterprise, User
-from web import mail
+from jobs import mail
 from web.access import record, role_required
 from web.forms import SubmitForm
 from web.links import external_url

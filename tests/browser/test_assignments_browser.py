@@ -9,7 +9,7 @@ from browser_pages import fill_page, guard_offline, new_page
 from playwright.sync_api import expect
 
 from factories import make_user
-from web import mail
+from jobs import mail
 
 
 def test_a_colleague_answers_the_page_assigned_to_them_and_the_owner_sees_it(

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from assessment.roadmap import Settings
 from factories import client_as, make_user
-from reports.batch import BatchWriteError, create_batch, run_batch
+from reports.batch import MAX_RUNS, STALLED_AFTER, BatchWriteError, claim, create_batch, run_batch
 from reports.chart_export import find_browser
 from reports.enterprise_report import Branding
 from storage.tables import Assessment, ReportBatch
@@ -128,20 +128,63 @@ def test_the_command_line_says_the_disk_is_full(demo, tmp_path):
     assert f"Error: {out} could not be written: No space left on device" in result.output
 
 
-def test_a_batch_whose_worker_ended_is_shown_as_interrupted_not_running_forever(demo):
+class WorkerDied(BaseException):
+    """Stands for the end of a worker's process (a BaseException, as SystemExit is: nothing catches it)."""
+
+
+def test_a_batch_whose_worker_died_is_resumed_from_the_first_report_not_done(demo, monkeypatch):
     app, ids = demo
-    stalled, moving = new_batch(app, ids[:2]), new_batch(app, ids[:2])
-    now = datetime.now(UTC)
+    batch = new_batch(app, ids[:3])
+    from jobs import batches as jobs_batches
+    from reports import batch as batch_module
+
+    def die_after_the_first_report(current, _name, _error):
+        if current.done == 1:
+            raise WorkerDied
+
+    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        claimed = claim(session=session, batch_id=batch.id, runner="first-run")
+        assert claimed is not None and claimed.runs == 1
+        assert claim(session=session, batch_id=batch.id, runner="second-run") is None  # held, and moving
+        with pytest.raises(WorkerDied):
+            run_batch(session=session, catalog=app.extensions["questionnaires"], batch=claimed, runner="first-run",
+                      folder=Path(app.instance_path) / "reports", progress=die_after_the_first_report)
+    rendered = []
+    original = batch_module._render_one
+    monkeypatch.setattr(batch_module, "_render_one",
+                        lambda **kw: rendered.append(kw["assessment"].id) or original(**kw))
+    with app.app_context():
+        jobs_batches.resume_stalled()  # moved a moment ago: not stalled yet, left alone
+        assert rendered == []
+        with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+            stored = session.get(ReportBatch, batch.id)
+            stored.updated_at = datetime.now(UTC) - STALLED_AFTER - timedelta(seconds=1)
+            session.add(stored)
+            session.commit()
+        jobs_batches.resume_stalled()  # the queue runs it at once in tests: claimed by a new run, resumed
+    assert rendered == ids[1:3]  # the first report was not rendered again
     with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
-        # as a worker leaves them when it is replaced mid-batch: running, the last report 11 minutes ago
-        for batch, moved in ((stalled, now - timedelta(minutes=11)), (moving, now - timedelta(minutes=1))):
-            batch = session.get(ReportBatch, batch.id)
-            batch.status, batch.done, batch.updated_at = "running", 1, moved
-            session.add(batch)
+        stored = session.get(ReportBatch, batch.id)
+    assert (stored.status, stored.done, stored.runs, stored.claimed_by) == ("done", 3, 2, "")
+    archive = zipfile.ZipFile(stored.path)
+    assert sorted(int(name[:6]) for name in archive.namelist()) == sorted(ids[:3])
+    assert not (Path(app.instance_path) / "reports" / f"batch-{batch.id}").exists()  # the kept reports are cleared
+
+
+def test_a_batch_that_keeps_killing_its_worker_is_given_up_with_the_reason(demo):
+    app, ids = demo
+    batch = new_batch(app, ids[:2])
+    long_ago = datetime.now(UTC) - STALLED_AFTER - timedelta(minutes=1)
+    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        stored = session.get(ReportBatch, batch.id)
+        stored.status, stored.done, stored.claimed_by = "running", 1, "x"
+        stored.runs, stored.updated_at = MAX_RUNS, long_ago
+        session.add(stored)
         session.commit()
+        assert claim(session=session, batch_id=batch.id, runner="next") is None
+        session.refresh(stored)
+    assert (stored.status, stored.error) == ("failed", "interrupted")
     admin = client_as(app, make_user(app, "admin"))
-    state = admin.get(f"/reports/batches/{stalled.id}/progress.json").get_json()
+    state = admin.get(f"/reports/batches/{batch.id}/progress.json").get_json()
     assert state["status"] == "failed" and state["download"] is None
-    assert state["error"].startswith("The batch stopped when the server process running it ended")
-    assert "The batch stopped when the server process" in admin.get(f"/reports/batches/{stalled.id}").text
-    assert admin.get(f"/reports/batches/{moving.id}/progress.json").get_json()["status"] == "running"
+    assert state["error"].startswith("The batch was started several times and each time its background worker ended")

@@ -19,7 +19,7 @@ from storage.accounts import (
 )
 from storage.demo import demo_accounts
 from storage.tables import AuditEvent, User
-from web import mail
+from jobs import mail
 
 PASSWORD = "a long test password"
 

@@ -14,7 +14,7 @@ from factories import client_as, csrf_token, form_values, make_user, stored_answ
 from storage.assignments import hash_link
 from storage.tables import Assessment, AuditEvent, PageAssignment, PageSave, utcnow
 from storage.tokens import create_token
-from web import mail
+from jobs import mail
 
 SECRET_PLAN = "Our secret plan: a new MES line in Weifang before the competitors hear of it."
 COLLEAGUE = "li.wei@example.org"

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from factories import client_as, csrf_token, make_user
 from storage.accounts import email_confirmed
 from storage.tables import Assessment, Enterprise, User
-from web import mail
+from jobs import mail
 
 ATTACKER = "me-too@consultant.example"
 PASSWORD = "a long test password"

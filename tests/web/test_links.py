@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from factories import csrf_token, make_user, start_session_of
 from storage.tables import Assessment, Enterprise
-from web import mail
+from jobs import mail
 
 EVIL = {"base_url": "http://evil.example"}  # the request says `Host: evil.example`
 PASSWORD = "a long test password"

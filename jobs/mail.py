@@ -1,0 +1,122 @@
+"""Mail: every message is recorded, then delivered by the queue, retried with a growing delay while the mail
+server is away, and marked sent, bounced (the server refused the address: retrying cannot help) or failed.
+
+Without `MAIL_SERVER` messages are written to the log and kept in `outbox` (development and tests).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections import deque
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app
+from huey.exceptions import RetryTask
+from sqlmodel import Session
+
+from jobs.queue import engine, task
+from storage.tables import MailMessage, utcnow
+
+log = logging.getLogger("imready.mail")
+outbox: deque[EmailMessage] = deque(maxlen=500)  # the last messages of the log backend, newest last (for tests)
+# A mail server that is down or busy is tried again after 1, 2, 4, 8, 16 and 32 minutes (about an hour in all),
+# then the message is marked failed and listed; an address the server refuses is not tried again.
+RETRIES = 6
+FIRST_RETRY_SECONDS = 60
+BACKOFF = 2
+SMTP_TIMEOUT_SECONDS = 20
+
+
+def send(to: str, subject: str, body: str, *, kind: str = "account", ref: str = "") -> int:
+    """Record a plain-text message and put its delivery on the queue; returns the message's id."""
+    with Session(engine(), expire_on_commit=False) as session:
+        message = MailMessage(to=to, subject=subject[:300], body=body, kind=kind, ref=ref)
+        session.add(message)
+        session.commit()
+    deliver(message.id)
+    return message.id
+
+
+def send_many(messages: list[dict], *, kind: str) -> list[int]:
+    """Record many messages in one transaction and queue each (campaign invitations): `messages` hold to, subject,
+    body and ref."""
+    with Session(engine(), expire_on_commit=False) as session:
+        rows = [MailMessage(to=m["to"], subject=m["subject"][:300], body=m["body"], kind=kind, ref=m.get("ref", ""))
+                for m in messages]
+        session.add_all(rows)
+        session.commit()
+    for row in rows:
+        deliver(row.id)
+    return [row.id for row in rows]
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds to wait before the next try, after `attempts` tries: 60, 120, 240..."""
+    return FIRST_RETRY_SECONDS * BACKOFF ** (attempts - 1)
+
+
+class Refused(Exception):
+    """The mail server refused the message for good (a 5xx answer): it bounced."""
+
+
+@task()
+def deliver(message_id: int) -> None:
+    """Deliver one recorded message; after a temporary failure the queue tries again later (RetryTask)."""
+    with Session(engine(), expire_on_commit=False) as session:
+        message = session.get(MailMessage, message_id)
+        if message is None or message.status in ("sent", "bounced"):
+            return  # deleted with its enterprise, or delivered by an earlier try
+        message.attempts += 1
+        try:
+            _transmit(message)
+        except Refused as error:
+            message.status, message.error = "bounced", str(error)[:500]
+        except (OSError, smtplib.SMTPException) as error:
+            last = message.attempts > RETRIES
+            message.status, message.error = ("failed" if last else "queued"), f"{type(error).__name__}: {error}"[:500]
+            session.add(message)
+            session.commit()
+            log.warning("mail %s to %s not delivered (attempt %s): %s", message.id, message.to, message.attempts,
+                        error)  # fmt: skip
+            if not last:
+                raise RetryTask(delay=retry_delay(message.attempts)) from error
+            return
+        else:
+            message.status, message.error, message.sent_at = "sent", "", utcnow()
+        session.add(message)
+        session.commit()
+
+
+def _transmit(message: MailMessage) -> None:
+    """Hand one message to the mail server (or to the log)."""
+    config = current_app.config
+    email = EmailMessage()
+    email["From"] = config.get("MAIL_FROM", "imready@localhost")
+    email["To"] = message.to
+    email["Subject"] = message.subject
+    email["Message-ID"] = make_msgid(idstring=f"imready.{message.id}")
+    email.set_content(message.body)
+    if not config.get("MAIL_SERVER"):
+        outbox.append(email)
+        log.info("mail to %s: %s\n%s", message.to, message.subject, message.body)
+        return
+    try:
+        port = int(config.get("MAIL_PORT", 587))
+        with smtplib.SMTP(config["MAIL_SERVER"], port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+            if config.get("MAIL_STARTTLS", True):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
+            smtp.send_message(email)
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = [code for code, _text in error.recipients.values()]
+        if all(500 <= code < 600 for code in codes):
+            raise Refused("; ".join(f"{code} {text.decode(errors='replace')}"
+                                    for code, text in error.recipients.values())) from error  # fmt: skip
+        raise
+    except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
+        if 500 <= error.smtp_code < 600:
+            raise Refused(f"{error.smtp_code} {error.smtp_error.decode(errors='replace')}") from error
+        raise

@@ -1,0 +1,204 @@
+"""The queue on its real storage (a SQLite file beside the database, or PostgreSQL's tables when the tests run on
+PostgreSQL): mail waits for a worker, a mail server that is away is tried again after growing delays and the
+message marked failed at the end, an address the server refuses is marked bounced and never tried again, a worker
+process drains the queue, and a report batch whose worker is killed mid-way is finished by the next worker."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from datetime import datetime
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import inspect
+from sqlmodel import Session, select
+
+from factories import ROOT, make_app
+from jobs import mail
+from jobs.queue import queue
+from storage.tables import Assessment, MailMessage, ReportBatch
+
+
+@pytest.fixture
+def queued_app(database_url, tmp_path):
+    """The app with a real queue (not run at once), on this test's own database; the queue put back after."""
+    app = make_app(database_url, tmp_path / "instance", QUEUE_IMMEDIATE=False)
+    yield app
+    queue.storage.close()
+    queue.configure(None)
+    app.extensions["db_engine"].dispose()
+
+
+def drain(app) -> int:
+    """Run every task waiting on the queue, as a worker would; how many ran."""
+    ran = 0
+    with app.app_context():
+        while (task := queue.dequeue()) is not None:
+            queue.execute(task)
+            ran += 1
+    return ran
+
+
+def message(app, message_id: int) -> MailMessage:
+    with Session(app.extensions["db_engine"]) as session:
+        return session.get(MailMessage, message_id)
+
+
+def test_mail_waits_on_the_queue_until_a_worker_takes_it(queued_app):
+    app = queued_app
+    before = len(mail.outbox)
+    with app.app_context():
+        message_id = mail.send("owner@example.org", "Hello", "Body text")
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        assert queue.storage_url.endswith(".queue.db") and os.path.isfile(queue.storage_url.removeprefix("sqlite:///"))
+    else:  # the queue's tables live in the application's own PostgreSQL database
+        assert {"queue_task", "queue_schedule"} <= set(inspect(app.extensions["db_engine"]).get_table_names())
+    assert queue.pending_count() == 1 and len(mail.outbox) == before
+    assert (message(app, message_id).status, message(app, message_id).attempts) == ("queued", 0)
+    assert drain(app) == 1
+    stored = message(app, message_id)
+    assert (stored.status, stored.attempts, stored.error) == ("sent", 1, "") and stored.sent_at is not None
+    assert mail.outbox[-1]["To"] == "owner@example.org" and mail.outbox[-1]["Subject"] == "Hello"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_mail_server_that_is_away_is_tried_again_after_growing_delays_then_the_message_fails(queued_app):
+    app = queued_app
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_STARTTLS=False)  # nobody listens there
+    with app.app_context():
+        message_id = mail.send("owner@example.org", "Hello", "Body")
+        ran_at = datetime.utcnow()  # noqa: DTZ003 - Huey's times are naive UTC
+        queue.execute(queue.dequeue(), timestamp=ran_at)
+        delays = []
+        while (scheduled := queue.scheduled()):
+            (task,) = scheduled
+            delays.append(round((task.eta - ran_at).total_seconds() / 60))
+            stored = message(app, message_id)
+            assert (stored.status, stored.attempts) == ("queued", len(delays))
+            assert "ConnectionRefusedError" in stored.error
+            (due,) = queue.read_schedule(task.eta)  # the worker takes it when it is due (here, at once)
+            ran_at = datetime.utcnow()  # noqa: DTZ003
+            queue.execute(due, timestamp=due.eta)
+    # RETRIES = 6 tries after the first, the first a minute later, each delay twice the one before
+    assert delays == [1, 2, 4, 8, 16, 32]
+    stored = message(app, message_id)
+    assert (stored.status, stored.attempts) == ("failed", 7) and "ConnectionRefusedError" in stored.error
+
+
+class RefusingHandler:
+    """A mail server that refuses one address for good (550) and takes every other message."""
+
+    def __init__(self):
+        self.received = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's name
+        if address.startswith("gone@"):
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.received.append((envelope.rcpt_tos, envelope.content.decode()))
+        return "250 Message accepted"
+
+
+def test_an_address_the_server_refuses_is_marked_bounced_and_not_tried_again(queued_app):
+    app = queued_app
+    handler = RefusingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_STARTTLS=False)
+        with app.app_context():
+            gone = mail.send("gone@example.org", "Invitation", "Please answer")
+            fine = mail.send("here@example.org", "Invitation", "Please answer")
+        assert drain(app) == 2
+    finally:
+        controller.stop()
+    assert message(app, gone).status == "bounced" and "550" in message(app, gone).error
+    assert message(app, fine).status == "sent"
+    assert queue.scheduled_count() == 0  # the bounce is final: no retry waits
+    assert [recipients for recipients, _content in handler.received] == [["here@example.org"]]
+
+
+def worker(app, tmp_path, *extra_env) -> subprocess.Popen:
+    """`flask --app app worker` in its own process, on the test's database and instance folder."""
+    env = {**os.environ, "IMREADY_DATABASE_URL": app.config["DATABASE_URL"], "IMREADY_INSTANCE_PATH": app.instance_path,
+           "IMREADY_SECRET_KEY": app.config["SECRET_KEY"], "IMREADY_BENCHMARK_MIN_GROUP": "5", **dict(extra_env)}
+    with open(tmp_path / f"worker-{time.monotonic_ns()}.log", "wb") as log:  # the process keeps its own copy
+        return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker", "--threads", "1"],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+
+
+def wait_for(condition, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if (value := condition()):
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"waited {seconds} s for {what}")
+
+
+@pytest.mark.slow
+def test_a_worker_process_sends_what_the_web_queued(queued_app, tmp_path):
+    app = queued_app
+    with app.app_context():
+        message_id = mail.send("owner@example.org", "Hello", "Body")
+    process = worker(app, tmp_path)
+    try:
+        wait_for(lambda: message(app, message_id).status == "sent", 90, "the worker to send the message")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) is not None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", [pytest.param((12, 3), id="demo-12-3")], indirect=True)
+def test_a_batch_whose_worker_is_killed_is_finished_by_the_next_worker(queued_app, tmp_path, demo_population):
+    app = queued_app
+    from assessment.roadmap import Settings
+    from jobs import batches
+    from reports.batch import create_batch
+    from reports.enterprise_report import Branding
+
+    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        tokens = demo_population(12, 3).tokens[:4]
+        ids = [session.exec(select(Assessment.id).where(Assessment.token == token)).one() for token in tokens]
+        batch = create_batch(session=session, assessment_ids=ids, language="en", settings=Settings(),
+                             branding=Branding("Northbridge", "#336699", None))  # fmt: skip
+        batches.start(batch.id)
+
+    def state():
+        with Session(app.extensions["db_engine"]) as session:
+            return session.get(ReportBatch, batch.id)
+
+    first = worker(app, tmp_path)
+    try:
+        wait_for(lambda: state().done >= 1, 180, "the first report")
+    finally:
+        first.send_signal(signal.SIGKILL)  # as the machine's out-of-memory killer or a power cut would
+        first.wait(timeout=30)
+    assert state().status == "running" and state().done < len(ids)
+    second = worker(app, tmp_path, ("IMREADY_REPORT_BATCH_STALLED_SECONDS", "5"))
+    try:
+        wait_for(lambda: state().status == "done", 300, "the second worker to finish the batch")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=60)
+    finished = state()
+    assert finished.runs == 2 and finished.failures == []
+    with open(finished.path, "rb") as handle:
+        archive = zipfile.ZipFile(io.BytesIO(handle.read()))
+    assert sorted(int(name[:6]) for name in archive.namelist()) == sorted(ids)
