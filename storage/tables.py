@@ -190,7 +190,7 @@ class ReportBatch(SQLModel, table=True):
     error: str = Field(default="", max_length=500)  # why the ZIP could not be written, when status is "failed"
     updated_at: datetime | None = None  # the last progress of a running batch: one that stops moving was interrupted
     user_id: int | None = Field(default=None, index=True)  # who asked for it
-    brand_logo: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))  # printed on the covers
+    brand_logo: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))  # on the covers
     claimed_by: str = Field(default="", max_length=32)  # the run working on it now; another takes over once it stalls
     runs: int = 0  # how many runs have started it: one that keeps killing its worker is given up after a few
 

@@ -18,6 +18,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from jobs import mail
 from storage.accounts import (
     MIN_PASSWORD,
     AccountError,
@@ -34,7 +35,6 @@ from storage.accounts import (
 )
 from storage.db import get_session
 from storage.tables import ROLES, User
-from jobs import mail
 from web.access import end_every_session, limiter, record, role_required, sign_in_limit, start_session
 from web.links import external_url
 

@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from jobs import mail
 from storage.assessments import load_answers
 from storage.assignments import (
     LINK_LIFETIME,
@@ -28,7 +29,6 @@ from storage.assignments import (
 )
 from storage.db import get_session
 from storage.tables import Assessment, Enterprise, PageAssignment
-from jobs import mail
 from web.access import record, role_required
 from web.catalog import get_questionnaire_or_404
 from web.forms import MultiCheckboxField, SubmitForm

@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField
 from wtforms.validators import DataRequired, Length
 
+from jobs import mail
 from storage.access import acts_for_enterprise, can_see_enterprise
 from storage.accounts import EMAIL, normalise_email
 from storage.db import get_session
@@ -24,7 +25,6 @@ from storage.invitations import (
     request_token,
 )
 from storage.tables import Enterprise, User
-from jobs import mail
 from web.access import record, role_required
 from web.forms import SubmitForm
 from web.links import external_url

@@ -10,6 +10,7 @@ import re
 from sqlmodel import Session, select
 
 from factories import csrf_token, make_user
+from jobs import mail
 from storage.accounts import (
     confirm_email,
     confirmation_token,
@@ -19,7 +20,6 @@ from storage.accounts import (
 )
 from storage.demo import demo_accounts
 from storage.tables import AuditEvent, User
-from jobs import mail
 
 PASSWORD = "a long test password"
 

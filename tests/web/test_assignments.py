@@ -11,10 +11,10 @@ import pytest
 from sqlmodel import Session, select
 
 from factories import client_as, csrf_token, form_values, make_user, stored_answers
+from jobs import mail
 from storage.assignments import hash_link
 from storage.tables import Assessment, AuditEvent, PageAssignment, PageSave, utcnow
 from storage.tokens import create_token
-from jobs import mail
 
 SECRET_PLAN = "Our secret plan: a new MES line in Weifang before the competitors hear of it."
 COLLEAGUE = "li.wei@example.org"

@@ -11,9 +11,9 @@ import pytest
 from sqlmodel import Session, select
 
 from factories import client_as, csrf_token, make_user
+from jobs import mail
 from storage.accounts import email_confirmed
 from storage.tables import Assessment, Enterprise, User
-from jobs import mail
 
 ATTACKER = "me-too@consultant.example"
 PASSWORD = "a long test password"

@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import Session, select
 
 from factories import csrf_token, make_user, start_session_of
-from storage.tables import Assessment, Enterprise
 from jobs import mail
+from storage.tables import Assessment, Enterprise
 
 EVIL = {"base_url": "http://evil.example"}  # the request says `Host: evil.example`
 PASSWORD = "a long test password"
