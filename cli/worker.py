@@ -9,7 +9,7 @@ import click
 from flask import current_app
 
 from jobs import batches, mail, releases  # noqa: F401 - importing a module declares its tasks
-from jobs.queue import queue, serve
+from jobs.queue import prepare, queue, serve
 
 
 @click.command("worker")
@@ -23,6 +23,7 @@ def worker_command(threads: int, no_periodic: bool) -> None:
         raise click.ClickException("QUEUE_IMMEDIATE is set: tasks run in the process that queues them, and a "
                                    "worker has nothing to take.")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    prepare(required=True)
     serve(current_app._get_current_object())
     click.echo(f"imready worker: {threads} thread(s), queue at {queue.storage_url.split('@')[-1]}")
     consumer = queue.create_consumer(workers=threads, worker_type="thread", periodic=not no_periodic,

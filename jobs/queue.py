@@ -46,7 +46,8 @@ def storage_for(name: str, url: str | None):
     if parsed.get_backend_name() == "sqlite":
         return SqliteStorage(name, filename=str(Path(parsed.database or "imready.db")))
     dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    return PostgresStorage(name, dsn=dsn, table_prefix=TABLE_PREFIX)
+    # its tables are made by `prepare`, so that an app started while the database is away still starts
+    return PostgresStorage(name, dsn=dsn, table_prefix=TABLE_PREFIX, create_tables=False)
 
 
 def queue_url(database_url: str) -> str:
@@ -71,7 +72,21 @@ def init_app(app: Flask) -> None:
         queue.configure(None)
     else:
         queue.configure(app.config["QUEUE_URL"] or queue_url(app.config["DATABASE_URL"]))
+        prepare()
     app.extensions["queue"] = queue
+
+
+def prepare(*, required: bool = False) -> None:
+    """Create the queue's tables if they are missing. The web app starts without them while the database is away
+    (its pages say so); a worker (`required`) does not."""
+    if queue.immediate or not isinstance(queue.storage, PostgresStorage):
+        return
+    try:
+        queue.storage.initialize_schema()
+    except Exception:
+        if required:
+            raise
+        log.warning("the queue's tables could not be checked now (is the database away?)", exc_info=True)
 
 
 def serve(app: Flask) -> None:

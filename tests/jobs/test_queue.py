@@ -202,3 +202,24 @@ def test_a_batch_whose_worker_is_killed_is_finished_by_the_next_worker(queued_ap
     with open(finished.path, "rb") as handle:
         archive = zipfile.ZipFile(io.BytesIO(handle.read()))
     assert sorted(int(name[:6]) for name in archive.namelist()) == sorted(ids)
+
+
+def test_many_messages_go_in_chunks_over_one_connection_each_bounce_kept_apart(queued_app, monkeypatch):
+    app = queued_app
+    monkeypatch.setattr(mail, "CHUNK", 3)
+    handler = RefusingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_STARTTLS=False)
+        addresses = ["a@example.org", "gone@example.org", "c@example.org", "d@example.org", "e@example.org"]
+        with app.app_context():
+            ids = mail.send_many([{"to": to, "subject": "Invitation", "body": "Answer", "ref": f"member:{n}"}
+                                  for n, to in enumerate(addresses)], kind="campaign")  # fmt: skip
+        assert queue.pending_count() == 2  # 5 messages in chunks of 3: two jobs
+        assert drain(app) == 2
+    finally:
+        controller.stop()
+    assert [message(app, i).status for i in ids] == ["sent", "bounced", "sent", "sent", "sent"]
+    assert [message(app, i).ref for i in ids] == [f"member:{n}" for n in range(5)]
+    assert sorted(r[0] for r, _content in handler.received) == sorted(set(addresses) - {"gone@example.org"})
