@@ -35,6 +35,7 @@ from storage.tables import (
     AssessmentComment,
     Enterprise,
     Evidence,
+    MailMessage,
     RegionalIndicator,
     ReportBatch,
     Respondent,
@@ -106,6 +107,8 @@ def fill(app) -> dict:
         record_save(session=session, assignment=assignment, dimension_id="operations", answered=2)
         save_kpis(session=session, assessment=submitted, values={
             "defect_rate": KpiValue("defect_rate", 1500.0, "ppm", date(2025, 1, 1), date(2025, 12, 31))})
+        session.add(MailMessage(to="li@example.org", subject="邀请 \"invitation\"", body="第一行\nLine two",
+                                kind="campaign", ref="member:1", status="bounced", attempts=1, error="550 5.1.1"))
         session.add(RegionalIndicator(region_code="999999", period=2030, indicator="unbounded",
                                       value=float("inf"), source="edge case"))  # fmt: skip
         # a draft stored as raw SQL writes it (SQL NULL result), beside the ORM's JSON null of the other drafts

@@ -172,7 +172,7 @@ def patched():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("web.roadmap.render_report", lambda *args, **kwargs: type("R", (), {"pdf": b"%PDF"}))
         patch.setattr("reports.regional_report.render_regional_report", lambda *args, **kwargs: b"%PDF")
-        patch.setattr("web.batches.submit", lambda *args, **kwargs: None)
+        patch.setattr("jobs.batches.start", lambda *args, **kwargs: None)
         yield
 
 
