@@ -379,3 +379,12 @@ class AnswerReview(SQLModel, table=True):
     comment: str = Field(default="", max_length=1000)
     reviewer_id: int | None = None
     decided_at: datetime = Field(default_factory=utcnow)
+
+
+class RateLimitWindow(SQLModel, table=True):
+    """How many requests one rate-limit key (a limit and whom it counts, e.g. an address) made in its current fixed
+    window, shared by every worker (storage/rate_limits.py)."""
+
+    key: str = Field(max_length=255, primary_key=True)
+    expires_at: float = Field(index=True)  # when the window ends, in seconds since 1970 (time.time())
+    hits: int = 0
