@@ -52,6 +52,7 @@ class Worker:
         self.process.start()
 
     def answer(self):
+        """What the worker sends next."""
         assert self.pipe.poll(ANSWER_SECONDS), "the worker did not answer"
         return self.pipe.recv()
 
@@ -61,6 +62,7 @@ class Worker:
         return self.answer()
 
     def stop(self) -> None:
+        """End the worker: asked to, or killed if it does not end."""
         if self.process.is_alive():
             self.pipe.send(None)
             self.process.join(ANSWER_SECONDS)
