@@ -399,3 +399,12 @@ class MailMessage(SQLModel, table=True):
     attempts: int = 0
     error: str = Field(default="", max_length=500)  # the last failure, as the mail server said it
     sent_at: datetime | None = None
+
+
+class RateLimitWindow(SQLModel, table=True):
+    """How many requests one rate-limit key (a limit and whom it counts, e.g. an address) made in its current fixed
+    window, shared by every worker (storage/rate_limits.py)."""
+
+    key: str = Field(max_length=255, primary_key=True)
+    expires_at: float = Field(index=True)  # when the window ends, in seconds since 1970 (time.time())
+    hits: int = 0

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, abort, current_app, g, redirect, request, url_for
+from flask import Flask, abort, current_app, g, redirect, render_template, request, url_for
 from flask import session as flask_session
+from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from storage.accounts import audit, end_sessions
 from storage.db import get_session
+from storage.rate_limits import STORAGE_URI
 from storage.tables import User
 
 login_manager = LoginManager()
@@ -35,9 +37,22 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = None
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    # Counts are kept per process unless IMREADY_RATELIMIT_STORAGE_URI names a shared store (e.g. redis://...).
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    # Counts are kept in the app's database, which every worker and machine shares (storage/rate_limits.py), unless
+    # IMREADY_RATELIMIT_STORAGE_URI names another shared store (redis://...).
+    app.config.setdefault("RATELIMIT_STORAGE_URI", STORAGE_URI)
+    # When the store cannot be reached, the limiter neither swallows the error (every attempt would pass uncounted)
+    # nor counts per worker meanwhile (an attacker would get the limit once per worker again): the error reaches the
+    # app's handler, which answers "the database is not available, try again" (503, web/errors.py), as the page
+    # itself would, since signing in, registering and resetting all need the database.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", False)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", False)
     limiter.init_app(app)
+    app.register_error_handler(429, _too_many_requests)
+
+
+def _too_many_requests(_error):
+    message = _("There were too many attempts in a short time. Please wait a while, then try again.")
+    return render_template("errors/400.html", message=message), 429
 
 
 @login_manager.user_loader

@@ -25,11 +25,14 @@ from storage.invitations import (
     request_token,
 )
 from storage.tables import Enterprise, User
-from web.access import record, role_required
+from web.access import limiter, record, role_required
 from web.forms import SubmitForm
 from web.links import external_url
 
 bp = Blueprint("invitations", __name__, url_prefix="/workspace/invitations")
+# Each request a consultant sends mails every user of the enterprise (or every administrator): 20 an hour lets a
+# consultant bring a client's whole team in on a busy afternoon, and stops a script from flooding those mailboxes.
+INVITATION_REQUESTS_PER_HOUR = 20
 
 
 class InviteForm(FlaskForm):
@@ -44,8 +47,20 @@ def _visible(enterprise_id: int) -> Enterprise:
     return enterprise
 
 
+def _requester() -> str:
+    """Whom invitation requests are counted for: the signed-in user, wherever it sends them from."""
+    return f"user {current_user.id}"
+
+
+def _invites_directly() -> bool:
+    """An enterprise user's or administrator's invitation is sent, not asked for: it is not a request."""
+    return current_user.role != "consultant"
+
+
 @bp.route("/<int:enterprise_id>/new", methods=["GET", "POST"])
 @role_required("enterprise", "consultant", "admin")
+@limiter.limit(f"{INVITATION_REQUESTS_PER_HOUR} per hour", key_func=_requester, methods=["POST"],
+               exempt_when=_invites_directly)  # fmt: skip
 def new(enterprise_id: int):
     """Invite someone to an account of the enterprise; a consultant's invitation is a request that the enterprise's
     own users (or, while it has none, the administrators) confirm."""

@@ -36,6 +36,7 @@ from storage.tables import (
     Enterprise,
     Evidence,
     MailMessage,
+    RateLimitWindow,
     RegionalIndicator,
     ReportBatch,
     Respondent,
@@ -86,6 +87,8 @@ def fill(app) -> dict:
         create_token(session=session, user=admin, name="ERP sync")
         set_setting(session=session, key=RELEASE_INTERVAL_DAYS, value="7")
         audit(session=session, user=admin, action="export", enterprise_id=1, detail="json", address="10.0.0.1")
+        session.add(RateLimitWindow(key="LIMITER/10.0.0.1/accounts.sign_in/10/1/minute", expires_at=1.8e9 + 0.25,
+                                    hits=3))  # sign-in attempts counted (storage/rate_limits.py)
         submitted = session.scalars(select(Assessment).where(Assessment.token == token)).one()
         session.add(ReportBatch(settings={"goals": ["cost", "quality"], "target": "next"}, language="zh",
                                 assessment_ids=[submitted.id], failures=[{"id": 3, "error": "no chart"}],
