@@ -10,6 +10,7 @@ import pytest
 from assessment.answers import parse_answers
 from assessment.quality import Contradiction, TooFast
 from storage.assessments import save_answers, start_assessment
+from storage.privacy import export_enterprise
 from storage.quality import active_seconds_of, flags_for
 from storage.submissions import submit
 from storage.tables import EnterpriseBase, utcnow
@@ -75,3 +76,11 @@ def test_flags_of_a_submitted_assessment_read_its_answers_and_its_time(session, 
     assert flags[0] == TooFast(100, 8, 160)
     assert isinstance(flags[1], Contradiction) and flags[1].rule == "paper_partners_integrated_operations"
     assert len(flags) == 2
+
+
+def test_the_enterprise_export_holds_its_paradata(session, quick, draft):
+    last_save_ago(session, draft, seconds=45)
+    save_answers(session=session, assessment=draft, answers=parsed(quick, {"sp_strategy": 1}), timed=True)
+    [exported] = export_enterprise(session=session, enterprise_id=draft.enterprise_id)["assessments"]
+    assert exported["active_seconds"] == 45
+    assert exported["first_saved_at"] == draft.first_saved_at.isoformat()
