@@ -82,7 +82,8 @@ def _keep_consistent(questionnaire: Questionnaire, question, answers: dict[str, 
 
 
 def _nearest_outside(questionnaire: Questionnaire, question, condition, answer: Answer) -> Answer:
-    """The answer closest to `answer` (by its value, else its position) for which `condition` does not hold."""
+    """The answer closest to `answer` (a number by its difference, else by its value or position) for which
+    `condition` does not hold; `answer` itself when there is none."""
     if question.type == "multiple":
         return tuple(option for option in answer if not condition_met(condition, {question.id: (option,)}))
     if question.type == "ladder":
@@ -91,11 +92,15 @@ def _nearest_outside(questionnaire: Questionnaire, question, condition, answer: 
         candidates = [True, False]
     elif question.type == "single":
         candidates = [option.id for option in question.options]
-    else:  # a number: one step below an `at_least`, the only test a number question meets through
-        return max(question.min, condition.at_least - 1) if condition.at_least is not None else answer
+    else:  # a number: the steps `_closest_answer` draws from
+        candidates = [question.min + (question.max - question.min) * step / 20 for step in range(21)]
+        if question.integer:
+            candidates = sorted({round(value) for value in candidates})
     allowed = [candidate for candidate in candidates if not condition_met(condition, {question.id: candidate})]
 
     def distance(candidate: Answer) -> float:
+        if question.type == "number":
+            return abs(candidate - answer)
         if question.scored:
             return abs(answer_value(questionnaire, question, candidate) - answer_value(questionnaire, question, answer))
         return abs(candidates.index(candidate) - candidates.index(answer))

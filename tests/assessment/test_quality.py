@@ -8,6 +8,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import yaml
 
 from assessment.answers import parse_answers
 from assessment.quality import (
@@ -16,10 +17,12 @@ from assessment.quality import (
     StraightLining,
     TooFast,
     add_active_time,
+    contradictions,
     quality_flags,
 )
 from assessment.synthetic import draw_maturity, synthetic_answers
-from factories import EXAMPLES
+from factories import EXAMPLES, ROOT
+from questionnaires.loader import load_questionnaire
 from storage.demo import PROVINCES
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
@@ -28,7 +31,8 @@ FULL_LADDERS = ("strat_ladder", "talent_ladder", "data_ladder", "integ_ladder", 
                 "net_ladder", "soft_ladder", "design_ladder", "mfg_ladder", "logi_ladder", "sales_ladder",
                 "iprod_ladder", "energy_ladder")  # fmt: skip
 TEN_MINUTES = 600  # active time of a sincere quick check: more than its 160-second limit
-UNEVEN = dict(zip(FULL_LADDERS, (2, 1, 2, 3, 2, 1, 2, 2, 1, 3, 2, 1, 1, 2), strict=True))  # 7 of 14 at level 2, the most alike
+# uneven ladders: 7 of 14 at level 2, the most alike
+UNEVEN = dict(zip(FULL_LADDERS, (2, 1, 2, 3, 2, 1, 2, 2, 1, 3, 2, 1, 1, 2), strict=True))
 
 
 @pytest.fixture(scope="module")
@@ -178,3 +182,25 @@ def test_plausible_synthetic_answers_raise_no_flag(catalog, questionnaire_id):
         maturity = draw_maturity(rng) + rng.choice(offsets) + 0.25 * (rng.randrange(4) - 1.5)
         answers = synthetic_answers(questionnaire, min(5.0, max(0.0, maturity)), rng)
         assert quality_flags(questionnaire, answers, questionnaire.definition.estimated_minutes * 60) == []
+
+
+def test_synthetic_answers_keep_to_rules_on_every_kind_of_question(tmp_path):
+    # mini.yaml with rules on a checklist, a yes/no question, a number and ladders, each likely to be broken by
+    # answers drawn independently around one maturity
+    data = yaml.safe_load((ROOT / "tests" / "data" / "mini.yaml").read_text(encoding="utf-8"))
+    explanation = {"en": "Excluded.", "zh": "互相排斥。"}
+    data["consistency"] = [
+        {"id": "paper_but_mes", "answer": {"question": "data_ladder", "one_of": [0, 1]},
+         "contradicts": {"question": "data_tools", "one_of": ["mes", "erp"]}, "explanation": explanation},
+        {"id": "no_platform_but_zones", "answer": {"question": "sec_ladder", "at_least": 3},
+         "contradicts": {"question": "sec_platform", "equals": False}, "explanation": explanation},
+        {"id": "backup_without_policy", "answer": {"question": "sec_ladder", "one_of": [0, 1, 2]},
+         "contradicts": {"question": "sec_share", "at_least": 30}, "explanation": explanation},
+    ]  # fmt: skip
+    path = tmp_path / "mini_rules.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    questionnaire = load_questionnaire(path)
+    rng = random.Random(11)
+    for _ in range(200):
+        answers = synthetic_answers(questionnaire, rng.uniform(0, 5), rng)
+        assert contradictions(questionnaire, answers) == []
