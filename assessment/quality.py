@@ -82,7 +82,8 @@ def add_active_time(active_seconds: int, previous: datetime, now: datetime) -> i
 
 def quality_flags(questionnaire: Questionnaire, answers: Mapping[str, Answer],
                   active_seconds: int | None) -> list[QualityFlag]:  # fmt: skip
-    """Every flag an answer set raises; `active_seconds` None when the time was not measured (imported answers)."""
+    """Every flag an answer set raises; `active_seconds` None when the time was not measured (imported answers) or
+    is not the time of one respondent (colleagues answered pages side by side)."""
     visible = visible_questions(questionnaire, answers)
     shown = {question_id: answer for question_id, answer in answers.items() if question_id in visible}
     flags: list[QualityFlag] = []

@@ -25,11 +25,16 @@ def describe_duration(seconds: int) -> str:
     return _("%(minutes)s min %(seconds)s s", minutes=minutes, seconds=rest)
 
 
-def describe_active_time(active_seconds: int | None) -> str:
-    """The active time spent answering online, or why there is none."""
+def describe_active_time(active_seconds: int | None, side_by_side: bool = False) -> str:
+    """The active time spent answering online, or why there is none; `side_by_side`: colleagues answered pages too,
+    so the time is elapsed time and is not judged."""
     if active_seconds is None:
         return _("Active time: not measured (answers imported, or begun before the time was kept).")
-    return _("Active time answering online: %(time)s.", time=describe_duration(active_seconds))
+    text = _("Active time answering online: %(time)s.", time=describe_duration(active_seconds))
+    if side_by_side:
+        text += " " + _("Colleagues answered pages side by side: this is the time elapsed, not each one's, and it is "
+                        "not judged.")
+    return text
 
 
 def describe_flag(flag: QualityFlag, questionnaire: Questionnaire, lang: str) -> FlagWording:

@@ -10,10 +10,11 @@ import pytest
 from assessment.answers import parse_answers
 from assessment.quality import Contradiction, TooFast
 from storage.assessments import save_answers, start_assessment
+from storage.assignments import assign_pages, record_save
 from storage.privacy import export_enterprise
 from storage.quality import active_seconds_of, flags_for
 from storage.submissions import submit
-from storage.tables import EnterpriseBase, utcnow
+from storage.tables import EnterpriseBase, User, utcnow
 
 PROFILE = EnterpriseBase(name="Weifang Valves", region_code="370700", industry_code="34", industry_type="discrete",
                          employees=80, revenue_million_yuan=30, size_class="small")
@@ -84,3 +85,20 @@ def test_the_enterprise_export_holds_its_paradata(session, quick, draft):
     [exported] = export_enterprise(session=session, enterprise_id=draft.enterprise_id)["assessments"]
     assert exported["active_seconds"] == 45
     assert exported["first_saved_at"] == draft.first_saved_at.isoformat()
+
+
+def test_pages_answered_by_colleagues_side_by_side_are_never_judged_too_fast(session, quick, draft, example_answers):
+    # the owner gave the data page to a colleague; both answered at the same time, so the 100 s kept are elapsed
+    # time, not the time each spent
+    owner = User(email="owner@valves.example", role="enterprise", enterprise_id=draft.enterprise_id, password_hash="x")
+    session.add(owner)
+    session.commit()
+    assignment, _secret = assign_pages(session=session, assessment=draft, questionnaire=quick,
+                                       email="wang@valves.example", pages=["data_security"], by=owner)
+    answers = parsed(quick, example_answers)
+    last_save_ago(session, draft, seconds=100)
+    save_answers(session=session, assessment=draft, answers=answers, timed=True)
+    assert flags_for(session=session, assessment=draft, questionnaire=quick) == [TooFast(100, 8, 160)]
+    record_save(session=session, assignment=assignment, dimension_id="data_security", answered=3)
+    assert flags_for(session=session, assessment=draft, questionnaire=quick) == []
+    assert active_seconds_of(draft) == 100  # still shown as kept

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from factories import EXAMPLES, SurveyActions, client_as, make_user
+from storage.assignments import assign_pages, record_save
 from storage.tables import Assessment, Enterprise, utcnow
 from storage.tokens import create_token
 
@@ -120,3 +121,27 @@ def test_the_api_answer_endpoint_keeps_the_time_between_saves(app, api_client):
     assert client.put(url, json={"answers": {"ds_data": 2}}, headers=headers).status_code == 200
     with db(app) as session:
         assert session.get(Assessment, assessment_id).active_seconds == before + 360
+
+
+def test_pages_answered_by_colleagues_are_not_judged_too_fast_and_the_page_says_why(app, catalog):
+    survey = SurveyActions(app.test_client(), app)
+    token = survey.start()
+    with db(app) as session:  # the owner gives the data page to a colleague, who saves it
+        draft = session.exec(select(Assessment).where(Assessment.token == token)).one()
+        owner = make_user(app, "enterprise", "owner@valves.example", enterprise_id=draft.enterprise_id)
+        assignment, _secret = assign_pages(session=session, assessment=draft,
+                                           questionnaire=catalog.get("quick_check", "2.0"),
+                                           email="wang@valves.example", pages=["data_security"], by=owner)
+        record_save(session=session, assignment=assignment, dimension_id="data_security", answered=3)
+    survey.answer_all(token, ANSWERS)  # in milliseconds
+    assert survey.submit(token).status_code == 302
+    reviewer = make_user(app, "consultant", "li@consult.example")
+    with db(app) as session:
+        enterprise = session.get(Enterprise, draft.enterprise_id)
+        enterprise.consultant_id = reviewer.id
+        session.add(enterprise)
+        session.commit()
+    page = client_as(app, reviewer).get(f"/review/{draft.id}").text
+    assert "Answered too fast" not in page
+    assert "Quality checks: nothing to look at" in page
+    assert "Colleagues answered pages side by side: this is the time elapsed" in page
