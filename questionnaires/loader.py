@@ -325,6 +325,7 @@ def _cross_check(q: QuestionnaireFile) -> Iterable[Problem]:
         if dimension_ids.index(dimension_id) != d:
             yield Problem(f"dimensions.{d}.id", f"dimension id '{dimension_id}' is used twice")
     yield from _check_nodes(q, questions, set(dimension_ids))
+    yield from _check_consistency(q, {qid: question for qid, (_, question) in questions.items()})
     if q.roadmap is not None:
         yield from _check_roadmap(q.roadmap, dimension_ids)
         if not any(node.kind == "paradigm" for node in q.scoring.nodes):
@@ -369,6 +370,44 @@ def _check_condition(condition: Condition, target, key: str) -> Iterable[Problem
         yield Problem(f"{key}.equals", f"'{target.id}' is a yes/no question: use true or false")
     elif isinstance(target, TextQuestion):
         yield Problem(f"{key}.question", f"'{target.id}' is free text and cannot be a condition")
+
+
+def _check_consistency(q: QuestionnaireFile, questions: dict) -> Iterable[Problem]:
+    """Each consistency rule has its own id and two conditions that read questions of the file with values their
+    answers can take (a rule that can never fire would hide a typo)."""
+    seen: set[str] = set()
+    for r, rule in enumerate(q.consistency):
+        key = f"consistency.{r}"
+        if rule.id in seen:
+            yield Problem(f"{key}.id", f"consistency rule id '{rule.id}' is used twice")
+        seen.add(rule.id)
+        for side in ("answer", "contradicts"):
+            condition = getattr(rule, side)
+            where = f"{key}.{side}"
+            if condition.question not in questions:
+                yield Problem(f"{where}.question", f"'{condition.question}' is not a question of this file")
+                continue
+            target = questions[condition.question]
+            yield from _check_condition(condition, target, where)
+            if isinstance(target, LadderQuestion | NumberQuestion):
+                yield from _check_condition_range(condition, target, where)
+
+
+def _check_condition_range(condition: Condition, target, key: str) -> Iterable[Problem]:
+    """A condition on a ladder or a number names values its answers can take: levels 0-5, or numbers within the
+    question's bounds."""
+    if isinstance(target, LadderQuestion):
+        low, high, what = 0, 5, "a level from 0 to 5"
+    else:
+        low, high, what = target.min, target.max, f"a number from {target.min:g} to {target.max:g}"
+    wanted = [("equals", condition.equals)] if condition.equals is not None else []
+    wanted += [(f"one_of.{i}", value) for i, value in enumerate(condition.one_of or [])]
+    wanted += [("at_least", condition.at_least)] if condition.at_least is not None else []
+    for name, value in wanted:
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        whole = not isinstance(target, LadderQuestion) or (number and value == int(value))
+        if not (number and whole and low <= value <= high):
+            yield Problem(f"{key}.{name}", f"{value!r} is not an answer '{target.id}' can take: expected {what}")
 
 
 def _check_scale_fits(question, scale, scale_name: str, key: str) -> Iterable[Problem]:

@@ -391,6 +391,16 @@ class Roadmap(Strict):
         return self
 
 
+class ConsistencyRule(Strict):
+    """Two answers that cannot both be true: when both conditions hold, the answers contradict each other and the
+    assessment is flagged for a reviewer (assessment/quality.py), with the explanation saying why."""
+
+    id: Identifier
+    answer: Condition  # one answer, in the syntax of `show_if`
+    contradicts: Condition  # an answer that cannot be true together with it
+    explanation: Text
+
+
 class QuestionnaireFile(Strict):
     """A whole questionnaire file, validated field by field; cross-references are checked by the loader."""
 
@@ -405,3 +415,4 @@ class QuestionnaireFile(Strict):
     dimensions: list[Dimension] = Field(min_length=1)
     scoring: Scoring
     roadmap: Roadmap | None = None
+    consistency: list[ConsistencyRule] = Field(default_factory=list)  # answers that contradict each other

@@ -10,6 +10,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from assessment.answers import Answer, answer_to_json, parse_answer
+from assessment.quality import add_active_time
 from assessment.scoring import Result
 from questionnaires.loader import Questionnaire
 from storage.tables import Assessment, Enterprise, EnterpriseBase, NodeScore, StoredAnswer, utcnow
@@ -59,11 +60,17 @@ def load_answers(*, session: Session, assessment: Assessment, questionnaire: Que
     return answers
 
 
-def save_answers(*, session: Session, assessment: Assessment, answers: Mapping[str, Answer | None]) -> None:
-    """Store answers (None clears one) in one transaction; a submitted assessment refuses changes."""
+def save_answers(*, session: Session, assessment: Assessment, answers: Mapping[str, Answer | None],
+                 timed: bool = False) -> None:
+    """Store answers (None clears one) in one transaction; a submitted assessment refuses changes.
+
+    `timed`: a person answered them just now (a survey page, the API), so the time since the previous save counts as
+    active time (`note_active_time`); imported and generated answers are saved untimed."""
     if assessment.status != "draft":
         raise AlreadySubmitted(assessment.token)
     now = utcnow()
+    if timed:
+        note_active_time(session=session, assessment=assessment, now=now)
     existing = {
         row.question_id: row
         for row in session.exec(
@@ -85,6 +92,20 @@ def save_answers(*, session: Session, assessment: Assessment, answers: Mapping[s
     assessment.updated_at = now
     session.add(assessment)
     session.commit()
+
+
+def note_active_time(*, session: Session, assessment: Assessment, now: datetime) -> None:
+    """Paradata of a timed save: the first one starts the clock (the time since the assessment was started counts,
+    the first page's), every later one adds the time since the previous save, each gap at most the idle limit. An
+    assessment that already held answers when first saved timed (imported, or begun before paradata were kept) is
+    never clocked: part of its answering went unmeasured, and a time would understate it."""
+    if assessment.first_saved_at is None:
+        if session.exec(select(StoredAnswer.id).where(StoredAnswer.assessment_id == assessment.id)).first():
+            return
+        assessment.first_saved_at = now
+        assessment.active_seconds = add_active_time(0, assessment.created_at, now)
+    else:
+        assessment.active_seconds = add_active_time(assessment.active_seconds, assessment.updated_at, now)
 
 
 def submit_assessment(

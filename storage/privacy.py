@@ -55,7 +55,8 @@ EXPORT_FORMAT = "imready-enterprise-export"
 EXPORT_VERSION = 1
 ENTERPRISE_FIELDS = ("id", *EnterpriseBase.model_fields, "created_at", "benchmark_consent")
 ASSESSMENT_FIELDS = ("id", "questionnaire_id", "questionnaire_version", "status", "created_at", "updated_at",
-                     "submitted_at", "overall_score", "overall_level")
+                     "submitted_at", "overall_score", "overall_level",
+                     "first_saved_at", "active_seconds")  # paradata of answering online (storage/assessments.py)
 VERIFICATION_FIELDS = ("verification", "verified_by", "verified_organisation", "verified_at")  # storage/verification.py
 EVIDENCE_FIELDS = ("id", "assessment_id", "question_id", "kind", "filename", "size", "url", "comment", "created_at",
                    "file")  # file: where the ZIP holds it
@@ -259,7 +260,7 @@ def _assessments(*, session: Session, enterprise_id: int) -> list[Assessment]:
 
 def _assessment_row(assessment: Assessment) -> dict:
     row = {name: getattr(assessment, name) for name in ASSESSMENT_FIELDS}
-    for name in ("created_at", "updated_at", "submitted_at"):
+    for name in ("created_at", "updated_at", "submitted_at", "first_saved_at"):
         row[name] = _iso(row[name])
     return row
 

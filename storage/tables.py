@@ -52,6 +52,11 @@ class Assessment(SQLModel, table=True):
     overall_score: float | None = None
     overall_level: int | None = None
     result: dict | None = Field(default=None, sa_column=Column(JSON))  # the scored result with its trace
+    # Paradata of answering online (rules: assessment/quality.py): when the clock started, at the first save of an
+    # assessment with no answers yet (None: never started, e.g. imported answers), and the time spent since, each gap
+    # between two saves counted up to the idle limit.
+    first_saved_at: datetime | None = None
+    active_seconds: int = 0
 
 
 class StoredAnswer(SQLModel, table=True):

@@ -14,10 +14,12 @@ from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 from assessment.answers import visible_questions
 from reports.display import describe_answer, describe_standing
+from reports.quality import describe_active_time, describe_flag
 from storage.access import acts_for_enterprise
 from storage.assessments import load_answers
 from storage.db import get_session
 from storage.evidence import evidence_of
+from storage.quality import active_seconds_of, answered_side_by_side, flags_for
 from storage.tables import Assessment, Enterprise, Evidence
 from storage.verification import (
     DECISIONS,
@@ -128,10 +130,14 @@ def show(assessment_id: int):
                        for q in dimension.questions if q.id in visible]}
              for dimension in questionnaire.dimensions]  # fmt: skip
     record("view", enterprise_id=enterprise.id, assessment_id=assessment.id, detail="review")
+    flags = flags_for(session=session, assessment=assessment, questionnaire=questionnaire)
+    side_by_side = answered_side_by_side(session=session, assessment=assessment)
     return render_template("review/show.html", q=questionnaire, assessment=assessment, enterprise=enterprise,
                            pages=pages, standing=current, form=StepForm(), decision_form=DecisionForm(),
                            return_form=ReturnForm(), standing_text=describe_standing(current, lang),
-                           returned=any(d.decision == "returned" for d in decided.values()))
+                           returned=any(d.decision == "returned" for d in decided.values()),
+                           flags=[describe_flag(flag, questionnaire, lang) for flag in flags],
+                           active_time=describe_active_time(active_seconds_of(assessment), side_by_side))
 
 
 def _step(assessment_id: int, form_class):

@@ -118,7 +118,7 @@ def _page(assessment, questionnaire: Questionnaire, number: int, colleague: Open
                 merged[question.id] = changes[question.id] = parse_answer(question, raw)
             except ValueError:
                 errors[question.id] = _error_message(question)
-        save_answers(session=session, assessment=assessment, answers=changes)
+        save_answers(session=session, assessment=assessment, answers=changes, timed=True)
         if colleague is not None:
             _record_colleague_save(colleague, dimension, merged)
         note_respondent(session=session, assessment=assessment, user=current_user)

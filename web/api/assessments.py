@@ -110,7 +110,7 @@ def put_answers(assessment_id: int, body: schemas.AnswersUpdate):
             fields[question_id] = "no such question in this questionnaire"
     if changes:
         try:
-            save_answers(session=session, assessment=assessment, answers=changes)
+            save_answers(session=session, assessment=assessment, answers=changes, timed=True)
             note_respondent(session=session, assessment=assessment, user=api_user())
         except AlreadySubmitted:
             raise already_submitted(assessment) from None
