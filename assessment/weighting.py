@@ -78,7 +78,7 @@ def rake(units: Sequence[Unit], margins: Mapping[str, Mapping[Category, float]],
                     weights[members] *= target / total
         trimmed = bool((weights > cap * mean * (1 + 1e-9)).any())
         weights = np.minimum(weights, cap * mean)
-        converged = not trimmed and _margin_gap(weights, kept, columns, margins) <= tolerance
+        converged = not trimmed and bool(_margin_gap(weights, kept, columns, margins) <= tolerance)
     ratio = float(weights[kept].max() / mean)
     return RakeResult(weights, converged, iterations, ratio, (), unknown)
 
@@ -88,7 +88,7 @@ def _margin_gap(weights: np.ndarray, kept: np.ndarray, columns: Mapping[str, np.
     """The largest gap between a weighted margin and its population count, relative to the count."""
     gaps = [abs(weights[kept & (columns[v] == c)].sum() - target) / target
             for v, counts in margins.items() for c, target in counts.items() if target > 0]
-    return max(gaps, default=0.0)
+    return float(max(gaps, default=0.0))
 
 
 @dataclass(frozen=True)

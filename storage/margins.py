@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from assessment.margins import MarginRow
-from storage.tables import PopulationMargin, utcnow
+from storage.tables import PopulationMargin, WeightedStat, utcnow
 
 
 @dataclass(frozen=True)
@@ -61,3 +61,14 @@ def margin_summary(*, session: Session) -> list[tuple[str, int, int, int]]:
 def _as_naive(moment: datetime) -> datetime:
     """SQLite hands timestamps back without their zone; compare them all without it (all are UTC)."""
     return moment.replace(tzinfo=None)
+
+
+def weighted_stats(*, session: Session, release_id: int | None, questionnaire_id: str, period: int,
+                   region_codes: Iterable[str]) -> dict[str, WeightedStat]:
+    """The weighted figures a release stored for these regions (those with population margins), by region code."""
+    if release_id is None:
+        return {}
+    query = select(WeightedStat).where(
+        WeightedStat.release_id == release_id, WeightedStat.questionnaire_id == questionnaire_id,
+        WeightedStat.period == period, col(WeightedStat.region_code).in_(set(region_codes)))
+    return {record.region_code: record for record in session.exec(query)}
