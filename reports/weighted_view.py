@@ -95,8 +95,9 @@ def weighted_row(code: str, name: str, stored: WeightedStat | None, levels: list
     for level in levels:
         value, low, high, plain = stats["levels"].get(str(level), [0.0, 0.0, 0.0, 0.0])
         shares.append((f"{_percent(value)} ({_percent(low)}–{_percent(high)})", _percent(plain)))
+    ratio = f"{stats['max_ratio']:.2f}"
     raking = (_("converged in %(count)s iterations; largest weight %(ratio)s × the mean", count=stats["iterations"],
-                ratio=f"{stats['max_ratio']:.2f}") if stats["converged"] else
+                ratio=ratio) if stats["converged"] else
               _("did not converge in %(count)s iterations (the margins and the weight cap cannot both hold): the "
                 "figures use the weights reached", count=stats["iterations"]))
     return WeightedRow(code, name, "shown", "", stored.count,

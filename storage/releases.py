@@ -11,6 +11,10 @@ release is followed by a companion release (`verified_only`) computed the same w
 for the agencies' view restricted to verified assessments. It goes through the same perturbation and the same
 small-group protection, k applying to the verified population itself; each entry keeps its one noise in both, so
 comparing the two releases yields nothing but perturbed entries, as comparing any two releases does.
+
+Weighted figures: a release also stores, for each region that imported population margins cover
+(storage/margins.py), its figures weighted to that population (assessment/cohorts/weighted.py), computed from the
+same perturbed entries. A region whose cohort cell the release withholds gets the same reason and no figure.
 """
 
 from __future__ import annotations

@@ -4,9 +4,8 @@ and shown on the agencies' page beside the unweighted figures."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import Session, select
@@ -168,3 +167,22 @@ def test_the_demo_release_weights_shandong_to_its_synthetic_margins(app):
         assert each.stats["n_eff"] < each.count  # unequal weights cost precision
         low, high = each.stats["mean"][1:]
         assert 0 <= low < each.stats["mean"][0] < high <= 5
+
+
+def test_a_category_without_respondents_is_named_instead_of_a_figure(app, quick):
+    # A newer census counts 10 large enterprises in Jinan, where nobody large answered: Jinan cannot be raked to
+    # it, and says so; Qingdao, which that census does not cover, is still weighted to the 2024 one.
+    population(app, quick)
+    newer = MARGINS.splitlines()[0] + ("\n370100,discrete,small,60\n370100,discrete,medium,40\n"
+                                       "370100,discrete,large,10\n")
+    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        import_margins(session=session, rows=parse_margins_csv(newer, file_name="m.csv"), source="Census",
+                       year=2025)
+        release = publish(session, app.extensions["questionnaires"], k=1)
+    weighted = stored(app, release)
+    assert weighted[JINAN].year == 2025 and weighted[JINAN].stats["empty"] == [["size", "large"]]
+    assert weighted[QINGDAO].year == 2024 and "mean" in weighted[QINGDAO].stats
+    shown = page(app, weighted="y", region=[JINAN, QINGDAO])
+    row = shown.text.split('id="weighted-370100"')[1].split("</tr>")[0]
+    assert "Cannot be weighted: the population has enterprises in Large, but no respondent is there." in row
+    assert "(Census, 2025; Census, 2024)" in shown.text
