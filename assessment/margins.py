@@ -139,7 +139,8 @@ def one_way_margins(rows: Iterable[MarginRow], regions: RegionTree, region_code:
 def respondent_categories(margins: Margins, regions: RegionTree, *, province: str, city: str | None,
                           division: str, industry_type: str, size: str) -> Mapping[str, str]:
     """A respondent's category in each raking variable: the finest region the margins count it in (its city, or
-    its province), its division or its type as the margins use, its size class."""
+    its province; its own finest region when they count neither), its division or its type as the margins use,
+    its size class."""
     counted = margins.counts["region"]
-    region = city if city is not None and city in counted else province
+    region = province if province in counted or city is None else city
     return {"region": region, "industry": division if margins.by_division else industry_type, "size": size}

@@ -186,3 +186,18 @@ def test_a_category_without_respondents_is_named_instead_of_a_figure(app, quick)
     row = shown.text.split('id="weighted-370100"')[1].split("</tr>")[0]
     assert "Cannot be weighted: the population has enterprises in Large, but no respondent is there." in row
     assert "(Census, 2025; Census, 2024)" in shown.text
+
+
+def test_respondents_the_margins_do_not_count_are_named_instead_of_a_figure(app, quick):
+    # A newer census counts Jinan only: Shandong's Qingdao respondents have no population count in it, so the
+    # province cannot be raked to it and says which region is missing.
+    population(app, quick)
+    jinan_only = "region_code,industry,size_class,count\n370100,discrete,small,60\n370100,discrete,medium,40\n"
+    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        import_margins(session=session, rows=parse_margins_csv(jinan_only, file_name="m.csv"), source="Census",
+                       year=2025)
+        release = publish(session, app.extensions["questionnaires"], k=1)
+    assert stored(app, release)[SHANDONG].stats["unknown"] == [["region", QINGDAO]]
+    shown = page(app, weighted="y", region=[SHANDONG])
+    row = shown.text.split('id="weighted-370000"')[1].split("</tr>")[0]
+    assert "Cannot be weighted: respondents in Qingdao have no population count." in row
