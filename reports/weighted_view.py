@@ -96,9 +96,9 @@ def weighted_row(code: str, name: str, stored: WeightedStat | None, levels: list
         value, low, high, plain = stats["levels"].get(str(level), [0.0, 0.0, 0.0, 0.0])
         shares.append((f"{_percent(value)} ({_percent(low)}–{_percent(high)})", _percent(plain)))
     ratio = f"{stats['max_ratio']:.2f}"
-    raking = (_("converged in %(count)s iterations; largest weight %(ratio)s × the mean", count=stats["iterations"],
+    raking = (_("converged (iterations: %(count)s); largest weight %(ratio)s × the mean", count=stats["iterations"],
                 ratio=ratio) if stats["converged"] else
-              _("did not converge in %(count)s iterations (the margins and the weight cap cannot both hold): the "
+              _("did not converge (iterations: %(count)s): the margins and the weight cap cannot both hold, and the "
                 "figures use the weights reached", count=stats["iterations"]))
     return WeightedRow(code, name, "shown", "", stored.count,
                        f"{mean[0]:.2f} ({mean[1]:.2f}–{mean[2]:.2f})" if mean else "",

@@ -133,7 +133,7 @@ def test_the_agencies_page_shows_weighted_figures_beside_the_unweighted(app, rel
     row = shown.text.split('id="weighted-370100"')[1].split("</tr>")[0]
     assert "2.80 (1.62–3.98)" in row and ">2.40<" in row and ">4.0<" in row
     assert "60.0 (20.5–89.7)" in row and ">80.0<" in row
-    assert "converged in 1 iterations" in row
+    assert "converged (iterations: 1); largest weight 2.00 × the mean" in row
 
 
 def test_attacker_a_weighted_cell_of_fewer_than_k_respondents_is_never_shown(app, protected):
