@@ -25,6 +25,7 @@ from reports.region_wording import (
     withheld_rule,
 )
 from reports.standard import comparable_publications
+from reports.weighted_view import WeightedTable, weighted_table
 from storage.reference_data import indicator_periods, indicator_sources, published_benchmarks, regional_index_table
 from storage.statistics import cohort_stats, latest_release
 from storage.tables import StatisticsRelease
@@ -43,6 +44,7 @@ class RegionComparisonView:
     about: list[tuple[str, str]]  # the same with when and by which rules: the page and the XLSX
     k: int
     lang: str
+    weighted: WeightedTable | None = None  # the figures weighted to the population, when asked for
 
 
 def comparison_table(*, session: Session, questionnaire: Questionnaire, selection: Selection, lang: str,
@@ -97,10 +99,11 @@ def about(selection_lines: list[tuple[str, str]], table: ComparisonTable, k: int
 
 
 def region_comparison(*, session: Session, questionnaire: Questionnaire, selection: Selection,
-                      choices: SelectionChoices, k: int, lang: str,
-                      verified_only: bool = False) -> RegionComparisonView:  # fmt: skip
+                      choices: SelectionChoices, k: int, lang: str, verified_only: bool = False,
+                      weighted: bool = False) -> RegionComparisonView:  # fmt: skip
     """The comparison of a valid selection: the table, the regional index of its regions, the lines about them and
-    the published figures; from the verified-only release when asked (storage/releases.py)."""
+    the published figures; from the verified-only release when asked (storage/releases.py), with the figures
+    weighted to the population when asked."""
     release = latest_release(session=session, verified_only=verified_only)
     table = comparison_table(session=session, questionnaire=questionnaire, selection=selection, lang=lang,
                              release=release)
@@ -112,7 +115,9 @@ def region_comparison(*, session: Session, questionnaire: Questionnaire, selecti
         conditions=conditions_of(session=session, table=table, lang=lang),
         published=comparable_publications(questionnaire, publications(published_benchmarks(session=session))),
         described=lines,
-        about=about(lines, table, k), k=k, lang=lang)
+        about=about(lines, table, k), k=k, lang=lang,
+        weighted=weighted_table(session=session, questionnaire=questionnaire, table=table, release=release,
+                                lang=lang) if weighted else None)
 
 
 def release_name(release: StatisticsRelease | None) -> str:

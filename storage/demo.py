@@ -11,12 +11,14 @@ from sqlalchemy import Engine, inspect
 from sqlmodel import Session, func, select
 
 from assessment.classifications import load_industries, load_regions, size_class
+from assessment.margins import DEMO_MARGINS_PATH, DEMO_MARGINS_SOURCE, DEMO_MARGINS_YEAR, parse_margins_csv
 from assessment.reference_csv import read_csv_text
 from assessment.regional.indicators import DEMO_INDICATORS_PATH, parse_indicator_csv
 from assessment.synthetic import draw_maturity, synthetic_answers
 from questionnaires.catalog import Catalog
 from storage.accounts import create_user, set_password
 from storage.assessments import save_answers, start_assessment, start_reassessment
+from storage.margins import import_margins
 from storage.reference_data import import_indicators
 from storage.releases import make_release
 from storage.submissions import submit as submit_answers
@@ -48,7 +50,8 @@ def synthetic_enterprises(engine: Engine) -> int:
 def load_demo(*, session: Session, catalog: Catalog, count: int, seed: int, questionnaire_id: str,
               k: int) -> list[str]:
     """Create `count` synthetic enterprises with submitted assessments in two periods, rebuild the benchmark
-    statistics and import the synthetic regional indicators; return the resume tokens of the assessments."""
+    statistics (weighted to the synthetic Shandong margins) and import the synthetic regional indicators; return
+    the resume tokens of the assessments."""
     rng = random.Random(seed)
     questionnaire = catalog.get(questionnaire_id)
     if questionnaire is None:
@@ -89,6 +92,8 @@ def load_demo(*, session: Session, catalog: Catalog, count: int, seed: int, ques
             progress = rng.gauss(0.3, 0.35)  # a year of work, sometimes a step back
             again = start_reassessment(session=session, enterprise=enterprise, questionnaire=questionnaire)
             answer_and_submit(again, min(5.0, max(0.0, maturity + progress)), PERIODS[1])
+    margins = parse_margins_csv(read_csv_text(DEMO_MARGINS_PATH), file_name=str(DEMO_MARGINS_PATH))
+    import_margins(session=session, rows=margins, source=DEMO_MARGINS_SOURCE, year=DEMO_MARGINS_YEAR)
     make_release(session=session, catalog=catalog, k=k)
     rows = parse_indicator_csv(read_csv_text(DEMO_INDICATORS_PATH), file_name=str(DEMO_INDICATORS_PATH))
     import_indicators(session=session, rows=rows)

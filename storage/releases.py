@@ -11,6 +11,10 @@ release is followed by a companion release (`verified_only`) computed the same w
 for the agencies' view restricted to verified assessments. It goes through the same perturbation and the same
 small-group protection, k applying to the verified population itself; each entry keeps its one noise in both, so
 comparing the two releases yields nothing but perturbed entries, as comparing any two releases does.
+
+Weighted figures: a release also stores, for each region that imported population margins cover
+(storage/margins.py), its figures weighted to that population (assessment/cohorts/weighted.py), computed from the
+same perturbed entries. A region whose cohort cell the release withholds gets the same reason and no figure.
 """
 
 from __future__ import annotations
@@ -23,15 +27,19 @@ from sqlalchemy import false, insert, true, update
 from sqlmodel import Session, func, select
 
 from assessment.classifications import load_industries, load_regions
-from assessment.cohorts.groups import CellKey, release_scales
+from assessment.cohorts.groups import ALL, CellKey, release_scales
 from assessment.cohorts.perturbation import draw_noise
 from assessment.cohorts.statistics import Population, compute_stats
-from assessment.cohorts.suppression import suppress
+from assessment.cohorts.suppression import SMALL, suppress
+from assessment.cohorts.weighted import region_weighted
+from assessment.margins import covers, one_way_margins
 from assessment.trust import DEFAULT_MIN_TRUST
 from questionnaires.catalog import Catalog
+from questionnaires.loader import Questionnaire
+from storage.margins import MarginImport, margin_imports
 from storage.settings import COUNT_ANONYMOUS, RELEASE_INTERVAL_DAYS, get_setting
 from storage.statistics import entry_periods, latest_release, load_population, statistics_lock
-from storage.tables import BenchmarkEntry, CohortStat, Enterprise, StatisticsRelease, utcnow
+from storage.tables import BenchmarkEntry, CohortStat, Enterprise, StatisticsRelease, WeightedStat, utcnow
 
 
 def min_trust(*, session: Session) -> str:
@@ -62,6 +70,7 @@ def _make_release(*, session: Session, catalog: Catalog, k: int, trigger: str, v
         session.add(release)
         session.flush()
         entries = cells = withheld = 0
+        margins = margin_imports(session=session)
         for questionnaire_id in session.exec(select(BenchmarkEntry.questionnaire_id).distinct()).all():
             questionnaire = catalog.get(questionnaire_id)
             if questionnaire is None:
@@ -75,6 +84,7 @@ def _make_release(*, session: Session, catalog: Catalog, k: int, trigger: str, v
                 entries += len(population)
                 stored, hidden = _store(session, release.id, questionnaire_id, period, 0, population, k, any_real)
                 cells, withheld = cells + stored, withheld + hidden
+                _store_weighted(session, release.id, questionnaire, period, population, k, margins)
                 if previous is not None:
                     stored, hidden = _store(session, release.id, questionnaire_id, period, previous[0],
                                             population.change_since(previous[1]), k, any_real)
@@ -116,6 +126,38 @@ def _store(session: Session, release_id: int, questionnaire_id: str, period: int
             for cell, data in cells.items()]
     session.execute(insert(CohortStat.__table__), rows)
     return len(cells), len(hidden)
+
+
+def _store_weighted(session: Session, release_id: int, questionnaire: Questionnaire, period: int,
+                    population: Population, k: int, margins: list[MarginImport]) -> None:
+    """Store the weighted figures of every region with population margins (the newest that cover it), computed
+    from the release's own perturbed entries. A region whose cohort cell the release withholds, or that holds fewer
+    than k respondents, gets its reason and no figures at all."""
+    if not margins or not len(population):
+        return
+    regions = load_regions()
+    given = [(each, {row.region_code for row in each.rows}) for each in margins]
+    region_cells = session.exec(select(CohortStat.region_code, CohortStat.count, CohortStat.suppressed).where(
+        CohortStat.release_id == release_id, CohortStat.questionnaire_id == questionnaire.id,
+        CohortStat.period == period, CohortStat.base_period == 0, CohortStat.industry == ALL,
+        CohortStat.size == ALL)).all()
+    overall = questionnaire.overall_node
+    leveled = questionnaire.standard_node or overall  # the level the agencies' table shows shares of
+    node_ids = list(population.node_ids)
+    rows = []
+    for code, count, suppressed in region_cells:
+        chosen = next((each for each, codes in given if covers(regions, code, codes)), None)
+        if chosen is None:
+            continue
+        withheld = suppressed or (SMALL if count < k else None)
+        stats = {} if withheld else region_weighted(
+            population, one_way_margins(chosen.rows, regions, code, source=chosen.source, year=chosen.year),
+            regions, code, mean_column=node_ids.index(overall.id), level_column=node_ids.index(leveled.id),
+            scale=questionnaire.score_tops[overall.id], levels=[band.level for band in questionnaire.bands(leveled)])
+        rows.append(dict(release_id=release_id, questionnaire_id=questionnaire.id, period=period, region_code=code,
+                         source=chosen.source, year=chosen.year, count=count, suppressed=withheld, stats=stats))
+    if rows:
+        session.execute(insert(WeightedStat.__table__), rows)
 
 
 def withheld_cells(counts: dict[CellKey, int], k: int) -> dict[CellKey, str]:

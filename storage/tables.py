@@ -413,3 +413,36 @@ class RateLimitWindow(SQLModel, table=True):
     key: str = Field(max_length=255, primary_key=True)
     expires_at: float = Field(index=True)  # when the window ends, in seconds since 1970 (time.time())
     hits: int = 0
+
+
+class PopulationMargin(SQLModel, table=True):
+    """How many enterprises a region holds in one industry and size class, as counted by a census or register:
+    the population that weighted estimates are raked to (assessment/weighting.py)."""
+
+    __table_args__ = (Index("ix_populationmargin_import", "source", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_code: str = Field(max_length=6)  # a province or a city (GB/T 2260)
+    industry: str = Field(max_length=10)  # a GB/T 4754 division code, or "discrete" / "process"
+    size_class: str = Field(max_length=10)
+    count: int
+    source: str = Field(max_length=300)  # the census or register, as it should be cited (given with the import)
+    year: int  # the year the counts describe
+    imported_at: datetime = Field(default_factory=utcnow)
+
+
+class WeightedStat(SQLModel, table=True):
+    """A region's figures weighted to its population margins, computed in a release from the same perturbed entries
+    as its cohort statistics (storage/releases.py), for all industries and sizes of the region."""
+
+    release_id: int = Field(foreign_key="statisticsrelease.id", primary_key=True)
+    questionnaire_id: str = Field(max_length=64, primary_key=True)
+    period: int = Field(primary_key=True)
+    region_code: str = Field(max_length=6, primary_key=True)
+    source: str = Field(max_length=300)  # the margins' source and year
+    year: int
+    count: int  # respondents in the region
+    suppressed: str | None = Field(default=None, max_length=16)  # as its cohort cell: None, "small", "complementary"
+    # The figures (mean, level shares, intervals, n_eff, how raking went) or why raking was impossible; empty when
+    # suppressed: a withheld cell's figures are never stored.
+    stats: dict = Field(sa_column=Column(JSON, nullable=False))

@@ -10,11 +10,13 @@ from flask_wtf import FlaskForm
 from sqlmodel import col, select
 
 from assessment.classifications import load_regions
+from assessment.margins import parse_margins_csv
 from assessment.published import parse_published_csv
 from assessment.reference_csv import ReferenceFileError
 from assessment.regional.indicators import parse_indicator_csv
 from jobs import releases as jobs_releases
 from storage.db import get_session, parse_id
+from storage.margins import import_margins, margin_summary
 from storage.reference_data import import_indicators, import_published, indicator_periods, published_benchmarks
 from storage.releases import release_due, releases
 from storage.settings import COUNT_ANONYMOUS, RELEASE_INTERVAL_DAYS, get_setting, set_setting
@@ -101,14 +103,32 @@ def audit_log():
 REFERENCE_KINDS = {
     "indicators": (parse_indicator_csv, import_indicators),
     "published": (parse_published_csv, import_published),
+    "margins": (parse_margins_csv, None),  # stored with the source and year given beside the file (margin_store)
 }
+
+
+def margin_store(problems: list[str]):
+    """The store function of a margins upload, with the source and year of its form; adds their problems."""
+    source, year = request.form.get("source", "").strip(), request.form.get("year", "").strip()
+    if not source or len(source) > 300:
+        problems.append(_("Source: give the census or register the counts come from (at most 300 characters)."))
+    if not (year.isdigit() and 1900 <= int(year) <= 2100):
+        problems.append(_("Year: “%(value)s” is not a year (four digits, e.g. 2025).", value=year))
+    if problems:
+        return None
+
+    def store(*, session, rows):
+        return import_margins(session=session, rows=rows, source=source, year=int(year))
+
+    return store
 
 
 @bp.route("/reference", methods=["GET", "POST"])
 @role_required("admin")
 def reference():
-    """Questionnaires in use (checked as the app loaded them), and uploads of regional indicators and published
-    benchmarks: a file with any bad row is refused whole, each problem named by line and column."""
+    """Questionnaires in use (checked as the app loaded them), and uploads of regional indicators, published
+    benchmarks and population margins: a file with any bad row is refused whole, each problem named by line and
+    column."""
     form = FlaskForm()
     problems: list[str] = []
     if request.method == "POST" and form.validate_on_submit():
@@ -118,6 +138,7 @@ def reference():
             problems.append(_("Choose the kind of data and a CSV file."))
         else:
             parse, store = REFERENCE_KINDS[kind]
+            store = margin_store(problems) if kind == "margins" else store
             data = upload.read()
             try:
                 try:
@@ -128,11 +149,17 @@ def reference():
                 rows = parse(text, file_name=upload.filename)
             except ReferenceFileError as error:
                 problems.extend(str(error).splitlines())
-            else:
+            if store is not None and not problems:  # None: a margins upload's source or year was refused
                 count = store(session=get_session(), rows=rows)
                 record("change", detail=f"imported {count} {kind} rows from {upload.filename}")
                 flash(_("%(count)s rows imported from %(file)s.", count=count, file=upload.filename), "info")
                 return redirect(url_for(".reference"))
+    return _reference_page(form, problems)
+
+
+def _reference_page(form: FlaskForm, problems: list[str]):
+    """The Reference data page, with the problems of an upload (400) or none; a margins upload's source and year
+    stay in their fields."""
     catalog = get_catalog()
     questionnaires = [catalog.get(qid, version) for qid in catalog.ids() for version in catalog.versions(qid)]
     return render_template(
@@ -143,6 +170,8 @@ def reference():
         questionnaires=questionnaires,
         published=published_benchmarks(session=get_session()),
         periods=indicator_periods(session=get_session()),
+        margins=margin_summary(session=get_session()),
+        margin_source=request.form.get("source", ""), margin_year=request.form.get("year", ""),
     ), 400 if problems else 200
 
 

@@ -19,6 +19,7 @@ from assessment.classifications import load_regions
 from assessment.cohorts.groups import ALL
 from assessment.regional.comparison import Selection
 from assessment.regional.selection import follows, selected_regions
+from assessment.weighting import MAX_WEIGHT_RATIO
 from questionnaires.loader import Questionnaire
 from reports import regional_report
 from reports.agency_figures import comparison_charts, index_chart
@@ -28,6 +29,7 @@ from reports.region_view import RegionComparisonView, file_name, region_comparis
 from reports.region_wording import SelectionChoices, selection_choices, sheet_wording
 from storage.access import jurisdiction_of
 from storage.db import get_session
+from storage.margins import margin_summary
 from storage.statistics import periods_with_statistics
 from web.access import role_required
 from web.catalog import get_catalog
@@ -53,6 +55,7 @@ class ComparisonForm(FlaskForm):
     lag_dimensions = SelectField(_l("in at least … dimensions"))
     index = SelectField(_l("Regional index"))
     verified = BooleanField(_l("Verified assessments only"))  # the verified-only release (storage/releases.py)
+    weighted = BooleanField(_l("Weighted to the population"))  # figures raked to population margins, if any
 
 
 def selection_form() -> tuple[ComparisonForm, SelectionChoices, Questionnaire | None]:
@@ -70,7 +73,18 @@ def selection_form() -> tuple[ComparisonForm, SelectionChoices, Questionnaire | 
                           lag_dimensions=DEFAULT_LAGGING[1], index=choices.index[0][0])
     for name, offered in choices.by_parameter().items():
         form[name].choices = offered
+    imports = margin_summary(session=session)
+    if imports:  # the newest margins name the option; without any it is not offered
+        form.weighted.label.text = _("Weighted to the population (%(source)s, %(year)s)", source=imports[0][0],
+                                     year=imports[0][1])
+    else:
+        del form.weighted
     return form, choices, chosen
+
+
+def weighted() -> bool:
+    """Whether the query asks for the figures weighted to the population (the checkbox sends `weighted=y`)."""
+    return request.args.get("weighted", "") not in ("", "0", "false")
 
 
 def verified_only() -> bool:
@@ -116,7 +130,7 @@ def comparison_view(form: ComparisonForm, choices: SelectionChoices,
     return region_comparison(session=get_session(), questionnaire=questionnaire,
                              selection=selection_of(form, questionnaire), choices=choices,
                              k=current_app.config["BENCHMARK_MIN_GROUP"], lang=current_language(),
-                             verified_only=verified_only())
+                             verified_only=verified_only(), weighted=weighted())
 
 
 def requested_view() -> RegionComparisonView | tuple[str, int]:
@@ -162,7 +176,9 @@ def index():
         index_figure=index_figure.to_json() if index_figure else None,
         published=shown.published, format_share=format_share,
         link=lambda **changes: url_for("agencies.index", **selection_args(table.selection),
-                                       **({"verified": "y"} if verified_only() else {}), **changes),
+                                       **({"verified": "y"} if verified_only() else {}),
+                                       **({"weighted": "y"} if weighted() else {}), **changes),
+        weighted=shown.weighted, weight_cap=f"{MAX_WEIGHT_RATIO:g}",
         drillable={row.region_code for row in table.rows if row.region_level == "province"
                    and regions.children(row.region_code)},
     )

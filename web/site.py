@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 
 from assessment.classifications import load_regions
 from assessment.regional.index import formula_text, load_index_definitions
+from assessment.weighting import MAX_WEIGHT_RATIO
 from web.catalog import get_catalog, get_questionnaire_or_404
 from web.i18n import current_language
 
@@ -28,7 +29,8 @@ def methodology(questionnaire_id: str):
     lang, country = current_language(), load_regions().country
     indices = [(definition, formula_text(definition, lang, reference_name=country.name(lang)))
                for definition in load_index_definitions().values()]
-    return render_template("site/methodology.html", q=questionnaire, indices=indices, lang=lang)
+    return render_template("site/methodology.html", q=questionnaire, indices=indices, lang=lang,
+                           weight_cap=f"{MAX_WEIGHT_RATIO:g}")
 
 
 @bp.get("/language/<code>")

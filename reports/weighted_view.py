@@ -1,0 +1,124 @@
+"""The agencies' figures weighted to the population, as shown: per region row of the comparison, the weighted mean
+of the overall score and the weighted share at each level, each with its 95 % interval and the effective sample
+size, beside the unweighted figures. Read from what the release stored (storage/releases.py); a withheld region
+shows the same reason as its cohort and no figure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlmodel import Session
+
+from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, load_industries, load_regions
+from assessment.cohorts.groups import ALL
+from assessment.cohorts.suppression import SMALL
+from assessment.regional.comparison import ComparisonTable
+from questionnaires.loader import Questionnaire
+from storage.margins import weighted_stats
+from storage.tables import StatisticsRelease, WeightedStat
+
+
+@dataclass(frozen=True)
+class WeightedRow:
+    """One region's weighted figures as texts; `status` is "shown", "small", "complementary", "unraked" or
+    "none" (no population margins), and `note` says why a row has no figure."""
+
+    region_code: str
+    region_name: str
+    status: str
+    note: str = ""
+    count: int | None = None
+    mean: str = ""
+    unweighted_mean: str = ""
+    n_eff: str = ""
+    shares: tuple[tuple[str, str], ...] = ()  # per level: (weighted with its interval, unweighted)
+    raking: str = ""  # how raking went
+
+    @property
+    def shown(self) -> bool:
+        """Whether the row carries figures."""
+        return self.status == "shown"
+
+
+@dataclass(frozen=True)
+class WeightedTable:
+    """The weighted figures of a comparison's regions and where their population counts come from."""
+
+    sources: tuple[str, ...]  # "source, year" of the margins used
+    levels: tuple[tuple[int, str], ...]  # (level, its name) of the shares' columns
+    rows: tuple[WeightedRow, ...]
+    notice: str  # what the weighted figures cover when the selection is narrower
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.1f}"
+
+
+def _category(variable: str, category: str, lang: str) -> str:
+    """A raking category as a reader names it."""
+    if variable == "region":
+        regions = load_regions()
+        return regions.get(category).name(lang) if category in regions else category
+    if variable == "industry":
+        if category in INDUSTRY_TYPE_LABELS:
+            return INDUSTRY_TYPE_LABELS[category][lang]
+        industries = load_industries()
+        return f"{category} {industries[category].name(lang)}" if category in industries else category
+    return SIZE_LABELS[category][lang] if category in SIZE_LABELS else category
+
+
+def _unraked_note(stats: dict, lang: str) -> str:
+    notes = []
+    if stats.get("empty"):
+        notes.append(_("Cannot be weighted: the population has enterprises in %(categories)s, but no respondent is "
+                       "there.", categories=", ".join(_category(v, c, lang) for v, c in stats["empty"])))
+    if stats.get("unknown"):
+        notes.append(_("Cannot be weighted: respondents in %(categories)s have no population count.",
+                       categories=", ".join(_category(v, c, lang) for v, c in stats["unknown"])))
+    return " ".join(notes) or _("Cannot be weighted.")
+
+
+def weighted_row(code: str, name: str, stored: WeightedStat | None, levels: list[int], lang: str) -> WeightedRow:
+    """One region's row from what the release stored for it (None: no population margins cover the region)."""
+    if stored is None:
+        return WeightedRow(code, name, "none", _("no population margins"))
+    if stored.suppressed:
+        reason = (_("withheld: small group") if stored.suppressed == SMALL
+                  else _("withheld so that a small group cannot be derived"))
+        return WeightedRow(code, name, stored.suppressed, reason)
+    stats = stored.stats
+    if "mean" not in stats:
+        return WeightedRow(code, name, "unraked", _unraked_note(stats, lang), stored.count)
+    mean = stats["mean"]
+    shares = []
+    for level in levels:
+        value, low, high, plain = stats["levels"].get(str(level), [0.0, 0.0, 0.0, 0.0])
+        shares.append((f"{_percent(value)} ({_percent(low)}–{_percent(high)})", _percent(plain)))
+    ratio = f"{stats['max_ratio']:.2f}"
+    raking = (_("converged (iterations: %(count)s); largest weight %(ratio)s × the mean", count=stats["iterations"],
+                ratio=ratio) if stats["converged"] else
+              _("did not converge (iterations: %(count)s): the margins and the weight cap cannot both hold, and the "
+                "figures use the weights reached", count=stats["iterations"]))
+    return WeightedRow(code, name, "shown", "", stored.count,
+                       f"{mean[0]:.2f} ({mean[1]:.2f}–{mean[2]:.2f})" if mean else "",
+                       f"{stats['unweighted_mean']:.2f}" if stats.get("unweighted_mean") is not None else "",
+                       f"{stats['n_eff']:.1f}", tuple(shares), raking)
+
+
+def weighted_table(*, session: Session, questionnaire: Questionnaire, table: ComparisonTable,
+                   release: StatisticsRelease | None, lang: str) -> WeightedTable:
+    """The weighted figures of the table's regions in a release, read from what the release stored."""
+    selection = table.selection
+    stored = weighted_stats(session=session, release_id=release.id if release else None,
+                            questionnaire_id=selection.questionnaire_id, period=selection.period,
+                            region_codes=[row.region_code for row in table.rows])
+    leveled = questionnaire.standard_node or questionnaire.overall_node
+    levels = [(band.level, band.name.get(lang)) for band in questionnaire.bands(leveled)]
+    rows = tuple(weighted_row(row.region_code, row.region_name, stored.get(row.region_code),
+                              [level for level, _name in levels], lang) for row in table.rows)
+    sources = tuple(dict.fromkeys(f"{each.source}, {each.year}" for each in stored.values()))
+    narrower = selection.industry != ALL or selection.size != ALL
+    notice = (_("Weighted figures are for all industries and sizes of each region, whatever the industry and size "
+                "chosen above.") if narrower else "")
+    return WeightedTable(sources, tuple(levels), rows, notice)
