@@ -1,17 +1,26 @@
 """Mail: every message is recorded, then delivered by the queue, retried with a growing delay while the mail
 server is away, and marked sent, bounced (the server refused the address: retrying cannot help) or failed.
 
+Bodies hold links that open accounts and assessments (reset, confirmation, invitation, campaign links, whose
+tokens are otherwise kept only as hashes), so a body is stored encrypted with a key derived from the app's secret
+key, which is never in the database, and erased once the message is sent, bounced or failed: a copy of the database
+holds no usable link. The log keeps who, what subject, when, and what became of it.
+
 Without `MAIL_SERVER` messages are written to the log and kept in `outbox` (development and tests).
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import smtplib
 from collections import deque
 from email.message import EmailMessage
 from email.utils import make_msgid
 
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from huey.exceptions import RetryTask
 from sqlmodel import Session
@@ -32,10 +41,26 @@ SMTP_TIMEOUT_SECONDS = 20
 CHUNK = 200
 
 
+def sealed(body: str) -> str:
+    """A body as stored: encrypted (Fernet: AES and an HMAC) with the key derived from the secret key."""
+    return _fernet().encrypt(body.encode()).decode("ascii")
+
+
+def opened(stored: str) -> str:
+    """A stored body in clear; InvalidToken when the secret key has changed since it was stored."""
+    return _fernet().decrypt(stored.encode("ascii")).decode()
+
+
+def _fernet() -> Fernet:
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"imready mail bodies").derive(secret)
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
 def send(to: str, subject: str, body: str, *, kind: str = "account", ref: str = "") -> int:
     """Record a plain-text message and put its delivery on the queue; returns the message's id."""
     with Session(engine(), expire_on_commit=False) as session:
-        message = MailMessage(to=to, subject=subject[:300], body=body, kind=kind, ref=ref)
+        message = MailMessage(to=to, subject=subject[:300], body=sealed(body), kind=kind, ref=ref)
         session.add(message)
         session.commit()
     deliver(message.id)
@@ -46,8 +71,9 @@ def send_many(messages: list[dict], *, kind: str) -> list[int]:
     """Record many messages in one transaction and queue each (campaign invitations): `messages` hold to, subject,
     body and ref."""
     with Session(engine(), expire_on_commit=False) as session:
-        rows = [MailMessage(to=m["to"], subject=m["subject"][:300], body=m["body"], kind=kind, ref=m.get("ref", ""))
-                for m in messages]
+        fernet = _fernet()
+        rows = [MailMessage(to=m["to"], subject=m["subject"][:300], body=fernet.encrypt(m["body"].encode()).decode(),
+                            kind=kind, ref=m.get("ref", "")) for m in messages]  # fmt: skip
         session.add_all(rows)
         session.commit()
     ids = [row.id for row in rows]
@@ -94,6 +120,8 @@ def _deliver_one(session: Session, post: Post, message_id: int) -> int | None:
     delay = None
     try:
         post.send(_email(message))
+    except InvalidToken:
+        message.status, message.error = "failed", "the secret key changed since the message was queued: not readable"
     except Refused as error:
         message.status, message.error = "bounced", str(error)[:500]
     except (OSError, smtplib.SMTPException) as error:
@@ -104,6 +132,8 @@ def _deliver_one(session: Session, post: Post, message_id: int) -> int | None:
         delay = None if last else retry_delay(message.attempts)
     else:
         message.status, message.error, message.sent_at = "sent", "", utcnow()
+    if message.status != "queued":
+        message.body = ""  # delivered or given up: the links it held are not kept
     session.add(message)
     session.commit()
     return delay
@@ -116,7 +146,7 @@ def _email(message: MailMessage) -> EmailMessage:
     email["To"] = message.to
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(idstring=f"imready.{message.id}")
-    email.set_content(message.body)
+    email.set_content(opened(message.body))
     return email
 
 

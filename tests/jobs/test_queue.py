@@ -223,3 +223,46 @@ def test_many_messages_go_in_chunks_over_one_connection_each_bounce_kept_apart(q
     assert [message(app, i).status for i in ids] == ["sent", "bounced", "sent", "sent", "sent"]
     assert [message(app, i).ref for i in ids] == [f"member:{n}" for n in range(5)]
     assert sorted(r[0] for r, _content in handler.received) == sorted(set(addresses) - {"gone@example.org"})
+
+
+def every_text_in(app) -> str:
+    """Every value of every row of every table, as one text: what a stolen copy of the database shows."""
+    from sqlmodel import SQLModel
+
+    with app.extensions["db_engine"].connect() as connection:
+        return "\n".join(repr(tuple(row)) for table in SQLModel.metadata.sorted_tables
+                         for row in connection.execute(table.select()))  # fmt: skip
+
+
+def test_a_copy_of_the_database_holds_no_link_from_a_mail_queued_or_sent(queued_app):
+    app = queued_app
+    app.config["WTF_CSRF_ENABLED"] = False
+    from factories import make_user
+
+    make_user(app, "enterprise", email="owner@example.org")
+    client = app.test_client()
+    assert client.post("/account/reset", data={"email": "owner@example.org"}).status_code in (200, 302)
+    with Session(app.extensions["db_engine"]) as session:
+        (queued,) = session.exec(select(MailMessage)).all()
+    assert queued.status == "queued" and queued.body and "/account/reset/" not in queued.body
+    drain(app)
+    link = mail.outbox[-1].get_content().split("/account/reset/")[1].split()[0]
+    assert len(link) > 20
+    dump = every_text_in(app)
+    assert link not in dump and "/account/reset/" not in dump  # neither while queued (sealed) nor after (erased)
+    with Session(app.extensions["db_engine"]) as session:
+        (sent,) = session.exec(select(MailMessage)).all()
+    assert (sent.status, sent.body, sent.to) == ("sent", "", "owner@example.org")
+    assert client.get(f"/account/reset/{link}").status_code == 200  # the mailed link itself works
+
+
+def test_a_queued_body_cannot_be_read_without_the_secret_key(queued_app):
+    app = queued_app
+    with app.app_context():
+        message_id = mail.send("owner@example.org", "Link", "https://example.org/c/secret-token-123")
+        stored = message(app, message_id).body
+        assert "secret-token-123" not in stored and mail.opened(stored).endswith("secret-token-123")
+        app.config["SECRET_KEY"] = "another key of more than thirty-two characters"
+        drain(app)
+    assert (message(app, message_id).status, message(app, message_id).body) == ("failed", "")
+    assert "secret key changed" in message(app, message_id).error
