@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from assessment.classifications import load_regions
 from assessment.margins import parse_margins_csv
@@ -20,7 +20,7 @@ from storage.margins import import_margins, margin_summary
 from storage.reference_data import import_indicators, import_published, indicator_periods, published_benchmarks
 from storage.releases import release_due, releases
 from storage.settings import COUNT_ANONYMOUS, RELEASE_INTERVAL_DAYS, get_setting, set_setting
-from storage.tables import ROLES, AuditEvent, Enterprise, User
+from storage.tables import ROLES, AuditEvent, Enterprise, MailMessage, User
 from web.access import record, role_required
 from web.catalog import get_catalog
 from web.forms import LISTED_PROBLEMS
@@ -98,6 +98,24 @@ def audit_log():
     events = session.exec(query).all()
     emails = {u.id: u.email for u in session.exec(select(User)).all()}
     return render_template("admin/audit.html", events=events, emails=emails, enterprise=enterprise, user=user)
+
+
+MAIL_STATUSES = ("queued", "sent", "bounced", "failed")
+
+
+@bp.get("/mail")
+@role_required("admin")
+def mail_log():
+    """The newest mail the app sent or tried to send, with what became of each (bodies are never shown: jobs/mail.py
+    keeps them sealed while queued and erases them after)."""
+    status = request.args.get("status", "")
+    query = select(MailMessage).order_by(col(MailMessage.id).desc()).limit(PAGE)
+    if status in MAIL_STATUSES:
+        query = query.where(MailMessage.status == status)
+    session = get_session()
+    counts = dict(session.exec(select(MailMessage.status, func.count()).group_by(MailMessage.status)).all())
+    return render_template("admin/mail.html", messages=session.exec(query).all(), status=status,
+                           statuses=MAIL_STATUSES, counts=counts)  # fmt: skip
 
 
 REFERENCE_KINDS = {

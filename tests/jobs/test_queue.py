@@ -266,3 +266,34 @@ def test_a_queued_body_cannot_be_read_without_the_secret_key(queued_app):
         drain(app)
     assert (message(app, message_id).status, message(app, message_id).body) == ("failed", "")
     assert "secret key changed" in message(app, message_id).error
+
+
+def test_the_administrator_sees_every_mail_and_what_became_of_it_never_its_text(queued_app):
+    app = queued_app
+    from factories import client_as, make_user
+
+    handler = RefusingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_STARTTLS=False)
+        with app.app_context():
+            mail.send("gone@example.org", "Invitation to the 2026 survey", "https://example.org/c/token-one")
+            mail.send("here@example.org", "Invitation to the 2026 survey", "https://example.org/c/token-two")
+            mail.send("later@example.org", "Reminder", "https://example.org/c/token-three")
+        with app.app_context():
+            queue.execute(queue.dequeue())
+            queue.execute(queue.dequeue())  # the third waits
+    finally:
+        controller.stop()
+    admin = client_as(app, make_user(app, "admin"))
+    page = admin.get("/admin/mail").text
+    assert "gone@example.org" in page and "here@example.org" in page and "later@example.org" in page
+    assert "bounced: 1" in page and "sent: 1" in page and "waiting: 1" in page and "550 5.1.1" in page
+    assert "token-" not in page  # no body is shown (nor kept)
+    bounced = admin.get("/admin/mail?status=bounced").text
+    assert "gone@example.org" in bounced and "here@example.org" not in bounced
+    for role in ("consultant", "agency", "enterprise"):
+        user = make_user(app, role, email=f"mail-{role}@example.org",
+                         jurisdiction="370000" if role == "agency" else None)  # fmt: skip
+        assert client_as(app, user).get("/admin/mail").status_code == 403
