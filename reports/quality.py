@@ -53,3 +53,15 @@ def describe_flag(flag: QualityFlag, questionnaire: Questionnaire, lang: str) ->
     questions = tuple((question_id, questionnaire.questions[question_id].text.get(lang))
                       for question_id in flag.question_ids)  # fmt: skip
     return FlagWording(flag.code, reason, questions)
+
+
+def describe_flag_in_brief(flag: QualityFlag) -> str:
+    """A flag's reason without any answer in it (no level, no question, no rule), for a campaign owner who may see
+    an enterprise's status but never its answers: an agency."""
+    if isinstance(flag, TooFast):
+        return _("Answered too fast: %(active)s of active time, less than the %(limit)s that reading this "
+                 "questionnaire takes at the least.",
+                 active=describe_duration(flag.active_seconds), limit=describe_duration(flag.limit_seconds))
+    if isinstance(flag, StraightLining):
+        return _("Same answer on nearly every ladder question.")
+    return _("Two answers contradict each other.")
