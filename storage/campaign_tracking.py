@@ -207,7 +207,7 @@ def campaign_mails(*, session: Session, campaign: Campaign, limit: int = 500) ->
     joined = (select(MailMessage, CampaignMember.id).join(CampaignMember, MailMessage.ref == ref)
               .where(CampaignMember.campaign_id == campaign.id))  # fmt: skip
     by_status = dict(session.exec(select(MailMessage.status, func.count()).join(CampaignMember, MailMessage.ref == ref)
-                                  .where(CampaignMember.campaign_id == campaign.id).group_by(MailMessage.status)))
+                                  .where(CampaignMember.campaign_id == campaign.id).group_by(MailMessage.status)).all())
     return by_status, list(session.exec(joined.order_by(MailMessage.id.desc()).limit(limit)))
 
 

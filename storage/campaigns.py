@@ -169,7 +169,7 @@ def reminder_due(campaign: Campaign, today: date) -> int | None:
     return min(due) if due else None
 
 
-def members_to_remind(*, session: Session, campaign: Campaign, day: int, limit: int) -> list[CampaignMember]:
+def members_to_remind(*, session: Session, campaign: Campaign, day: int) -> list[CampaignMember]:
     """Invited members not yet reminded for `day` who have neither submitted nor opted out (nor been excluded)."""
     query = (select(CampaignMember).where(CampaignMember.campaign_id == campaign.id,
                                           CampaignMember.invited_at.is_not(None),
@@ -177,18 +177,14 @@ def members_to_remind(*, session: Session, campaign: Campaign, day: int, limit: 
                                           CampaignMember.opted_out_at.is_(None),
                                           ~CampaignMember.excluded)
              .order_by(CampaignMember.id))  # fmt: skip
-    found, reminder_date = [], campaign.deadline - timedelta(days=day)
-    for member in session.exec(query):
-        # one invited after this reminder's date has just had its invitation: it gets the later reminders only
-        if day not in member.reminders_sent and member.invited_at.date() <= reminder_date:
-            found.append(member)
-            if len(found) >= limit:
-                break
-    return found
+    reminder_date = campaign.deadline - timedelta(days=day)
+    # one invited after this reminder's date has just had its invitation: it gets the later reminders only
+    return [member for member in session.exec(query)
+            if day not in member.reminders_sent and member.invited_at.date() <= reminder_date]
 
 
-def members_to_invite(*, session: Session, campaign: Campaign, limit: int) -> list[CampaignMember]:
-    """Members not invited yet (nor opted out), the first `limit` of them."""
+def members_to_invite(*, session: Session, campaign: Campaign, limit: int | None = None) -> list[CampaignMember]:
+    """Members not invited yet (nor opted out), in list order (the first `limit`)."""
     query = (select(CampaignMember).where(CampaignMember.campaign_id == campaign.id,
                                           CampaignMember.invited_at.is_(None), CampaignMember.opted_out_at.is_(None))
              .order_by(CampaignMember.id).limit(limit))  # fmt: skip

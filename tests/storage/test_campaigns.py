@@ -165,8 +165,8 @@ def test_reminders_skip_those_who_submitted_opted_out_or_had_it(session, campaig
     members[1].opted_out_at, members[2].reminders_sent = members[1].invited_at, [7]
     session.add_all(members[1:3])
     session.commit()
-    assert [m.id for m in members_to_remind(session=session, campaign=campaign, day=7, limit=100)] == [members[3].id]
-    assert [m.id for m in members_to_remind(session=session, campaign=campaign, day=2, limit=100)] == [
+    assert [m.id for m in members_to_remind(session=session, campaign=campaign, day=7)] == [members[3].id]
+    assert [m.id for m in members_to_remind(session=session, campaign=campaign, day=2)] == [
         members[2].id, members[3].id]
 
 
