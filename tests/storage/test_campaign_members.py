@@ -179,3 +179,13 @@ def test_tracking_counts_each_stage(session, campaign, quick, example_answers):
     # none invited by mail yet: 0 invited; 2 opened, 1 started, 1 submitted
     assert (figures.members, figures.counts["invited"], figures.counts["opened"], figures.counts["started"],
             figures.counts["submitted"]) == (3, 0, 2, 1, 1)  # fmt: skip
+
+
+def test_deleting_an_enterprise_takes_its_membership_with_it(session, campaign, quick, example_answers):
+    from storage.privacy import delete_enterprise
+
+    add_members(session=session, campaign=campaign, listed=[listed(1), listed(2)], secret_key=KEY)
+    first = session.exec(select(CampaignMember).order_by(CampaignMember.id)).first()
+    submit_member(session, quick, example_answers, first)
+    delete_enterprise(session=session, enterprise_id=first.enterprise_id)
+    assert [m.credit_code for m in session.exec(select(CampaignMember))] == [credit_code(2)]
