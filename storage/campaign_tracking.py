@@ -195,12 +195,6 @@ def _last_mails(session: Session, member_ids: list[int]) -> dict[int, str]:
     return last
 
 
-def member_count(*, session: Session, campaign: Campaign) -> int:
-    """How many enterprises are on the list."""
-    return session.exec(select(func.count()).select_from(CampaignMember)
-                        .where(CampaignMember.campaign_id == campaign.id)).one()
-
-
 def campaign_mails(*, session: Session, campaign: Campaign, limit: int = 500) -> tuple[dict[str, int], list[tuple]]:
     """Every mail of the campaign counted by status, and the latest `limit` as (message, member id)."""
     ref = literal("member:") + cast(CampaignMember.id, String)

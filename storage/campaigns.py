@@ -29,7 +29,7 @@ from storage.tables import Assessment, Campaign, CampaignMember, Enterprise, Use
 
 KINDS = ("agency", "consultant")  # who runs campaigns: the owner's role
 LANGUAGES = ("en", "zh")  # of a campaign's mails
-DEFAULT_REMINDER_DAYS = (7, 2)  # a week ahead, then two days ahead: LimeSurvey's usual pair
+DEFAULT_REMINDER_DAYS = (7, 2)  # a week ahead, then two days ahead: enough to be noticed, few enough not to annoy
 MAX_REMINDERS = 5  # reminder days a campaign may set: more reads as spam and gets the sender blocked
 MAX_REMINDER_DAY = 60  # the earliest reminder, in days before the deadline
 INSERT_CHUNK = 2000  # rows per bulk insert of a list: a few statements for 50,000 enterprises, none too large
@@ -194,8 +194,3 @@ def members_to_invite(*, session: Session, campaign: Campaign, limit: int | None
 def running_campaigns(*, session: Session, today: date) -> list[Campaign]:
     """Campaigns whose invitations went out and whose deadline has not passed."""
     return list(session.exec(select(Campaign).where(Campaign.status == "running", Campaign.deadline >= today)))
-
-
-def deadline_passed(campaign: Campaign, today: date | None = None) -> bool:
-    """Whether a campaign's deadline (its whole day counts) has passed."""
-    return (today or utcnow().date()) > campaign.deadline

@@ -25,6 +25,7 @@ from spreadsheets.campaign_list import COLUMNS, MAX_LIST_BYTES, MAX_LIST_ROWS, r
 from storage import campaign_tracking as tracking
 from storage.access import jurisdiction_of
 from storage.campaigns import (
+    DEFAULT_REMINDER_DAYS,
     MAX_REMINDER_DAY,
     MAX_REMINDERS,
     add_members,
@@ -64,7 +65,8 @@ class CampaignForm(FlaskForm):
     questionnaire = SelectField(_l("Questionnaire"))
     period = IntegerField(_l("Period (the year surveyed)"), validators=[InputRequired(), NumberRange(2000, 2100)])
     deadline = DateField(_l("Deadline"), validators=[InputRequired()])
-    reminder_days = StringField(_l("Reminders: days before the deadline, e.g. 7, 2"), default="7, 2")
+    reminder_days = StringField(_l("Reminders: days before the deadline, e.g. 7, 2"),
+                                default=", ".join(map(str, DEFAULT_REMINDER_DAYS)))
     language = SelectField(_l("Language of the mails"), choices=[SelectChoice("en", "English"),
                                                                  SelectChoice("zh", "中文")])
 
