@@ -37,6 +37,7 @@ from storage.tables import (
     CampaignMember,
     Enterprise,
     Evidence,
+    MailMessage,
     RegionalIndicator,
     ReportBatch,
     Respondent,
@@ -118,6 +119,8 @@ def fill(app) -> dict:
         session.add(CampaignMember(campaign_id=campaign.id, enterprise_id=submitted.enterprise_id,
                                    assessment_id=submitted.id, email="li@example.org", credit_code="914403001922038216",
                                    token_hash="0" * 64, reminders_sent=[7], invited_at=T_SIGNED))  # fmt: skip
+        session.add(MailMessage(to="li@example.org", subject="Invitation: Clients 2025", body="...", kind="campaign",
+                                ref="member:1", status="bounced", attempts=1, error="550 no such user"))
         session.add(RegionalIndicator(region_code="999999", period=2030, indicator="unbounded",
                                       value=float("inf"), source="edge case"))  # fmt: skip
         # a draft stored as raw SQL writes it (SQL NULL result), beside the ORM's JSON null of the other drafts
