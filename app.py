@@ -24,6 +24,7 @@ from web import (
     api,
     assignments,
     batches,
+    campaigns,
     catalog,
     consultant,
     errors,
@@ -113,7 +114,7 @@ def create_app(test_config: dict | None = None, *, production: bool | None = Non
     access.init_app(app)
     api.init_app(app)  # after CSRFProtect: the token-authenticated API is exempt from CSRF
     blueprints = (site, survey, results, roadmap, agencies, batches, accounts, admin, workspace, privacy, history,
-                  consultant, invitations, evidence, review, api, assignments, kpis)
+                  consultant, invitations, evidence, review, api, assignments, kpis, campaigns)
     for module in blueprints:
         app.register_blueprint(module.bp)
     return app

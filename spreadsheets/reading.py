@@ -38,6 +38,24 @@ DTD_MARKS = tuple("<!DOCTYPE".encode(encoding) for encoding in ("utf-8", "utf-16
 XLSX_ERRORS = (zipfile.BadZipFile, zlib.error, KeyError, ValueError, TypeError, AttributeError, IndexError, OSError,
                EOFError, SyntaxError, NotImplementedError, RuntimeError)
 
+@dataclass(frozen=True)
+class Limits:
+    """How much of one file is read: rows below the header, cells, seconds, and what an XLSX may unpack to. Imports
+    of assessments read within the limits above; a campaign's list of enterprises has its own (spreadsheets/
+    campaign_list.py)."""
+
+    rows: int
+    cells: int
+    seconds: float
+    unpacked_bytes: int
+    what: str = "enterprises"  # what a row holds, as messages say it
+
+
+def assessment_limits() -> Limits:
+    """The limits of an import of assessments (read when a file is, so that tests may lower them)."""
+    return Limits(MAX_ROWS, MAX_CELLS, READ_SECONDS, MAX_UNPACKED_BYTES)
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One thing wrong in an import file, where the spreadsheet shows it."""
@@ -62,39 +80,41 @@ class UnusableFile(Exception):
         self.problems = list(problems)
 
 
-def read_table(data: bytes, filename: str) -> tuple[Format, Iterator[tuple[int, list]]]:
-    """The format and the rows (row number, cell values) of a file; raises `UnusableFile` when it cannot be read,
-    at once or while its rows are read."""
+def read_table(data: bytes, filename: str, limits: Limits | None = None) -> tuple[Format, Iterator[tuple[int, list]]]:
+    """The format and the rows (row number, cell values) of a file, read within `limits` (an import of assessments'
+    by default); raises `UnusableFile` when it cannot be read, at once or while its rows are read."""
+    limits = limits or assessment_limits()
     if data.startswith(b"PK\x03\x04"):
-        _check_archive(data)
-        return "xlsx", _within_limits(_xlsx_rows(data))
+        _check_archive(data, limits)
+        return "xlsx", _within_limits(_xlsx_rows(data), limits)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnusableFile(Problem(0, "", "this is an old Excel (.xls) file; save it as .xlsx or .csv and import "
                                           "that"))
     if filename.lower().endswith((".xlsx", ".xlsm")):
         raise UnusableFile(Problem(0, "", "the file is named .xlsx but is not an Excel workbook"))
-    return "csv", _within_limits(_csv_rows(_decode(data)))
+    return "csv", _within_limits(_csv_rows(_decode(data)), limits)
 
 
-def _within_limits(rows: Iterable[tuple[int, list]]) -> Iterator[tuple[int, list]]:
+def _within_limits(rows: Iterable[tuple[int, list]], limits: Limits) -> Iterator[tuple[int, list]]:
     """The rows, stopped with `UnusableFile` at the first one past a limit: too many cells, too long, too many
-    enterprises, or a value too far right."""
-    deadline = time.monotonic() + READ_SECONDS
+    rows, or a value too far right."""
+    deadline = time.monotonic() + limits.seconds
     filled = cells = 0
     for number, values in rows:
         cells += len(values) or 1
-        if cells > MAX_CELLS:
-            raise UnusableFile(Problem(number, "", f"the file holds more than {MAX_CELLS:,} cells (rows × columns, "
+        if cells > limits.cells:
+            raise UnusableFile(Problem(number, "", f"the file holds more than {limits.cells:,} cells (rows × columns, "
                                                    "blank ones included) by this row; delete the rows and columns "
                                                    "around the data, or split the file"))
         if time.monotonic() > deadline:
-            raise UnusableFile(Problem(number, "", f"reading the file took longer than {READ_SECONDS} s and "
+            raise UnusableFile(Problem(number, "", f"reading the file took longer than {limits.seconds:g} s and "
                                                    "stopped at this row; split the file"))
         if values and any(map(is_filled, values)):
             filled += number > 1
-            if filled > MAX_ROWS:
-                raise UnusableFile(Problem(number, "", f"the file holds more than {MAX_ROWS:,} enterprises; at most "
-                                                       f"{MAX_ROWS:,} rows are imported at once, so split the file"))
+            if filled > limits.rows:
+                raise UnusableFile(Problem(number, "", f"the file holds more than {limits.rows:,} {limits.what}; at "
+                                                       f"most {limits.rows:,} rows are imported at once, so split the "
+                                                       "file"))
             if len(values) > MAX_COLUMNS and any(map(is_filled, values[MAX_COLUMNS:])):
                 beyond = next(index for index in range(MAX_COLUMNS, len(values)) if is_filled(values[index]))
                 letter = get_column_letter(beyond + 1)
@@ -104,18 +124,18 @@ def _within_limits(rows: Iterable[tuple[int, list]]) -> Iterator[tuple[int, list
         yield number, values
 
 
-def _check_archive(data: bytes) -> None:
+def _check_archive(data: bytes, limits: Limits) -> None:
     """Refuse an XLSX archive that is damaged, unpacks to too much, or holds a part that declares a DTD, before
     openpyxl reads any of it."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
             unpacked = sum(part.file_size for part in parts)
-            if len(parts) > MAX_PARTS or unpacked > MAX_UNPACKED_BYTES:
+            if len(parts) > MAX_PARTS or unpacked > limits.unpacked_bytes:
                 raise UnusableFile(Problem(0, "", f"the workbook holds {len(parts):,} parts that unpack to "
                                                   f"{_megabytes(unpacked)}; at most {MAX_PARTS} parts and "
-                                                  f"{_megabytes(MAX_UNPACKED_BYTES)} are read (a workbook of "
-                                                  f"{MAX_ROWS:,} rows is far smaller)"))
+                                                  f"{_megabytes(limits.unpacked_bytes)} are read (a workbook of "
+                                                  f"{limits.rows:,} rows is far smaller)"))
             for part in parts:
                 if _declares_dtd(archive, part):
                     raise UnusableFile(Problem(0, "", f"not a readable Excel workbook: its part {part.filename} "

@@ -13,7 +13,7 @@ from assessment.answers import Answer, answer_to_json, parse_answer
 from assessment.quality import add_active_time
 from assessment.scoring import Result
 from questionnaires.loader import Questionnaire
-from storage.tables import Assessment, Enterprise, EnterpriseBase, NodeScore, StoredAnswer, utcnow
+from storage.tables import Assessment, CampaignMember, Enterprise, EnterpriseBase, NodeScore, StoredAnswer, utcnow
 
 
 class AlreadySubmitted(Exception):
@@ -89,6 +89,9 @@ def save_answers(*, session: Session, assessment: Assessment, answers: Mapping[s
         elif row.value != answer_to_json(answer):
             row.value, row.updated_at = answer_to_json(answer), now
             session.add(row)
+    if any(answer is not None for answer in answers.values()):  # a campaign's member starts at its first answer
+        session.execute(update(CampaignMember).where(CampaignMember.assessment_id == assessment.id,
+                                                     CampaignMember.started_at.is_(None)).values(started_at=now))
     assessment.updated_at = now
     session.add(assessment)
     session.commit()

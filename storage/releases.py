@@ -66,7 +66,8 @@ def _make_release(*, session: Session, catalog: Catalog, k: int, trigger: str, v
         # public (its seed is), and such a count would tell an attacker which members to subtract.
         any_real = session.exec(select(Enterprise.id).where(~Enterprise.synthetic).limit(1)).first() is not None
         release = StatisticsRelease(trigger=trigger, min_trust=trust, verified_only=verified_only)
-        only = [BenchmarkEntry.verified == true()] if verified_only else []
+        only = [BenchmarkEntry.excluded == false()]  # junk a campaign's owner excluded never counts
+        only += [BenchmarkEntry.verified == true()] if verified_only else []
         session.add(release)
         session.flush()
         entries = cells = withheld = 0

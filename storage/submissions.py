@@ -14,6 +14,7 @@ from assessment.scoring import Result, score
 from assessment.trust import TrustLevel
 from questionnaires.loader import Questionnaire
 from storage.assessments import submit_assessment
+from storage.campaigns import note_submission
 from storage.statistics import record_submission
 from storage.tables import Assessment, Enterprise
 from storage.verification import note_resubmission
@@ -44,6 +45,7 @@ def submit(*, session: Session, assessment: Assessment, questionnaire: Questionn
     if not submit_assessment(session=session, assessment=assessment, questionnaire=questionnaire, result=result,
                              submitted_at=submitted_at):
         return None
+    trust = note_submission(session=session, assessment=assessment, trust=trust)
     record_submission(session=session, assessment=assessment, questionnaire=questionnaire, result=result,
                       enterprise=enterprise, trust=trust)
     note_resubmission(session=session, assessment=assessment, user=user)

@@ -108,6 +108,7 @@ class BenchmarkEntry(SQLModel, table=True):
     noise: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     trust: str = Field(default="account", max_length=10)  # who stands behind it: one of assessment.trust.TRUST_LEVELS
     verified: bool = False  # its assessment was signed off (storage/verification.py); cleared on resubmission
+    excluded: bool = False  # left out of releases by a campaign's owner as junk (storage/campaign_tracking.py)
 
 
 class StatisticsRelease(SQLModel, table=True):
@@ -446,3 +447,47 @@ class WeightedStat(SQLModel, table=True):
     # The figures (mean, level shares, intervals, n_eff, how raking went) or why raking was impossible; empty when
     # suppressed: a withheld cell's figures are never stored.
     stats: dict = Field(sa_column=Column(JSON, nullable=False))
+
+
+class Campaign(SQLModel, table=True):
+    """An agency's or a consultant's assessment campaign: a list of enterprises invited to one questionnaire by a
+    deadline, reminded on the days before it (rules: storage/campaigns.py)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="user.id", index=True)  # the agency analyst or consultant who runs it
+    kind: str = Field(max_length=12)  # "agency" or "consultant", the owner's role when it was made
+    name: str = Field(max_length=200)
+    questionnaire_id: str = Field(max_length=64)
+    questionnaire_version: str = Field(max_length=20)  # the version its members' assessments are pinned to
+    period: int  # the year it surveys
+    deadline: date
+    reminder_days: list = Field(sa_column=Column(JSON, nullable=False))  # days before the deadline, e.g. [7, 2]
+    language: str = Field(default="en", max_length=5)  # of its mails: "en" or "zh"
+    status: str = Field(default="draft", max_length=10)  # "draft" until invitations go out, then "running"
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CampaignMember(SQLModel, table=True):
+    """An enterprise on a campaign's list: its contact, its personal link (only the link's SHA-256 is kept) and how
+    far it got."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "credit_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", ondelete="CASCADE", index=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", ondelete="CASCADE", index=True)
+    assessment_id: int | None = Field(default=None, foreign_key="assessment.id", ondelete="SET NULL", index=True)
+    email: str = Field(max_length=254)  # lower-case
+    credit_code: str = Field(max_length=18)  # unified social credit code (GB 32100-2015)
+    token_hash: str = Field(max_length=64, unique=True)  # hex SHA-256 of the personal link's secret
+    invited_at: datetime | None = None
+    opened_at: datetime | None = None  # first opening of the personal link
+    started_at: datetime | None = None  # first saved answer
+    submitted_at: datetime | None = None  # cleared when the owner asks for a revision
+    opted_out_at: datetime | None = None  # no more reminders
+    reminders_sent: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # days already sent
+    excluded: bool = False  # left out of the statistics by the owner
+    excluded_reason: str = Field(default="", max_length=500)
+    excluded_by: int | None = None  # the user id of who excluded it
+    excluded_at: datetime | None = None
+    revise_requested_at: datetime | None = None

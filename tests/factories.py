@@ -298,3 +298,27 @@ def rounded(value):
     if isinstance(value, list):
         return [rounded(item) for item in value]
     return value
+
+
+def credit_code(number: int, region: str = "370100") -> str:
+    """A well-formed unified social credit code (GB 32100-2015) of a company registered in `region`: 91, the region,
+    a nine-digit organisation code made of `number`, and the check character."""
+    from assessment.credit_code import check_character
+
+    first17 = f"91{region}{number:09d}"
+    return first17 + check_character(first17)
+
+
+CAMPAIGN_COLUMNS = ("name", "credit_code", "region_code", "industry_code", "size_class", "email")
+
+
+def campaign_list_csv(rows) -> bytes:
+    """A campaign's enterprise list as CSV: the header, then one line per row (a tuple in CAMPAIGN_COLUMNS' order)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CAMPAIGN_COLUMNS)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")

@@ -33,6 +33,8 @@ from storage.tables import (
     AnswerReview,
     Assessment,
     AssessmentComment,
+    Campaign,
+    CampaignMember,
     Enterprise,
     Evidence,
     MailMessage,
@@ -110,8 +112,18 @@ def fill(app) -> dict:
         record_save(session=session, assignment=assignment, dimension_id="operations", answered=2)
         save_kpis(session=session, assessment=submitted, values={
             "defect_rate": KpiValue("defect_rate", 1500.0, "ppm", date(2025, 1, 1), date(2025, 12, 31))})
-        session.add(MailMessage(to="li@example.org", subject="邀请 \"invitation\"", body="第一行\nLine two",
-                                kind="campaign", ref="member:1", status="bounced", attempts=1, error="550 5.1.1"))
+        # a consultant's campaign listing the submitted assessment's enterprise
+        campaign = Campaign(owner_id=consultant.id, kind="consultant", name="Clients 2025",
+                            questionnaire_id="quick_check",
+                            questionnaire_version=questionnaire.version, period=2025, deadline=date(2025, 12, 31),
+                            reminder_days=[7, 2])  # fmt: skip
+        session.add(campaign)
+        session.flush()
+        session.add(CampaignMember(campaign_id=campaign.id, enterprise_id=submitted.enterprise_id,
+                                   assessment_id=submitted.id, email="li@example.org", credit_code="914403001922038216",
+                                   token_hash="0" * 64, reminders_sent=[7], invited_at=T_SIGNED))  # fmt: skip
+        session.add(MailMessage(to="li@example.org", subject="Invitation: Clients 2025", body="...", kind="campaign",
+                                ref="member:1", status="bounced", attempts=1, error="550 no such user"))
         session.add(RegionalIndicator(region_code="999999", period=2030, indicator="unbounded",
                                       value=float("inf"), source="edge case"))  # fmt: skip
         # a draft stored as raw SQL writes it (SQL NULL result), beside the ORM's JSON null of the other drafts

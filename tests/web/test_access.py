@@ -19,6 +19,7 @@ RESTRICTED = {
     "admin.users": {"admin"},
     "admin.update_user": {"admin"},
     "admin.audit_log": {"admin"},
+    "admin.mail_log": {"admin"},
     "admin.reference": {"admin"},
     "admin.releases_page": {"admin"},
     "agencies.index": {"agency", "admin"},
@@ -56,6 +57,8 @@ RESTRICTED = {
     "review.send_back": {"consultant", "agency"},
     "review.evidence_file": {"consultant", "agency"},
     "review.request_review": {"enterprise", "admin"},  # and only for its own enterprise (404 otherwise)
+    **{f"campaigns.{view}": {"agency", "consultant"}  # and only their own campaigns (404 otherwise)
+       for view in ("index", "new", "import_list", "invite", "show", "mails", "export", "exclude", "revise")},
 }
 PUBLIC = {
     "site.index": "the start page",
@@ -87,6 +90,8 @@ PUBLIC = {
     "assignments.colleague": "the secret colleague link is the credential",
     "survey.colleague_page": "the secret colleague link is the credential",
     "kpis.edit": "the secret resume link is the credential",
+    "campaigns.open_link": "the secret personal link of a campaign's member is the credential",
+    "campaigns.opt_out": "the secret personal link of a campaign's member is the credential",
 }
 OWN_DATA = {"enterprise", "consultant", "admin"}
 API = {  # routes of /api/v1: a token (`Authorization: Bearer ...`), not the session, says who asks
@@ -122,7 +127,8 @@ def world(app, survey, example_answers):
     values = {"token": token, "batch_id": batch.id, "user_id": target.id, "questionnaire_id":
               "quick_check", "code": "zh", "number": 1, "filename": "css/app.css", "fmt": "xlsx",
               "enterprise_id": assessment.enterprise_id, "assessment_id": assessment.id,
-              "link": "not-a-link", "assignment_id": 1, "question_id": "ds_data", "evidence_id": 1}  # fmt: skip
+              "link": "not-a-link", "assignment_id": 1, "question_id": "ds_data", "evidence_id": 1,
+              "campaign_id": 1, "member_id": 1, "secret": "not-a-link"}  # fmt: skip
     return users, values, assessment
 
 
