@@ -17,7 +17,9 @@ from sqlmodel import Session, select
 
 from assessment.classifications import load_regions
 from assessment.cohorts.groups import ALL
+from questionnaires.loader import Questionnaire
 from storage.accounts import audit
+from storage.quality import flags_for
 from storage.releases import withheld_cells
 from storage.tables import (
     Assessment,
@@ -153,7 +155,7 @@ def status_of(member: CampaignMember, verified: bool = False) -> str:
 @dataclass(frozen=True)
 class MemberRow:
     """One line of the member table: who, where, how far, and the last mail's fate. `quality` holds the data-quality
-    flags of its submission (none are computed yet)."""
+    flags of its submission (assessment/quality.py), when asked for."""
 
     member: CampaignMember
     name: str
@@ -165,9 +167,10 @@ class MemberRow:
     quality: list = field(default_factory=list)
 
 
-def member_rows(*, session: Session, campaign: Campaign, page: int = 1, per_page: int | None = PER_PAGE
-                ) -> list[MemberRow]:
-    """The members of one page (all with `per_page` None), in list order, with their status and last mail."""
+def member_rows(*, session: Session, campaign: Campaign, page: int = 1, per_page: int | None = PER_PAGE,
+                questionnaire: Questionnaire | None = None) -> list[MemberRow]:  # fmt: skip
+    """The members of one page (all with `per_page` None), in list order, with their status and last mail; with
+    `questionnaire` (the campaign's), each submission's quality flags too."""
     query = (select(CampaignMember, Enterprise).join(Enterprise, Enterprise.id == CampaignMember.enterprise_id)
              .where(CampaignMember.campaign_id == campaign.id).order_by(CampaignMember.id))  # fmt: skip
     if per_page is not None:
@@ -180,8 +183,18 @@ def member_rows(*, session: Session, campaign: Campaign, page: int = 1, per_page
     last_mail = _last_mails(session, ids)
     return [MemberRow(member, enterprise.name, enterprise.region_code, enterprise.industry_code,
                       enterprise.size_class, status_of(member, member.assessment_id in verified),
-                      last_mail.get(member.id, ""))
+                      last_mail.get(member.id, ""), _flags(session, member, questionnaire))
             for member, enterprise in found]  # fmt: skip
+
+
+def _flags(session: Session, member: CampaignMember, questionnaire: Questionnaire | None) -> list:
+    """The quality flags of a member's submission (none before it submits, or when not asked for)."""
+    if questionnaire is None or member.submitted_at is None or member.assessment_id is None:
+        return []
+    assessment = session.get(Assessment, member.assessment_id)
+    if assessment is None or assessment.status != "submitted":
+        return []
+    return flags_for(session=session, assessment=assessment, questionnaire=questionnaire)
 
 
 def _last_mails(session: Session, member_ids: list[int]) -> dict[int, str]:

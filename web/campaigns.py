@@ -5,6 +5,7 @@ a 404. Members open their personal link (`/c/<secret>`) without an account."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -21,6 +22,7 @@ from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, load_r
 from jobs import mail
 from jobs.campaigns import send_invitations
 from reports.campaign_export import table_csv, tables_xlsx
+from reports.quality import describe_flag, describe_flag_in_brief
 from spreadsheets.campaign_list import COLUMNS, MAX_LIST_BYTES, MAX_LIST_ROWS, read_member_list
 from storage import campaign_tracking as tracking
 from storage.access import jurisdiction_of
@@ -192,7 +194,9 @@ def show(campaign_id: int):
     return render_template(
         "campaigns/show.html", campaign=campaign, k=k, figures=figures, groups=_group_tables(figures), page=page,
         pages=max(1, -(-figures.members // tracking.PER_PAGE)),
-        rows=tracking.member_rows(session=session, campaign=campaign, page=page), regions=load_regions(),
+        rows=_with_quality(campaign, tracking.member_rows(session=session, campaign=campaign, page=page,
+                                                          questionnaire=_questionnaire(campaign))),
+        regions=load_regions(),
         statuses=STATUS_LABELS, mails=MAIL_LABELS, stages=STAGE_LABELS, exclude_form=ExcludeForm(),
         revise_form=ReviseForm(), invite_form=SubmitForm(),
     )
@@ -246,6 +250,21 @@ def export(campaign_id: int, fmt: str):
             _("Response rate (%)"), _("Note")], rates)])
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(content, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _questionnaire(campaign):
+    return get_catalog().get(campaign.questionnaire_id, campaign.questionnaire_version)
+
+
+def _with_quality(campaign, rows: list[tracking.MemberRow]) -> list[tracking.MemberRow]:
+    """Rows whose quality flags are put in words: in full for a consultant, who sees its clients' answers anyway; in
+    brief for an agency, which sees statuses and never an answer (no level, question or rule is named)."""
+    questionnaire, lang = _questionnaire(campaign), current_language()
+    if campaign.kind == "consultant":
+        words = lambda flag: describe_flag(flag, questionnaire, lang).reason  # noqa: E731
+    else:
+        words = describe_flag_in_brief
+    return [replace(row, quality=[words(flag) for flag in row.quality]) for row in rows]
 
 
 def _moment(value) -> str:

@@ -366,3 +366,24 @@ def test_median_completion_time_is_shown_over_k_submissions(app, analyst, survey
         session.commit()
     text = analyst.get(f"/campaigns/{campaign_id}").text
     assert "3.0 hours, over 5 submissions" in text
+
+
+def test_quality_flags_show_in_full_to_a_consultant_and_without_any_answer_to_an_agency(app, analyst, survey,
+                                                                                        example_answers):
+    # hand drawings as the most advanced design tool, yet the products ladder at level 2 (3D CAD): the rule
+    # design_tools_below_ladder of quick_check_v2.yaml; and clicked through in a second, well under 160 s
+    contradicting = {**example_answers, "ps_design_tools": "manual"}
+    explanation = "the most advanced design tool in routine use is given as hand drawings or 2D CAD"
+    campaign_id = invited_campaign(app, analyst, count=1)
+    (member,) = members(app, campaign_id)
+    submit_through_link(app, survey, link_of(app, campaign_id, member), contradicting)
+    row = re.search(rf'<tr id="member-{member.id}">.*?</tr>', analyst.get(f"/campaigns/{campaign_id}").text, re.S)
+    quality = re.search(r'<td class="quality">(.*?)</td>', row.group(0), re.S).group(1)
+    assert "Answered too fast" in quality and "Two answers contradict each other." in quality
+    assert explanation not in quality and "level" not in quality.lower()  # nothing of the answers themselves
+    consultant = client_as(app, make_user(app, "consultant", email="flags-consultant@example.org"))
+    own = invited_campaign(app, consultant, count=1, start=50)
+    (client_member,) = members(app, own)
+    submit_through_link(app, survey, link_of(app, own, client_member), contradicting)
+    page = consultant.get(f"/campaigns/{own}").text
+    assert explanation in page and "Answered too fast" in page
