@@ -21,11 +21,11 @@ import io
 import random
 import secrets
 import smtplib
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import date, timedelta
 from email.message import EmailMessage
@@ -34,7 +34,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aiosmtpd.controller import Controller  # noqa: E402
 from huey.consumer import Consumer  # noqa: E402
 from sqlalchemy import create_engine, func, text, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
@@ -45,7 +44,7 @@ from app import create_app  # noqa: E402
 from assessment.classifications import load_industries, load_regions  # noqa: E402
 from assessment.credit_code import check_character  # noqa: E402
 from jobs import campaigns as campaign_jobs  # noqa: E402
-from jobs.queue import queue  # noqa: E402
+from jobs.queue import queue, serve  # noqa: E402
 from spreadsheets.campaign_list import read_member_list  # noqa: E402
 from storage.accounts import create_user  # noqa: E402
 from storage.campaigns import add_members, create_campaign  # noqa: E402
@@ -57,17 +56,25 @@ SIZES = ("large", "medium", "small", "micro")
 CODE_CHARACTERS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
-class Sink:
-    """A mail server that takes every message and counts them."""
+def wait_for_port(port: int) -> None:
+    for _ in range(100):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"no mail server on port {port}")
 
-    def __init__(self):
-        self.count = 0
-        self.lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        with self.lock:
-            self.count += 1
-        return "250 OK"
+def waiting(engine) -> int:
+    """Messages not yet sent (nor given up)."""
+    with Session(engine) as session:
+        return session.exec(select(func.count()).where(MailMessage.status == "queued")).one()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def credit_code(number: int) -> str:
@@ -143,10 +150,10 @@ def measure(name: str, url: str, members: int, submitted: int, folder: Path) -> 
     print(f"  import: {imported:6.1f} s (reading and checking {read:.1f} s); floor (csv + bulk INSERT) {floor:.1f} s;"
           f" {imported / floor:.1f}x")
 
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=0)
-    controller.start()
-    port = controller.server.sockets[0].getsockname()[1]
+    port = free_port()  # a mail server in a process of its own, as a real one would be
+    sink = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c",
+                             "aiosmtpd.handlers.Sink"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(port)
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_STARTTLS=False)
     try:
         with app.app_context():
@@ -154,18 +161,17 @@ def measure(name: str, url: str, members: int, submitted: int, folder: Path) -> 
             campaign_jobs.send_invitations.call_local(campaign.id)
             queued = time.perf_counter() - start
             consumer = Consumer(queue, workers=2, worker_type="thread", periodic=False, check_worker_health=False)
-            from jobs.queue import serve
-
             serve(app)
             start = time.perf_counter()
             consumer.start()
-            while sink.count < members:
-                time.sleep(0.2)
+            while waiting(engine):
+                time.sleep(0.5)
             sent = time.perf_counter() - start
             consumer.stop(graceful=True)
         smtp_floor = floor_smtp(members, port)
     finally:
-        controller.stop()
+        sink.terminate()
+        sink.wait()
     with Session(engine) as session:
         statuses = dict(session.exec(select(MailMessage.status, func.count()).group_by(MailMessage.status)).all())
     print(f"  invitations: recorded and queued in {queued:.1f} s; sent by a worker of 2 threads in {sent:.1f} s "
