@@ -189,11 +189,12 @@ def show(campaign_id: int):
     campaign = _owned(campaign_id)
     session = get_session()
     k = current_app.config["BENCHMARK_MIN_GROUP"]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
     figures = tracking.tracking(session=session, campaign=campaign, k=k)
+    pages = max(1, -(-figures.members // tracking.PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)  # past the last page: the last
     return render_template(
         "campaigns/show.html", campaign=campaign, k=k, figures=figures, groups=_group_tables(figures), page=page,
-        pages=max(1, -(-figures.members // tracking.PER_PAGE)),
+        pages=pages,
         rows=_with_quality(campaign, tracking.member_rows(session=session, campaign=campaign, page=page,
                                                           questionnaire=_questionnaire(campaign))),
         regions=load_regions(),
