@@ -13,6 +13,7 @@ from sqlmodel import Session
 from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, load_industries, load_regions
 from assessment.cohorts.groups import ALL
 from assessment.cohorts.suppression import SMALL
+from assessment.cohorts.weighted import SMALL_CLASS
 from assessment.regional.comparison import ComparisonTable
 from questionnaires.loader import Questionnaire
 from storage.margins import weighted_stats
@@ -21,8 +22,8 @@ from storage.tables import StatisticsRelease, WeightedStat
 
 @dataclass(frozen=True)
 class WeightedRow:
-    """One region's weighted figures as texts; `status` is "shown", "small", "complementary", "unraked" or
-    "none" (no population margins), and `note` says why a row has no figure."""
+    """One region's weighted figures as texts; `status` is "shown", "small", "complementary", "small-class",
+    "unraked" or "none" (no population margins), and `note` says why a row has no figure."""
 
     region_code: str
     region_name: str
@@ -79,13 +80,22 @@ def _unraked_note(stats: dict, lang: str) -> str:
     return " ".join(notes) or _("Cannot be weighted.")
 
 
-def weighted_row(code: str, name: str, stored: WeightedStat | None, levels: list[int], lang: str) -> WeightedRow:
+def withheld_reason(suppressed: str, k: int) -> str:
+    """Why a region's weighted figures are withheld, as a reader is told."""
+    if suppressed == SMALL:
+        return _("withheld: small group")
+    if suppressed == SMALL_CLASS:
+        return _("withheld: a weighting class holds fewer than %(k)s enterprises", k=k)
+    return _("withheld so that a small group cannot be derived")
+
+
+def weighted_row(code: str, name: str, stored: WeightedStat | None, levels: list[int], lang: str,
+                 k: int) -> WeightedRow:  # fmt: skip
     """One region's row from what the release stored for it (None: no population margins cover the region)."""
     if stored is None:
         return WeightedRow(code, name, "none", _("no population margins"))
     if stored.suppressed:
-        reason = (_("withheld: small group") if stored.suppressed == SMALL
-                  else _("withheld so that a small group cannot be derived"))
+        reason = withheld_reason(stored.suppressed, k)
         return WeightedRow(code, name, stored.suppressed, reason)
     stats = stored.stats
     if "mean" not in stats:
@@ -107,7 +117,7 @@ def weighted_row(code: str, name: str, stored: WeightedStat | None, levels: list
 
 
 def weighted_table(*, session: Session, questionnaire: Questionnaire, table: ComparisonTable,
-                   release: StatisticsRelease | None, lang: str) -> WeightedTable:
+                   release: StatisticsRelease | None, lang: str, k: int) -> WeightedTable:
     """The weighted figures of the table's regions in a release, read from what the release stored."""
     selection = table.selection
     stored = weighted_stats(session=session, release_id=release.id if release else None,
@@ -116,7 +126,7 @@ def weighted_table(*, session: Session, questionnaire: Questionnaire, table: Com
     leveled = questionnaire.standard_node or questionnaire.overall_node
     levels = [(band.level, band.name.get(lang)) for band in questionnaire.bands(leveled)]
     rows = tuple(weighted_row(row.region_code, row.region_name, stored.get(row.region_code),
-                              [level for level, _name in levels], lang) for row in table.rows)
+                              [level for level, _name in levels], lang, k) for row in table.rows)
     sources = tuple(dict.fromkeys(f"{each.source}, {each.year}" for each in stored.values()))
     narrower = selection.industry != ALL or selection.size != ALL
     notice = (_("Weighted figures are for all industries and sizes of each region, whatever the industry and size "

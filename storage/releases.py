@@ -131,8 +131,9 @@ def _store(session: Session, release_id: int, questionnaire_id: str, period: int
 def _store_weighted(session: Session, release_id: int, questionnaire: Questionnaire, period: int,
                     population: Population, k: int, margins: list[MarginImport]) -> None:
     """Store the weighted figures of every region with population margins (the newest that cover it), computed
-    from the release's own perturbed entries. A region whose cohort cell the release withholds, or that holds fewer
-    than k respondents, gets its reason and no figures at all."""
+    from the release's own perturbed entries. A region whose cohort cell the release withholds, that holds fewer
+    than k respondents, or one of whose weighting classes does (assessment/cohorts/weighted.py), gets its reason
+    and no figures at all."""
     if not margins or not len(population):
         return
     regions = load_regions()
@@ -153,7 +154,10 @@ def _store_weighted(session: Session, release_id: int, questionnaire: Questionna
         stats = {} if withheld else region_weighted(
             population, one_way_margins(chosen.rows, regions, code, source=chosen.source, year=chosen.year),
             regions, code, mean_column=node_ids.index(overall.id), level_column=node_ids.index(leveled.id),
-            scale=questionnaire.score_tops[overall.id], levels=[band.level for band in questionnaire.bands(leveled)])
+            scale=questionnaire.score_tops[overall.id], levels=[band.level for band in questionnaire.bands(leveled)],
+            k=k)
+        if "withheld" in stats:  # a weighting class below k: the reason, and no figure stored
+            withheld, stats = stats["withheld"], {}
         rows.append(dict(release_id=release_id, questionnaire_id=questionnaire.id, period=period, region_code=code,
                          source=chosen.source, year=chosen.year, count=count, suppressed=withheld, stats=stats))
     if rows:

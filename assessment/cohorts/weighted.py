@@ -4,12 +4,14 @@ the weighted share at each level, each with its 95 % interval and the effective 
 a `Population`: no Flask, no database.
 
 The result is what a release stores (JSON-ready); whether it may be shown is decided by the same small-group rule
-as every cohort statistic, by the caller, from the region's cohort cell.
+as every cohort statistic, by the caller, from the region's cohort cell, and here by one more: every weighting class
+must hold at least k respondents (`small_weighting_classes`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -18,6 +20,22 @@ from assessment.cohorts.groups import ALL
 from assessment.cohorts.statistics import Population
 from assessment.margins import Margins, respondent_categories
 from assessment.weighting import Estimate, level_shares, rake, weighted_mean
+
+# Why a region's weighted figures are withheld when a weighting class holds fewer than k respondents. Raking gives
+# every respondent of one combination of raking categories (region, industry, size class) the same weight, and the
+# margins are public, so an analyst can work the weights out. The weighted and the unweighted mean are then two known
+# combinations of the classes' means (and n_eff, the intervals and the shares add more): with two classes they give
+# each class's mean, with one process enterprise among four discrete ones that enterprise's perturbed score. Only
+# when each class holds k or more does every figure that follows from them describe k or more enterprises. We
+# withhold rather than collapse classes: collapsing changes the margins the figures claim to be weighted to, and in
+# the small regions where it would bite it leaves almost no weighting to show.
+SMALL_CLASS = "small-class"
+
+
+def small_weighting_classes(units: Sequence[Mapping[str, str]], k: int) -> list[tuple[str, ...]]:
+    """The combinations of raking categories (one per weight raking can give) that fewer than `k` units share."""
+    classes = Counter(tuple(unit[variable] for variable in sorted(unit)) for unit in units)
+    return sorted(found for found, count in classes.items() if count < k)
 
 
 def _label(population: Population, name: str, row: int) -> str | None:
@@ -29,10 +47,11 @@ def _triple(estimate: Estimate) -> list[float]:
 
 
 def region_weighted(population: Population, margins: Margins, regions: RegionTree, region_code: str, *,
-                    mean_column: int, level_column: int, scale: float, levels: Sequence[int]) -> dict:
+                    mean_column: int, level_column: int, scale: float, levels: Sequence[int], k: int) -> dict:
     """The weighted figures of one region's entries as stored: {"count", "mean", "unweighted_mean", "levels"
     ({level: [share, low, high, unweighted share]}), "n_eff", "converged", "iterations", "max_ratio"}; or, when the
-    entries cannot be raked, {"count", "empty": [[variable, category]...], "unknown": [[variable, category]...]}.
+    entries cannot be raked, {"count", "empty": [[variable, category]...], "unknown": [[variable, category]...]};
+    or, when a weighting class holds fewer than `k` of them, {"count", "withheld": SMALL_CLASS} and nothing else.
     Shares are 0-1, the mean on its score's scale; intervals are 95 %."""
     rows = np.flatnonzero(population.in_cell((region_code, ALL, ALL), regions.country.code))
     units = [respondent_categories(margins, regions, province=_label(population, "province", r),
@@ -46,6 +65,8 @@ def region_weighted(population: Population, margins: Margins, regions: RegionTre
         found["unknown"] = [list(pair) for pair in sorted({(variable, category)
                                                            for _, variable, category in raked.unknown})]
         return found
+    if small_weighting_classes([unit for unit, weight in zip(units, raked.weights, strict=True) if weight > 0], k):
+        return {**found, "withheld": SMALL_CLASS}
     weights = raked.weights
     scores = population.scores[rows, mean_column]
     mean = weighted_mean(scores, weights, scale=(0.0, scale))
