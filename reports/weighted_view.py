@@ -130,7 +130,7 @@ def withheld_reason(suppressed: str, k: int) -> str:
     if suppressed == SMALL:
         return _("withheld: small group")
     if suppressed == SMALL_CLASS:
-        return _("withheld: a weighting class holds fewer than %(k)s enterprises", k=k)
+        return _("withheld: a weighting class holds fewer than %(k)s enterprises or is withheld itself", k=k)
     return _("withheld so that a small group cannot be derived")
 
 

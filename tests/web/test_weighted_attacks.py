@@ -102,7 +102,7 @@ def test_attacker_cannot_recover_one_enterprise_from_weighted_and_unweighted_fig
     assert (jinan.count, jinan.suppressed, jinan.stats) == (5, "small-class", {})
     row = weighted_row(app)
     assert attack(row) is None
-    assert f"withheld: a weighting class holds fewer than {K} enterprises" in row
+    assert f"withheld: a weighting class holds fewer than {K} enterprises or is withheld itself" in row
     assert "2.80" not in row and "4.0" not in row
 
 
@@ -141,7 +141,7 @@ def test_attacker_cannot_work_out_a_small_city_from_its_province(app, quick):
     province_and_cities(app, quick, k=K)
     shandong = weighted_row(app, SHANDONG)
     assert weighted_mean_shown(shandong) is None and attack(shandong, first=60, second=50) is None
-    assert f"withheld: a weighting class holds fewer than {K} enterprises" in shandong
+    assert f"withheld: a weighting class holds fewer than {K} enterprises or is withheld itself" in shandong
     assert "withheld: small group" in weighted_row(app, QINGDAO)
     assert "withheld so that a small group cannot be derived" in weighted_row(app, JINAN)
 
@@ -165,4 +165,4 @@ def test_the_verified_only_companion_obeys_the_same_rule(app, quick):
     assert weighted_mean_shown(weighted_row(app)) == pytest.approx(2.8)
     verified = weighted_row(app, verified="y")
     assert weighted_mean_shown(verified) is None
-    assert f"withheld: a weighting class holds fewer than {K} enterprises" in verified
+    assert f"withheld: a weighting class holds fewer than {K} enterprises or is withheld itself" in verified

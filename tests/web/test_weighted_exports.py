@@ -24,7 +24,7 @@ from storage.tables import User
 from storage.tokens import create_token
 
 QUERY = {"q": "quick_check", "period": "2026", "region": JINAN, "weighted": "y"}
-REASON = f"withheld: a weighting class holds fewer than {K} enterprises"
+REASON = f"withheld: a weighting class holds fewer than {K} enterprises or is withheld itself"
 
 
 def analyst(app):
