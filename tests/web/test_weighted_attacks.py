@@ -1,8 +1,10 @@
 """The attacker's pass on the weighted figures: a region of 4 discrete respondents and 1 process respondent, weighted
 to public margins (60 discrete, 40 process enterprises). The weighted and the unweighted mean are two known linear
 combinations of the two weighting classes' means, and n_eff tells the attacker how many respondents each class holds;
-so the page would give away the one process enterprise's (perturbed) score, and the shares its level. The rule that
-every weighting class holds at least k respondents (assessment/cohorts/weighted.py) withholds the region instead."""
+so the page would give away the one process enterprise's (perturbed) score, and the shares its level. Likewise a
+province raked over its cities gives away a small city's mean. The rule that every weighting class is a cohort cell
+of at least k respondents that the release shows (assessment/cohorts/weighted.py) withholds such regions instead;
+tests/web/test_weighted_exports.py checks the files and the API withhold them too."""
 
 from __future__ import annotations
 
@@ -166,3 +168,10 @@ def test_the_verified_only_companion_obeys_the_same_rule(app, quick):
     verified = weighted_row(app, verified="y")
     assert weighted_mean_shown(verified) is None
     assert f"withheld: a weighting class holds fewer than {K} enterprises or is withheld itself" in verified
+
+
+def test_the_methodology_page_states_the_rule(client):
+    page = client.get("/methodology/quick_check")
+    assert page.status_code == 200
+    rule = page.text.split('id="weighting-classes"')[1].split("</li>")[0]
+    assert "Every weighting class must be a group the release shows: at least k enterprises" in rule
