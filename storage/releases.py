@@ -159,7 +159,7 @@ def _store_weighted(session: Session, release_id: int, questionnaire: Questionna
             regions, code, mean_column=node_ids.index(overall.id), level_column=node_ids.index(leveled.id),
             scale=questionnaire.score_tops[overall.id], levels=[band.level for band in questionnaire.bands(leveled)],
             k=k, shown=shown)
-        if "withheld" in stats:  # a weighting class below k: the reason, and no figure stored
+        if "withheld" in stats:  # a weighting class below k or withheld: the reason, and no figure stored
             withheld, stats = stats["withheld"], {}
         rows.append(dict(release_id=release_id, questionnaire_id=questionnaire.id, period=period, region_code=code,
                          source=chosen.source, year=chosen.year, count=count, suppressed=withheld, stats=stats))
