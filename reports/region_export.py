@@ -1,8 +1,9 @@
 """The region comparison as files, holding the page's cells as they are shown; nothing is computed here.
 
-CSV: the table, with the regional index's columns added to each region's row and the formula (and notices) in
-trailing `#` lines after a blank line. XLSX: the table, the regional index with its formula, every input of the
-index, the published figures (kept apart: they are not our data) and a sheet about the selection.
+CSV: the table, with the regional index's columns (and the weighted figures, when asked for) added to each region's
+row and the formula (and notices) in trailing `#` lines after a blank line. XLSX: the table, the regional index with
+its formula, every input of the index, the weighted figures (when asked for), the published figures (kept apart:
+they are not our data) and a sheet about the selection.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from assessment.published import Publication
 from assessment.regional.comparison import Cell, Column, ComparisonTable
 from assessment.regional.conditions import Conditions
+from reports.weighted_view import WeightedTable
 
 WITHHELD_FILL = "E3E7EB"  # the grey of withheld cells
 WIDTHS = {"region": 24, "sub_index": 22, "indicator": 40, "value_source": 40, "denominator_source": 40, "missing": 40}
@@ -43,19 +45,32 @@ def header(column: Column) -> str:
     return column.label if column.heading == column.label else f"{column.heading}: {column.label}"
 
 
-def table_csv(table: ComparisonTable, conditions: Conditions | None = None) -> bytes:
+def weighted_notes(weighted: WeightedTable | None) -> list[tuple[str, str]]:
+    """What the weighted columns are weighted to (and cover), as (label, text) lines."""
+    if weighted is None:
+        return []
+    return [(weighted.columns[0].heading, "; ".join(weighted.sources) or "—"),
+            *([(weighted.columns[0].heading, weighted.notice)] if weighted.notice else [])]
+
+
+def table_csv(table: ComparisonTable, conditions: Conditions | None = None,
+              weighted: WeightedTable | None = None) -> bytes:
     """The table as CSV, UTF-8 with a byte-order mark so that Excel reads Chinese names right; the index columns
-    follow each region's own, and the formula and notices are `#` lines at the end."""
+    and the weighted figures (when given) follow each region's own, and the formula and notices are `#` lines at
+    the end."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     index_rows = conditions.rows if conditions else ()
     index_columns = conditions.columns[2:] if index_rows else ()
-    writer.writerow([header(column) for column in (*table.columns, *index_columns)])
+    weighted_columns = weighted.columns if weighted else ()
+    writer.writerow([header(column) for column in (*table.columns, *index_columns, *weighted_columns)])
     for i, row in enumerate(table.rows):
-        writer.writerow([cell.text for cell in (*row.cells, *(index_rows[i].cells[2:] if index_rows else ()))])
-    if conditions:
+        writer.writerow([cell.text for cell in (*row.cells, *(index_rows[i].cells[2:] if index_rows else ()),
+                                                *(weighted.rows[i].cells if weighted else ()))])
+    notes = [*(conditions.notes if conditions else ()), *weighted_notes(weighted)]
+    if notes:
         buffer.write("\r\n")
-        for label, text in conditions.notes:
+        for label, text in notes:
             buffer.writelines(f"# {line}\r\n" for line in [label, *text.splitlines()])
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -92,9 +107,10 @@ def _lines(sheet: Worksheet, lines: Iterable[tuple[str, str]]) -> None:
 
 
 def table_xlsx(table: ComparisonTable, about: list[tuple[str, str]], words: SheetWording = SheetWording(),
-               conditions: Conditions | None = None, published: Sequence[Publication] = ()) -> bytes:
-    """The table as a workbook: the table, the regional index and its inputs (when shown), the published figures
-    (when any) and `about` (label, text) lines with the index's notes."""
+               conditions: Conditions | None = None, published: Sequence[Publication] = (),
+               weighted: WeightedTable | None = None) -> bytes:
+    """The table as a workbook: the table, the regional index and its inputs (when shown), the weighted figures
+    (when given), the published figures (when any) and `about` (label, text) lines with the index's notes."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = words.regions[:31]
@@ -110,6 +126,10 @@ def table_xlsx(table: ComparisonTable, about: list[tuple[str, str]], words: Shee
                 index.append([line])
         inputs = workbook.create_sheet(words.inputs[:31])
         _write(inputs, conditions.input_columns, [cells for row in conditions.rows for cells in row.inputs])
+    if weighted is not None:  # beside the unweighted table, a row per region in the same order
+        sheet = workbook.create_sheet(weighted.columns[0].heading[:31])
+        _write(sheet, [*table.columns[:2], *weighted.columns],
+               [(*row.cells[:2], *found.cells) for row, found in zip(table.rows, weighted.rows, strict=True)])
     if published:
         figures = workbook.create_sheet(words.published[:31])
         figures.append([words.published_note])
@@ -123,7 +143,7 @@ def table_xlsx(table: ComparisonTable, about: list[tuple[str, str]], words: Shee
         for c, width in enumerate((12, 8, 40, 60, 14, 14), start=1):
             figures.column_dimensions[figures.cell(2, c).column_letter].width = width
     notes = workbook.create_sheet(words.about[:31])
-    _lines(notes, [*about, *(conditions.notes if conditions else ())])
+    _lines(notes, [*about, *(conditions.notes if conditions else ()), *weighted_notes(weighted)])
     notes.column_dimensions["A"].width = 28
     notes.column_dimensions["B"].width = 100
     buffer = io.BytesIO()

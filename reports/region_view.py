@@ -117,7 +117,7 @@ def region_comparison(*, session: Session, questionnaire: Questionnaire, selecti
         described=lines,
         about=about(lines, table, k), k=k, lang=lang,
         weighted=weighted_table(session=session, questionnaire=questionnaire, table=table, release=release,
-                                lang=lang) if weighted else None)
+                                lang=lang, k=k) if weighted else None)
 
 
 def release_name(release: StatisticsRelease | None) -> str:

@@ -19,6 +19,7 @@ from assessment.classifications import load_regions
 from assessment.regional.comparison import Cell, Column, ComparisonTable, Row
 from assessment.regional.conditions import Conditions
 from assessment.regional.selection import lagging_bands, reached_band
+from assessment.weighting import MAX_WEIGHT_RATIO
 from reports.agency_figures import comparison_charts, index_chart
 from reports.chart_export import ChartSize
 from reports.display import format_share
@@ -207,6 +208,8 @@ def render_html(shown: RegionComparisonView, charts: Charts) -> str:
         k=shown.k,
         printed=datetime.now(UTC),
         format_share=format_share,
+        weighted=shown.weighted,
+        weight_cap=f"{MAX_WEIGHT_RATIO:g}",
     )
 
 

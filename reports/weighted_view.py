@@ -5,6 +5,7 @@ shows the same reason as its cohort and no figure."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -13,7 +14,8 @@ from sqlmodel import Session
 from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, load_industries, load_regions
 from assessment.cohorts.groups import ALL
 from assessment.cohorts.suppression import SMALL
-from assessment.regional.comparison import ComparisonTable
+from assessment.cohorts.weighted import SMALL_CLASS
+from assessment.regional.comparison import Cell, Column, ComparisonTable
 from questionnaires.loader import Questionnaire
 from storage.margins import weighted_stats
 from storage.tables import StatisticsRelease, WeightedStat
@@ -21,8 +23,8 @@ from storage.tables import StatisticsRelease, WeightedStat
 
 @dataclass(frozen=True)
 class WeightedRow:
-    """One region's weighted figures as texts; `status` is "shown", "small", "complementary", "unraked" or
-    "none" (no population margins), and `note` says why a row has no figure."""
+    """One region's weighted figures as texts; `status` is "shown", "small", "complementary", "small-class",
+    "unraked" or "none" (no population margins), and `note` says why a row has no figure."""
 
     region_code: str
     region_name: str
@@ -34,6 +36,7 @@ class WeightedRow:
     n_eff: str = ""
     shares: tuple[tuple[str, str], ...] = ()  # per level: (weighted with its interval, unweighted)
     raking: str = ""  # how raking went
+    cells: tuple[Cell, ...] = ()  # the figures as numbers for the files and the API, in `WeightedTable.columns` order
 
     @property
     def shown(self) -> bool:
@@ -49,6 +52,49 @@ class WeightedTable:
     levels: tuple[tuple[int, str], ...]  # (level, its name) of the shares' columns
     rows: tuple[WeightedRow, ...]
     notice: str  # what the weighted figures cover when the selection is narrower
+    columns: tuple[Column, ...] = ()  # the columns of the rows' `cells`, for the files and the API
+
+
+def weighted_columns(levels: Sequence[tuple[int, str]]) -> tuple[Column, ...]:
+    """The columns of the weighted figures in the files and the API: the figures, then a text saying how raking
+    went or why a region has none."""
+    heading = _("Weighted to the population")
+
+    def column(key: str, label: str, unit: str, level: int | None = None) -> Column:
+        return Column(key, "weighted", heading, label, unit, level=level)
+
+    shares = [column(f"{key}_{level}", label, "percent", level) for level, name in levels for key, label in (
+        ("weighted_level", _("Level %(level)s %(name)s: weighted %%", level=level, name=name)),
+        ("weighted_level_low", _("Level %(level)s: 95 %% interval, low", level=level)),
+        ("weighted_level_high", _("Level %(level)s: 95 %% interval, high", level=level)),
+        ("unweighted_level", _("Level %(level)s: unweighted %%", level=level)))]
+    return (column("weighted_count", _("Respondents"), "count"),
+            column("weighted_n_eff", _("Effective sample size"), "count"),
+            column("weighted_mean", _("Mean overall score, weighted"), "score"),
+            column("weighted_mean_low", _("Mean: %(confidence)s %% interval, low", confidence=95), "score"),
+            column("weighted_mean_high", _("Mean: %(confidence)s %% interval, high", confidence=95), "score"),
+            column("unweighted_mean", _("Mean overall score, unweighted"), "score"),
+            *shares, column("weighting", _("Raking"), ""))
+
+
+def _number(value: float, decimals: int) -> Cell:
+    return Cell(round(value, decimals), f"{value:.{decimals}f}")
+
+
+def _figure_cells(count: int, stats: dict, levels: list[int], raking: str) -> tuple[Cell, ...]:
+    """A shown row's cells, in `weighted_columns` order; shares in per cent."""
+    mean = stats["mean"] or [None, None, None]
+    means = [_number(value, 2) if value is not None else Cell(None, "") for value in mean]
+    plain = stats.get("unweighted_mean")
+    shares = [_number(100 * value, 1) for level in levels
+              for value in stats["levels"].get(str(level), [0.0, 0.0, 0.0, 0.0])]
+    return (Cell(count, str(count)), _number(stats["n_eff"], 1), *means,
+            _number(plain, 2) if plain is not None else Cell(None, ""), *shares, Cell(raking, raking))
+
+
+def _empty_cells(levels: list[int], note: str, withheld: bool) -> tuple[Cell, ...]:
+    """A row without figures: every figure empty (grey when withheld), the last cell saying why."""
+    return (*[Cell(None, "", withheld=withheld)] * (6 + 4 * len(levels)), Cell(note, note))
 
 
 def _percent(share: float) -> str:
@@ -79,17 +125,28 @@ def _unraked_note(stats: dict, lang: str) -> str:
     return " ".join(notes) or _("Cannot be weighted.")
 
 
-def weighted_row(code: str, name: str, stored: WeightedStat | None, levels: list[int], lang: str) -> WeightedRow:
+def withheld_reason(suppressed: str, k: int) -> str:
+    """Why a region's weighted figures are withheld, as a reader is told."""
+    if suppressed == SMALL:
+        return _("withheld: small group")
+    if suppressed == SMALL_CLASS:
+        return _("withheld: a weighting class holds fewer than %(k)s enterprises or is withheld itself", k=k)
+    return _("withheld so that a small group cannot be derived")
+
+
+def weighted_row(code: str, name: str, stored: WeightedStat | None, levels: list[int], lang: str,
+                 k: int) -> WeightedRow:  # fmt: skip
     """One region's row from what the release stored for it (None: no population margins cover the region)."""
     if stored is None:
-        return WeightedRow(code, name, "none", _("no population margins"))
+        note = _("no population margins")
+        return WeightedRow(code, name, "none", note, cells=_empty_cells(levels, note, False))
     if stored.suppressed:
-        reason = (_("withheld: small group") if stored.suppressed == SMALL
-                  else _("withheld so that a small group cannot be derived"))
-        return WeightedRow(code, name, stored.suppressed, reason)
+        reason = withheld_reason(stored.suppressed, k)
+        return WeightedRow(code, name, stored.suppressed, reason, cells=_empty_cells(levels, reason, True))
     stats = stored.stats
     if "mean" not in stats:
-        return WeightedRow(code, name, "unraked", _unraked_note(stats, lang), stored.count)
+        note = _unraked_note(stats, lang)
+        return WeightedRow(code, name, "unraked", note, stored.count, cells=_empty_cells(levels, note, False))
     mean = stats["mean"]
     shares = []
     for level in levels:
@@ -103,11 +160,12 @@ def weighted_row(code: str, name: str, stored: WeightedStat | None, levels: list
     return WeightedRow(code, name, "shown", "", stored.count,
                        f"{mean[0]:.2f} ({mean[1]:.2f}–{mean[2]:.2f})" if mean else "",
                        f"{stats['unweighted_mean']:.2f}" if stats.get("unweighted_mean") is not None else "",
-                       f"{stats['n_eff']:.1f}", tuple(shares), raking)
+                       f"{stats['n_eff']:.1f}", tuple(shares), raking,
+                       _figure_cells(stored.count, stats, levels, raking))
 
 
 def weighted_table(*, session: Session, questionnaire: Questionnaire, table: ComparisonTable,
-                   release: StatisticsRelease | None, lang: str) -> WeightedTable:
+                   release: StatisticsRelease | None, lang: str, k: int) -> WeightedTable:
     """The weighted figures of the table's regions in a release, read from what the release stored."""
     selection = table.selection
     stored = weighted_stats(session=session, release_id=release.id if release else None,
@@ -116,9 +174,9 @@ def weighted_table(*, session: Session, questionnaire: Questionnaire, table: Com
     leveled = questionnaire.standard_node or questionnaire.overall_node
     levels = [(band.level, band.name.get(lang)) for band in questionnaire.bands(leveled)]
     rows = tuple(weighted_row(row.region_code, row.region_name, stored.get(row.region_code),
-                              [level for level, _name in levels], lang) for row in table.rows)
+                              [level for level, _name in levels], lang, k) for row in table.rows)
     sources = tuple(dict.fromkeys(f"{each.source}, {each.year}" for each in stored.values()))
     narrower = selection.industry != ALL or selection.size != ALL
     notice = (_("Weighted figures are for all industries and sizes of each region, whatever the industry and size "
                 "chosen above.") if narrower else "")
-    return WeightedTable(sources, tuple(levels), rows, notice)
+    return WeightedTable(sources, tuple(levels), rows, notice, weighted_columns(levels))

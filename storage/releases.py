@@ -132,8 +132,9 @@ def _store(session: Session, release_id: int, questionnaire_id: str, period: int
 def _store_weighted(session: Session, release_id: int, questionnaire: Questionnaire, period: int,
                     population: Population, k: int, margins: list[MarginImport]) -> None:
     """Store the weighted figures of every region with population margins (the newest that cover it), computed
-    from the release's own perturbed entries. A region whose cohort cell the release withholds, or that holds fewer
-    than k respondents, gets its reason and no figures at all."""
+    from the release's own perturbed entries. A region whose cohort cell the release withholds, that holds fewer
+    than k respondents, or one of whose weighting classes is not a cohort cell the release shows
+    (assessment/cohorts/weighted.py), gets its reason and no figures at all."""
     if not margins or not len(population):
         return
     regions = load_regions()
@@ -145,6 +146,9 @@ def _store_weighted(session: Session, release_id: int, questionnaire: Questionna
     overall = questionnaire.overall_node
     leveled = questionnaire.standard_node or overall  # the level the agencies' table shows shares of
     node_ids = list(population.node_ids)
+    shown = {tuple(cell) for cell in session.exec(select(CohortStat.region_code, CohortStat.industry, CohortStat.size)
+             .where(CohortStat.release_id == release_id, CohortStat.questionnaire_id == questionnaire.id,
+                    CohortStat.period == period, CohortStat.base_period == 0, CohortStat.suppressed.is_(None)))}
     rows = []
     for code, count, suppressed in region_cells:
         chosen = next((each for each, codes in given if covers(regions, code, codes)), None)
@@ -154,7 +158,10 @@ def _store_weighted(session: Session, release_id: int, questionnaire: Questionna
         stats = {} if withheld else region_weighted(
             population, one_way_margins(chosen.rows, regions, code, source=chosen.source, year=chosen.year),
             regions, code, mean_column=node_ids.index(overall.id), level_column=node_ids.index(leveled.id),
-            scale=questionnaire.score_tops[overall.id], levels=[band.level for band in questionnaire.bands(leveled)])
+            scale=questionnaire.score_tops[overall.id], levels=[band.level for band in questionnaire.bands(leveled)],
+            k=k, shown=shown)
+        if "withheld" in stats:  # a weighting class below k or withheld: the reason, and no figure stored
+            withheld, stats = stats["withheld"], {}
         rows.append(dict(release_id=release_id, questionnaire_id=questionnaire.id, period=period, region_code=code,
                          source=chosen.source, year=chosen.year, count=count, suppressed=withheld, stats=stats))
     if rows:

@@ -443,7 +443,8 @@ class WeightedStat(SQLModel, table=True):
     source: str = Field(max_length=300)  # the margins' source and year
     year: int
     count: int  # respondents in the region
-    suppressed: str | None = Field(default=None, max_length=16)  # as its cohort cell: None, "small", "complementary"
+    # As its cohort cell (None, "small", "complementary"), or "small-class": a weighting class below k (SMALL_CLASS)
+    suppressed: str | None = Field(default=None, max_length=16)
     # The figures (mean, level shares, intervals, n_eff, how raking went) or why raking was impossible; empty when
     # suppressed: a withheld cell's figures are never stored.
     stats: dict = Field(sa_column=Column(JSON, nullable=False))

@@ -191,7 +191,7 @@ def export_csv():
     found = requested_view()
     if not isinstance(found, RegionComparisonView):
         return found
-    content = table_csv(found.table, found.conditions)
+    content = table_csv(found.table, found.conditions, found.weighted)
     return attachment(content, "text/csv; charset=utf-8", file_name(found.table, "csv"))
 
 
@@ -202,7 +202,8 @@ def export_xlsx():
     found = requested_view()
     if not isinstance(found, RegionComparisonView):
         return found
-    content = table_xlsx(found.table, found.about, sheet_wording(), found.conditions, found.published)
+    content = table_xlsx(found.table, found.about, sheet_wording(), found.conditions, found.published,
+                         found.weighted)
     return attachment(content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                       file_name(found.table, "xlsx"))
 

@@ -449,6 +449,7 @@ class RegionalQuery(BaseModel):
     size: str = Field("all", max_length=10, description='"all" or a size class')
     lag_level: int = Field(2, ge=1, le=5, description="lagging: below this level ...")
     lag_dimensions: int = Field(2, ge=1, le=100, description="... in at least this many dimensions")
+    weighted: bool = Field(False, description="add the figures weighted to the population (where margins exist)")
 
 
 class ColumnOut(Body):
@@ -476,6 +477,25 @@ class RowOut(Body):
     withheld: list[str] = Field(description="keys of the cells withheld")
 
 
+class WeightedRowOut(Body):
+    """One region's weighted figures. Cells are null when it has none; `reason` says why (as the page does)."""
+
+    region_code: str
+    status: Literal["shown", "small", "complementary", "small-class", "unraked", "none"]
+    reason: str | None
+    cells: dict[str, float | int | str | None]
+    withheld: list[str] = Field(description="keys of the cells withheld")
+
+
+class WeightedOut(Body):
+    """The figures weighted to the population, a row per region of `rows` in the same order."""
+
+    sources: list[str] = Field(description="the population margins used: source, year")
+    notice: str | None
+    columns: list[ColumnOut]
+    rows: list[WeightedRowOut]
+
+
 class LaggingOut(Body):
     level: int
     dimensions: int
@@ -495,3 +515,4 @@ class RegionalStatistics(Body):
     release: ReleaseOut | None = Field(description="the release the figures come from (null: none yet)")
     columns: list[ColumnOut]
     rows: list[RowOut]
+    weighted: WeightedOut | None = Field(None, description="when asked for with weighted=true")

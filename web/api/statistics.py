@@ -18,6 +18,7 @@ from assessment.regional.selection import (
 from questionnaires.loader import Questionnaire
 from reports.region_view import comparison_table
 from reports.region_wording import table_wording, withheld_rule
+from reports.weighted_view import WeightedTable, weighted_table
 from storage.access import jurisdiction_of, within_jurisdiction
 from storage.db import get_session
 from storage.statistics import latest_release, periods_with_statistics
@@ -79,6 +80,24 @@ def selection(query: schemas.RegionalQuery) -> tuple[Questionnaire, Selection]:
         lagging_dimensions=query.lag_dimensions, only_with_data=only_with_data)
 
 
+def columns_out(columns) -> list[dict]:
+    """Columns as the API describes them."""
+    return [{"key": c.key, "group": c.group, "heading": c.heading, "label": c.label, "unit": c.unit, "node": c.node,
+             "level": c.level} for c in columns]
+
+
+def weighted_out(weighted: WeightedTable) -> dict:
+    """The weighted figures as the API gives them: the cells of the agencies' files, a row per region."""
+    return {"sources": list(weighted.sources), "notice": weighted.notice or None,
+            "columns": columns_out(weighted.columns),
+            "rows": [{"region_code": row.region_code, "status": row.status, "reason": row.note or None,
+                      "cells": {column.key: cell.value for column, cell in zip(weighted.columns, row.cells,
+                                                                                strict=True)},
+                      "withheld": [column.key for column, cell in zip(weighted.columns, row.cells, strict=True)
+                                   if cell.withheld]}
+                     for row in weighted.rows]}
+
+
 def release_out(release) -> dict | None:
     """A release as the API names it."""
     return None if release is None else {"id": release.id, "published_at": timestamp(release.created_at)}
@@ -89,7 +108,8 @@ def release_out(release) -> dict | None:
 def regional_statistics(query: schemas.RegionalQuery):
     """The table of the agencies' page for the same selection, built the same way: the figures of a group of fewer
     than k enterprises, and those that would let one be worked out, are null, and the row's `reason` says why. An
-    agency analyst sees the regions of its jurisdiction only."""
+    agency analyst sees the regions of its jurisdiction only. With `weighted`, the figures weighted to the
+    population beside them, withheld by the same rules and by one more (a weighting class below k)."""
     questionnaire, chosen = selection(query)
     lang, k = current_language(), current_app.config["BENCHMARK_MIN_GROUP"]
     words = table_wording(questionnaire, chosen, lang)
@@ -102,8 +122,7 @@ def regional_statistics(query: schemas.RegionalQuery):
         "industry": chosen.industry, "size": chosen.size,
         "lagging": {"level": chosen.lagging_level, "dimensions": chosen.lagging_dimensions},
         "k": k, "withheld_rule": withheld_rule(k), "release": release_out(release),
-        "columns": [{"key": c.key, "group": c.group, "heading": c.heading, "label": c.label, "unit": c.unit,
-                     "node": c.node, "level": c.level} for c in table.columns],
+        "columns": columns_out(table.columns),
         "rows": [{"region_code": row.region_code, "region_name": row.region_name, "region_level": row.region_level,
                   "status": row.status, "reason": reasons.get(row.status), "change_status": row.change_status,
                   "change_reason": reasons.get(row.change_status), "synthetic": row.synthetic,
@@ -111,4 +130,6 @@ def regional_statistics(query: schemas.RegionalQuery):
                   "withheld": [column.key for column, cell in zip(table.columns, row.cells, strict=True)
                                if cell.withheld]}
                  for row in table.rows],
+        "weighted": weighted_out(weighted_table(session=get_session(), questionnaire=questionnaire, table=table,
+                                                release=release, lang=lang, k=k)) if query.weighted else None,
     }
