@@ -80,11 +80,11 @@ def baseline(jobs: int, url: str) -> tuple[float, float]:
 
 def measure(name: str, url: str, jobs: int, threads: int, rounds: int = 3) -> None:
     queue.configure(url)
-    queue.storage.initialize_schema() if hasattr(queue.storage, "initialize_schema") else None
+    queue.storage.initialize_schema()
     queue.flush()
     puts, totals, calls, inserts = [], [], [], []
     for _ in range(rounds):
-        call, insert = baseline(jobs, url if not url.endswith(".queue.db") else url)
+        call, insert = baseline(jobs, url)
         put, total = round_trip(jobs, threads)
         calls.append(call)
         inserts.append(insert)

@@ -129,8 +129,8 @@ def periodic(schedule, **options):
 
 
 def _name(function) -> str:
-    """A task's name on the queue: its module and name, unique in the app."""
-    return f"{function.__module__}.{function.__qualname__}"
+    """A task's name on the queue (Huey puts the module before it)."""
+    return function.__qualname__
 
 
 def engine():

@@ -322,3 +322,15 @@ def campaign_list_csv(rows) -> bytes:
     writer.writerow(CAMPAIGN_COLUMNS)
     writer.writerows(rows)
     return out.getvalue().encode("utf-8")
+
+
+def drain(app) -> int:
+    """Run every task waiting on the app's real queue, as a worker would; how many ran."""
+    from jobs.queue import queue
+
+    ran = 0
+    with app.app_context():
+        while (task := queue.dequeue()) is not None:
+            queue.execute(task)
+            ran += 1
+    return ran

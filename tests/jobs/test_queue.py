@@ -20,30 +20,10 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import inspect
 from sqlmodel import Session, select
 
-from factories import ROOT, make_app
+from factories import ROOT, drain
 from jobs import mail
 from jobs.queue import queue
 from storage.tables import Assessment, MailMessage, ReportBatch
-
-
-@pytest.fixture
-def queued_app(database_url, tmp_path):
-    """The app with a real queue (not run at once), on this test's own database; the queue put back after."""
-    app = make_app(database_url, tmp_path / "instance", QUEUE_IMMEDIATE=False)
-    yield app
-    queue.storage.close()
-    queue.configure(None)
-    app.extensions["db_engine"].dispose()
-
-
-def drain(app) -> int:
-    """Run every task waiting on the queue, as a worker would; how many ran."""
-    ran = 0
-    with app.app_context():
-        while (task := queue.dequeue()) is not None:
-            queue.execute(task)
-            ran += 1
-    return ran
 
 
 def message(app, message_id: int) -> MailMessage:
