@@ -9,9 +9,10 @@ from dataclasses import replace
 from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -53,10 +54,10 @@ bp = Blueprint("campaigns", __name__)
 OWNERS = ("agency", "consultant")
 LIST_ENDPOINT = "campaigns.import_list"
 STATUS_LABELS = {"listed": _l("Not invited yet"), "invited": _l("Invited"), "opened": _l("Opened the link"),
-                 "started": _l("Started"), "submitted": _l("Submitted"), "verified": _l("Verified"),
+                 "started": _l("Started"), "submitted": _lp("campaign", "Submitted"), "verified": _l("Verified"),
                  "opted_out": _l("Opted out"), "excluded": _l("Excluded")}  # fmt: skip
 STAGE_LABELS = {"invited": _l("Invited"), "opened": _l("Opened"), "started": _l("Started"),
-                "submitted": _l("Submitted"), "verified": _l("Verified")}  # fmt: skip
+                "submitted": _lp("campaign", "Submitted"), "verified": _l("Verified")}  # fmt: skip
 MAIL_LABELS = {"": "—", "queued": _l("Queued"), "sent": _l("Sent"), "bounced": _l("Bounced"), "failed": _l("Failed")}
 WITHHELD_LABELS = {"small": _l("withheld: fewer than k invited"),
                    "complementary": _l("withheld so that a smaller group cannot be worked out")}  # fmt: skip
@@ -232,7 +233,7 @@ def export(campaign_id: int, fmt: str):
         abort(404)
     session, lang, regions = get_session(), current_language(), load_regions()
     headers = [_("Enterprise"), _("Credit code"), _("Region"), _("Industry division"), _("Size class"), _("E-mail"),
-               _("Status"), _("Invited"), _("Opened"), _("Started"), _("Submitted"), _("Last mail")]
+               _("Status"), _("Invited"), _("Opened"), _("Started"), pgettext("campaign", "Submitted"), _("Last mail")]
     rows = [[row.name, row.member.credit_code, regions.get(row.region_code).name(lang), row.industry_code,
              row.size_class, row.member.email, str(STATUS_LABELS[row.status]), *(_moment(m) for m in (
                  row.member.invited_at, row.member.opened_at, row.member.started_at, row.member.submitted_at)),

@@ -387,3 +387,11 @@ def test_quality_flags_show_in_full_to_a_consultant_and_without_any_answer_to_an
     submit_through_link(app, survey, link_of(app, own, client_member), contradicting)
     page = consultant.get(f"/campaigns/{own}").text
     assert explanation in page and "Answered too fast" in page
+
+
+def test_the_campaign_page_in_chinese_says_submitted_not_a_date(app, analyst):
+    campaign_id = invited_campaign(app, analyst, count=1)
+    analyst.get("/language/zh")
+    page = analyst.get(f"/campaigns/{campaign_id}").text
+    assert "已提交" in page and "<th>操作</th>" in page and "<h2>企业</h2>" in page
+    assert "提交日期" not in page  # the date column's name, which the count once wore
