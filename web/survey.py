@@ -46,6 +46,9 @@ def start(questionnaire_id: str):
         )
         session = get_session()
         assessment = start_assessment(session=session, profile=profile, questionnaire=questionnaire)
+        assessment.language = current_language()  # its resume link opens in it, in any browser
+        session.add(assessment)
+        session.commit()
         link_to_account(session, assessment.enterprise_id)
         return redirect(url_for("survey.page", token=assessment.token, number=1))
     return render_template("survey/start.html", q=questionnaire, form=form)
@@ -85,7 +88,8 @@ def resume(token: str):
 
 @bp.route("/a/<token>/page/<int:number>", methods=["GET", "POST"])
 def page(token: str, number: int):
-    """One dimension's questions; every valid answer is saved whatever button was pressed."""
+    """One dimension's questions; every valid answer is saved whatever button was pressed, and the page stays, its
+    invalid answers marked, until they are corrected."""
     assessment, questionnaire = open_assessment(token)
     if assessment.status == "submitted":
         return redirect(url_for("results.show", token=token))
@@ -118,6 +122,8 @@ def _page(assessment, questionnaire: Questionnaire, number: int, colleague: Open
                 merged[question.id] = changes[question.id] = parse_answer(question, raw)
             except ValueError:
                 errors[question.id] = _error_message(question)
+        if colleague is None:  # the owner's language is the one the resume link opens in
+            assessment.language = lang
         save_answers(session=session, assessment=assessment, answers=changes, timed=True)
         if colleague is not None:
             _record_colleague_save(colleague, dimension, merged)
@@ -128,9 +134,7 @@ def _page(assessment, questionnaire: Questionnaire, number: int, colleague: Open
             for question_id in unanswered(questionnaire, merged):
                 if question_id in on_page and question_id not in errors:
                     errors[question_id] = _("Please answer this question.")
-        if not errors or action in ("back", "exit"):
-            if errors:
-                flash(_("Some answers on this page were not valid and were not saved."), "warning")
+        if not errors:  # an invalid answer keeps the page whatever was pressed: marked in place, with what was typed
             if colleague is not None:
                 return _after_colleague_save(colleague, link, questionnaire, number, action)
             return _after_save(token, number, action, len(questionnaire.dimensions))
