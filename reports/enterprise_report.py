@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
+from assessment.answers import visible_questions
 from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, load_industries, load_regions
 from assessment.cohorts.groups import CohortComparison
 from assessment.roadmap import Plan, Settings, Target, build_plan
@@ -319,12 +320,14 @@ PARADIGM_WORK = {
 
 
 def answer_rows(q: Questionnaire, result: Result, lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The appendix: each page's questions with the answers given, as the respondent would read them."""
+    """The appendix: each page's questions with the answers given, as the respondent would read them; a question
+    its condition hides for the final answers was not asked, so neither it nor an answer left from before shows."""
+    visible = visible_questions(q, result.answers)
     pages = []
     for dimension in q.dimensions:
         rows = []
         for question in dimension.questions:
-            if question.id in result.answers:
+            if question.id in result.answers and question.id in visible:
                 rows.append((question.text.get(lang), describe_answer(question, result.answers[question.id], lang)))
         pages.append((dimension.name.get(lang), rows))
     return pages
