@@ -34,7 +34,7 @@ from reports.roadmap_figures import cohort_radar, gap_chart, priority_chart, tim
 from reports.standard import overall_title, standard_view
 from storage.kpis import KpiChange, kpi_changes
 from storage.statistics import comparison
-from storage.tables import Assessment, AssessmentComment, Enterprise
+from storage.tables import Assessment, AssessmentComment, Enterprise, StatisticsRelease
 from storage.verification import Standing, standing
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -105,13 +105,15 @@ class Rendered:
 
 
 def gather(
-    *, session: Session, catalog: Catalog, assessment: Assessment, settings: Settings, result: Result
+    *, session: Session, catalog: Catalog, assessment: Assessment, settings: Settings, result: Result,
+    release: StatisticsRelease | None = None,
 ) -> ReportData:
-    """The comparison and the plan of a submitted assessment whose result has been read back."""
+    """The comparison (with `release`, the latest unless given) and the plan of a submitted assessment whose result
+    has been read back."""
     questionnaire = catalog.get(assessment.questionnaire_id, assessment.questionnaire_version)
     enterprise = session.get(Enterprise, assessment.enterprise_id)
     compared = comparison(
-        session=session, assessment=assessment, result=result, questionnaire=questionnaire
+        session=session, assessment=assessment, result=result, questionnaire=questionnaire, release=release
     )
     plan = None
     if questionnaire.definition.roadmap is not None:
