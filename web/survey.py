@@ -108,6 +108,7 @@ def _page(assessment, questionnaire: Questionnaire, number: int, colleague: Open
     form_class = page_form_class(questionnaire, number - 1, lang)
     saved = load_answers(session=session, assessment=assessment, questionnaire=questionnaire)
     errors: dict[str, str] = {}
+    answers = saved  # what the progress counts: after a save, the answers as saved now
     if request.method == "POST":
         form = form_class()  # CSRFProtect has checked the token; parse_answer checks every answer below
         action = request.form.get("action", "next")
@@ -125,6 +126,7 @@ def _page(assessment, questionnaire: Questionnaire, number: int, colleague: Open
         if colleague is None:  # the owner's language is the one the resume link opens in
             assessment.language = lang
         save_answers(session=session, assessment=assessment, answers=changes, timed=True)
+        answers = merged
         if colleague is not None:
             _record_colleague_save(colleague, dimension, merged)
         note_respondent(session=session, assessment=assessment, user=current_user)
@@ -151,7 +153,7 @@ def _page(assessment, questionnaire: Questionnaire, number: int, colleague: Open
         form=form,
         errors=errors,
         visible=visible,
-        progress=None if colleague else _progress(questionnaire, saved),  # a colleague sees their pages only
+        progress=None if colleague else _progress(questionnaire, answers),  # a colleague sees their pages only
         colleague=colleague,
         enterprise_name=session.get(Enterprise, assessment.enterprise_id).name if colleague else "",
         colleague_numbers=_colleague_numbers(colleague, questionnaire) if colleague else [],
