@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
+from assessment.answers import visible_questions
 from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, load_industries, load_regions
 from assessment.cohorts.groups import CohortComparison
 from assessment.roadmap import Plan, Settings, Target, build_plan
@@ -33,7 +34,7 @@ from reports.roadmap_figures import cohort_radar, gap_chart, priority_chart, tim
 from reports.standard import overall_title, standard_view
 from storage.kpis import KpiChange, kpi_changes
 from storage.statistics import comparison
-from storage.tables import Assessment, AssessmentComment, Enterprise
+from storage.tables import Assessment, AssessmentComment, Enterprise, StatisticsRelease
 from storage.verification import Standing, standing
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -104,13 +105,15 @@ class Rendered:
 
 
 def gather(
-    *, session: Session, catalog: Catalog, assessment: Assessment, settings: Settings, result: Result
+    *, session: Session, catalog: Catalog, assessment: Assessment, settings: Settings, result: Result,
+    release: StatisticsRelease | None = None,
 ) -> ReportData:
-    """The comparison and the plan of a submitted assessment whose result has been read back."""
+    """The comparison (with `release`, the latest unless given) and the plan of a submitted assessment whose result
+    has been read back."""
     questionnaire = catalog.get(assessment.questionnaire_id, assessment.questionnaire_version)
     enterprise = session.get(Enterprise, assessment.enterprise_id)
     compared = comparison(
-        session=session, assessment=assessment, result=result, questionnaire=questionnaire
+        session=session, assessment=assessment, result=result, questionnaire=questionnaire, release=release
     )
     plan = None
     if questionnaire.definition.roadmap is not None:
@@ -319,12 +322,14 @@ PARADIGM_WORK = {
 
 
 def answer_rows(q: Questionnaire, result: Result, lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The appendix: each page's questions with the answers given, as the respondent would read them."""
+    """The appendix: each page's questions with the answers given, as the respondent would read them; a question
+    its condition hides for the final answers was not asked, so neither it nor an answer left from before shows."""
+    visible = visible_questions(q, result.answers)
     pages = []
     for dimension in q.dimensions:
         rows = []
         for question in dimension.questions:
-            if question.id in result.answers:
+            if question.id in result.answers and question.id in visible:
                 rows.append((question.text.get(lang), describe_answer(question, result.answers[question.id], lang)))
         pages.append((dimension.name.get(lang), rows))
     return pages

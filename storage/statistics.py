@@ -150,6 +150,16 @@ def latest_release(*, session: Session, verified_only: bool = False) -> Statisti
                         .order_by(StatisticsRelease.id.desc()).limit(1)).first()
 
 
+def published_release(*, session: Session, release_id: int | None = None) -> StatisticsRelease | None:
+    """The release an enterprise's pages compare it with: the one named, when a page links to another with the
+    figures it showed (results and roadmap must agree), if it is a release of all entries; else the latest."""
+    if release_id is not None:
+        named = session.get(StatisticsRelease, release_id)
+        if named is not None and not named.verified_only:
+            return named
+    return latest_release(session=session)
+
+
 def _release_id(session: Session, release: StatisticsRelease | int | None, verified_only: bool = False) -> int | None:
     if isinstance(release, StatisticsRelease):
         return release.id
@@ -221,14 +231,14 @@ def fallback_cohorts(entry: BenchmarkEntry, country_code: str) -> list[tuple[tup
             for kind in FALLBACK_PATH if region[kind[0]] is not None]
 
 
-def comparison(*, session: Session, assessment: Assessment, result: Result, questionnaire: Questionnaire
-               ) -> CohortComparison | None:
-    """The assessment (its own result, at once) against the closest published cohort of its period in the latest
-    release, or None if that release has none.
+def comparison(*, session: Session, assessment: Assessment, result: Result, questionnaire: Questionnaire,
+               release: StatisticsRelease | None = None) -> CohortComparison | None:
+    """The assessment (its own result, at once) against the closest published cohort of its period in a release
+    (the latest unless given: see `published_release`), or None if that release has none.
 
     Only the release is read: the enterprise's percentile rank is estimated from the release's quantiles, so what
     it sees of the others changes only when a release is made."""
-    release = latest_release(session=session)
+    release = release or latest_release(session=session)
     entry = session.get(BenchmarkEntry, (questionnaire.id, period_of(assessment.submitted_at),
                                          assessment.enterprise_id))
     if entry is None or release is None:

@@ -57,6 +57,9 @@ class Assessment(SQLModel, table=True):
     # between two saves counted up to the idle limit.
     first_saved_at: datetime | None = None
     active_seconds: int = 0
+    # The language it was started or last saved in ("en" or "zh"): its resume link opens in it unless the visitor
+    # chose another (web/i18n.py). None: not known (older assessments, imports), the browser's preference then.
+    language: str | None = Field(default=None, max_length=5)
 
 
 class StoredAnswer(SQLModel, table=True):

@@ -9,6 +9,7 @@ from questionnaires.loader import Questionnaire
 from storage.assessments import find_assessment
 from storage.db import get_session
 from storage.tables import Assessment
+from web.i18n import use_assessment_language
 
 
 def init_app(app: Flask) -> None:
@@ -33,10 +34,12 @@ def get_questionnaire_or_404(questionnaire_id: str, version: str | None = None) 
 
 
 def open_assessment(token: str) -> tuple[Assessment, Questionnaire]:
-    """The assessment of a resume token with its pinned questionnaire version, or 404."""
+    """The assessment of a resume token with its pinned questionnaire version, or 404; the page speaks the
+    assessment's language unless the visitor chose one."""
     assessment = find_assessment(session=get_session(), token=token)
     if assessment is None:
         abort(404)
+    use_assessment_language(assessment.language)
     questionnaire = get_catalog().get(assessment.questionnaire_id, assessment.questionnaire_version)
     if questionnaire is None:
         abort(404)

@@ -288,5 +288,5 @@ def action(token: str):
                detail=f"roadmap step {dimension} {level} no longer marked done")
         flash(_("The step is no longer marked done."), "info")
     settings = {name: request.form.getlist(name) for name in request.form
-                if name in ("target", "goal") or name.startswith("target_")}
+                if name in ("target", "goal", "release") or name.startswith("target_")}
     return redirect(url_for("roadmap.show", token=token, _anchor=f"step-{dimension}-{level}", **settings))

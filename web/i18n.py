@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Babel, get_locale
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import Babel, get_locale, refresh
 
 
 def select_locale() -> str:
-    """The user's chosen language, else the browser's preference, else English."""
+    """The user's chosen language, else the language of the assessment opened (its resume link opens in the language
+    it was answered in, in any browser), else the browser's preference, else English."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # the command line and background work: English unless forced
         return languages[0]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
+    if g.get("assessment_language") in languages:
+        return g.assessment_language
     return request.accept_languages.best_match(languages) or languages[0]
+
+
+def use_assessment_language(language: str | None) -> None:
+    """Speak the language of the assessment this request opened, unless the visitor chose one explicitly."""
+    g.assessment_language = language
+    refresh()  # a string translated before the assessment was opened must not fix the language
 
 
 def current_language() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
@@ -22,7 +22,7 @@ from storage.access import acts_for_enterprise, can_see_enterprise
 from storage.db import get_session
 from storage.kpis import kpi_changes
 from storage.reference_data import published_benchmarks
-from storage.statistics import comparison
+from storage.statistics import comparison, published_release
 from storage.tables import AssessmentComment, Enterprise
 from storage.verification import agency_requested, standing
 from web.access import record
@@ -43,8 +43,10 @@ def show(token: str):
     session = get_session()
     enterprise = session.get(Enterprise, assessment.enterprise_id)
     record("view", enterprise_id=enterprise.id, assessment_id=assessment.id, detail="results")
-    compared = comparison(session=session, assessment=assessment, result=result,
-                          questionnaire=questionnaire)
+    # the release the roadmap linked back with, else the latest: both pages show the same group figures
+    release = published_release(session=session, release_id=request.args.get("release", type=int))
+    compared = comparison(session=session, assessment=assessment, result=result, questionnaire=questionnaire,
+                          release=release)
     region_path = " / ".join(r.name(lang) for r in load_regions().path(enterprise.region_code)[1:])
     industry = load_industries()[enterprise.industry_code]
     return render_template(

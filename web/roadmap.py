@@ -25,6 +25,7 @@ from reports.enterprise_report import (
 from storage.access import can_see_enterprise
 from storage.actions import done_steps
 from storage.db import get_session
+from storage.statistics import published_release
 from web.access import record
 from web.catalog import get_catalog, open_assessment
 from web.i18n import current_language
@@ -46,7 +47,8 @@ def show(token: str):
         return redirect(url_for("survey.review", token=token))
     lang = current_language()
     settings, problems = settings_from(request.args, questionnaire)
-    data = gather(session=get_session(), catalog=get_catalog(), assessment=assessment, settings=settings, result=result)
+    data = gather(session=get_session(), catalog=get_catalog(), assessment=assessment, settings=settings, result=result,
+                  release=_release(request.args))
     form = ReportForm(language=lang, **saved_branding())
     return _page(token, questionnaire, data, settings, problems, form, lang)
 
@@ -67,7 +69,8 @@ def report(token: str):
             branding = Branding(form.brand_name.data or "", form.brand_colour.data or "#2f6f9f", logo or None)
         except BrandingError as error:
             getattr(form, error.field).errors = [str(error)]
-    data = gather(session=get_session(), catalog=get_catalog(), assessment=assessment, settings=settings, result=result)
+    data = gather(session=get_session(), catalog=get_catalog(), assessment=assessment, settings=settings, result=result,
+                  release=_release(request.form))
     if branding is None or problems:  # the plan asked for is not the one that would be printed
         return _page(token, questionnaire, data, settings, problems, form, current_language()), 400
     rendered = render_report(data, lang, branding)
@@ -80,14 +83,23 @@ def report(token: str):
     )
 
 
+def _release(values):
+    """The statistics release the results page showed (its link carries it), else the latest: the upper quartile
+    and best in class the plan aims at are the ones the results page showed."""
+    return published_release(session=get_session(), release_id=values.get("release", type=int))
+
+
 def _page(token, questionnaire, data, settings, problems, form, lang):
     charts = {name: figure.to_json() for name, (figure, _size) in figures(data, lang).items()}
-    hidden = [("target", str(settings.default))]
+    release = data.compared.release_id if data.compared else None
+    hidden = [("release", str(release))] if release else []  # the PDF is printed with the same figures
+    hidden += [("target", str(settings.default))]
     hidden += [(f"target_{dimension}", str(target)) for dimension, target in settings.targets.items()]
     hidden += [("goal", goal) for goal in sorted(settings.goals)]
     return render_template(
         "results/roadmap.html",
         token=token,
+        release=release,
         q=questionnaire,
         data=data,
         plan=data.plan,

@@ -46,6 +46,9 @@ def start(questionnaire_id: str):
         )
         session = get_session()
         assessment = start_assessment(session=session, profile=profile, questionnaire=questionnaire)
+        assessment.language = current_language()  # its resume link opens in it, in any browser
+        session.add(assessment)
+        session.commit()
         link_to_account(session, assessment.enterprise_id)
         return redirect(url_for("survey.page", token=assessment.token, number=1))
     return render_template("survey/start.html", q=questionnaire, form=form)
@@ -85,7 +88,8 @@ def resume(token: str):
 
 @bp.route("/a/<token>/page/<int:number>", methods=["GET", "POST"])
 def page(token: str, number: int):
-    """One dimension's questions; every valid answer is saved whatever button was pressed."""
+    """One dimension's questions; every valid answer is saved whatever button was pressed, and the page stays, its
+    invalid answers marked, until they are corrected."""
     assessment, questionnaire = open_assessment(token)
     if assessment.status == "submitted":
         return redirect(url_for("results.show", token=token))
@@ -104,6 +108,7 @@ def _page(assessment, questionnaire: Questionnaire, number: int, colleague: Open
     form_class = page_form_class(questionnaire, number - 1, lang)
     saved = load_answers(session=session, assessment=assessment, questionnaire=questionnaire)
     errors: dict[str, str] = {}
+    answers = saved  # what the progress counts: after a save, the answers as saved now
     if request.method == "POST":
         form = form_class()  # CSRFProtect has checked the token; parse_answer checks every answer below
         action = request.form.get("action", "next")
@@ -118,7 +123,10 @@ def _page(assessment, questionnaire: Questionnaire, number: int, colleague: Open
                 merged[question.id] = changes[question.id] = parse_answer(question, raw)
             except ValueError:
                 errors[question.id] = _error_message(question)
+        if colleague is None:  # the owner's language is the one the resume link opens in
+            assessment.language = lang
         save_answers(session=session, assessment=assessment, answers=changes, timed=True)
+        answers = merged
         if colleague is not None:
             _record_colleague_save(colleague, dimension, merged)
         note_respondent(session=session, assessment=assessment, user=current_user)
@@ -128,9 +136,7 @@ def _page(assessment, questionnaire: Questionnaire, number: int, colleague: Open
             for question_id in unanswered(questionnaire, merged):
                 if question_id in on_page and question_id not in errors:
                     errors[question_id] = _("Please answer this question.")
-        if not errors or action in ("back", "exit"):
-            if errors:
-                flash(_("Some answers on this page were not valid and were not saved."), "warning")
+        if not errors:  # an invalid answer keeps the page whatever was pressed: marked in place, with what was typed
             if colleague is not None:
                 return _after_colleague_save(colleague, link, questionnaire, number, action)
             return _after_save(token, number, action, len(questionnaire.dimensions))
@@ -147,7 +153,7 @@ def _page(assessment, questionnaire: Questionnaire, number: int, colleague: Open
         form=form,
         errors=errors,
         visible=visible,
-        progress=None if colleague else _progress(questionnaire, saved),  # a colleague sees their pages only
+        progress=None if colleague else _progress(questionnaire, answers),  # a colleague sees their pages only
         colleague=colleague,
         enterprise_name=session.get(Enterprise, assessment.enterprise_id).name if colleague else "",
         colleague_numbers=_colleague_numbers(colleague, questionnaire) if colleague else [],
