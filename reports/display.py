@@ -3,11 +3,50 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from assessment.answers import Answer
 from assessment.classifications import INDUSTRY_TYPE_LABELS, SIZE_LABELS, load_industries, load_regions
 from assessment.cohorts.groups import ALL, Cohort
 from questionnaires.schema import NOT_APPLICABLE
+
+# The scoring rules of the questionnaire files (questionnaires.schema.Node.rule) as a reader names them: one wording
+# per rule, for the results' explanations and the methodology page alike (the page adds the rule's full definition)
+RULE_WORDS = {
+    "weighted_mean": _l("weighted mean of its inputs"),
+    "sum": _l("weighted sum of its inputs, up to a cap"),
+    "min": _l("the lowest of its inputs"),
+    "gating": _l("levels reached in turn, each needing the one below"),
+    "progress": _l("progress along the paradigm's span of the scale, in %"),
+    "levels": _l("the standard's own level rule"),
+}
+
+# Statuses as stored (assessments, report batches: storage/tables.py) as a reader says them, wherever one is shown
+STATUS_WORDS = {
+    "draft": lazy_pgettext("status", "Not submitted yet"),
+    "submitted": lazy_pgettext("status", "Submitted"),
+    "queued": lazy_pgettext("status", "Waiting to start"),
+    "running": lazy_pgettext("status", "Running"),
+    "done": lazy_pgettext("status", "Done"),
+    "failed": lazy_pgettext("status", "Failed"),
+}
+
+
+def describe_rule(rule: str) -> str:
+    """A scoring rule in words ("weighted mean of its inputs"), never its name in the file."""
+    return str(RULE_WORDS[rule])
+
+
+def describe_status(status: str) -> str:
+    """A stored status in the reader's words; an unknown one as it is, rather than nothing."""
+    return str(STATUS_WORDS[status]) if status in STATUS_WORDS else status
+
+
+def describe_questionnaire(questionnaire, lang: str) -> str:
+    """A questionnaire version by its title in the reader's language and its version, never its file id."""
+    return _("%(title)s, version %(version)s", title=questionnaire.definition.title.get(lang),
+             version=questionnaire.version)  # fmt: skip
 
 
 def describe_answer(question, answer: Answer | None, lang: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
 
+from reports.display import describe_questionnaire, describe_rule, describe_status
+
 
 def select_locale() -> str:
     """The user's chosen language, else the browser's preference, else English."""
@@ -23,10 +25,21 @@ def current_language() -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Set up Flask-Babel and give templates `lang` and `text(...)` for bilingual content."""
+    """Set up Flask-Babel and give templates `lang` and `text(...)` for bilingual content, and the words for rules,
+    statuses and questionnaires (`rule_words`, `status_words`, `questionnaire_name(id, version)`)."""
     Babel(app, locale_selector=select_locale)
 
     @app.context_processor
     def _language_helpers() -> dict:
         lang = current_language()
-        return {"lang": lang, "text": lambda value: value.get(lang) if value is not None else ""}
+        return {"lang": lang, "text": lambda value: value.get(lang) if value is not None else "",
+                "rule_words": describe_rule, "status_words": describe_status,
+                "questionnaire_name": questionnaire_name}
+
+
+def questionnaire_name(questionnaire_id: str, version: str) -> str:
+    """A stored questionnaire id and version by the questionnaire's title; as stored if the app no longer serves it."""
+    questionnaire = current_app.extensions["questionnaires"].get(questionnaire_id, version)
+    if questionnaire is None:
+        return f"{questionnaire_id} {version}"
+    return describe_questionnaire(questionnaire, current_language())
