@@ -223,12 +223,14 @@ def _parse(text: str) -> _Document:
 
 # Han characters, CJK punctuation (、。《》…) and full-width forms (，：（）…): written without spaces between them
 _CJK = "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
-_SPACE_IN_CJK = re.compile(f"(?<=[{_CJK}]) +(?=[{_CJK}])")
+_QUOTES = "\u2018\u2019\u201c\u201d"  # ‘’“”: Chinese text quotes with them too, but so does English
+_SPACE_IN_CJK = re.compile(f"(?<=[{_CJK}]) +(?=[{_CJK}{_QUOTES}])|(?<=[{_QUOTES}]) +(?=[{_CJK}])")
 
 
 def join_cjk(text: str) -> str:
     """A text without the spaces YAML's folding (`>-`) leaves between two Chinese characters or punctuation marks:
-    "和 新一代" → "和新一代", "冶金、 建材" → "冶金、建材"; spaces beside a Latin word ("5G 网络") stay."""
+    "和 新一代" → "和新一代", "冶金、 建材" → "冶金、建材", "“智能工厂” 对应" → "“智能工厂”对应"; spaces beside a
+    Latin word ("5G 网络") and between two quotes stay."""
     return _SPACE_IN_CJK.sub("", text)
 
 

@@ -33,6 +33,23 @@ STATUS_WORDS = {
 }
 
 
+# The kinds of scoring-tree node and the question types of the files (questionnaires.schema), for the methodology
+KIND_WORDS = {"item": _l("Item"), "dimension": _l("Dimension"), "paradigm": _l("Paradigm"), "overall": _l("Overall"),
+              "standard": _l("Standard's level")}  # fmt: skip
+QUESTION_TYPE_WORDS = {"ladder": _l("ladder of levels"), "single": _l("one choice"), "multiple": _l("several choices"),
+                       "yesno": _l("yes or no"), "number": _l("number"), "text": _l("free text")}  # fmt: skip
+
+
+def describe_kind(kind: str) -> str:
+    """A kind of scoring-tree node in words."""
+    return str(KIND_WORDS[kind])
+
+
+def describe_question_type(question_type: str) -> str:
+    """A question type in words."""
+    return str(QUESTION_TYPE_WORDS[question_type])
+
+
 def describe_rule(rule: str) -> str:
     """A scoring rule in words ("weighted mean of its inputs"), never its name in the file."""
     return str(RULE_WORDS[rule])

@@ -5,7 +5,15 @@ from __future__ import annotations
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
 
-from reports.display import describe_questionnaire, describe_rule, describe_status
+from assessment.classifications import INDUSTRY_TYPE_LABELS
+from questionnaires.vocabulary import paradigm_name
+from reports.display import (
+    describe_kind,
+    describe_question_type,
+    describe_questionnaire,
+    describe_rule,
+    describe_status,
+)
 
 
 def select_locale() -> str:
@@ -26,15 +34,18 @@ def current_language() -> str:
 
 def init_app(app: Flask) -> None:
     """Set up Flask-Babel and give templates `lang` and `text(...)` for bilingual content, and the words for rules,
-    statuses and questionnaires (`rule_words`, `status_words`, `questionnaire_name(id, version)`)."""
+    statuses, node kinds, question types, paradigms, weight profiles and questionnaires (`rule_words`...,
+    `questionnaire_name(id, version)`)."""
     Babel(app, locale_selector=select_locale)
 
     @app.context_processor
     def _language_helpers() -> dict:
         lang = current_language()
         return {"lang": lang, "text": lambda value: value.get(lang) if value is not None else "",
-                "rule_words": describe_rule, "status_words": describe_status,
-                "questionnaire_name": questionnaire_name}
+                "rule_words": describe_rule, "status_words": describe_status, "kind_words": describe_kind,
+                "question_type_words": describe_question_type, "questionnaire_name": questionnaire_name,
+                "paradigm_words": lambda paradigm: paradigm_name(paradigm, lang),
+                "profile_words": lambda profile: INDUSTRY_TYPE_LABELS[profile][lang]}
 
 
 def questionnaire_name(questionnaire_id: str, version: str) -> str:

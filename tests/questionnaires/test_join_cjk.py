@@ -22,6 +22,9 @@ CJK_SPACE_CJK = re.compile(r"[\u4e00-\u9fff、。，：；（）《》] +[\u4e00
     ("贵企业 主要产品（含 外协）", "贵企业主要产品（含外协）"),  # a character and a full-width bracket
     ("5G 网络", "5G 网络"),  # a Latin word and a character: as the source has it
     ("ERP 系统 和 MES", "ERP 系统和 MES"),
+    ("“智能工厂” 对应“装备”和 “产品”", "“智能工厂”对应“装备”和“产品”"),  # a curly quote beside a character
+    ("the “smart factory” and “smart products”", "the “smart factory” and “smart products”"),
+    ("“a” “b”", "“a” “b”"),  # two quotes: English as much as Chinese, left alone
     ("digital  twin", "digital  twin"),  # Latin words are left alone
     ("第一行\n第二行", "第一行\n第二行"),  # a kept line break (`|`) is not a folding space
 ])
