@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
@@ -38,6 +40,20 @@ KIND_WORDS = {"item": _l("Item"), "dimension": _l("Dimension"), "paradigm": _l("
               "standard": _l("Standard's level")}  # fmt: skip
 QUESTION_TYPE_WORDS = {"ladder": _l("ladder of levels"), "single": _l("one choice"), "multiple": _l("several choices"),
                        "yesno": _l("yes or no"), "number": _l("number"), "text": _l("free text")}  # fmt: skip
+
+
+# A source written in both languages: "<English> / <中文>", as the bundled data files give them (the published
+# figures, the demo margins); a source in one language, as an administrator may import it, is shown as it is
+BILINGUAL_SEPARATOR = " / "
+_HAN = re.compile("[\u4e00-\u9fff]")
+
+
+def describe_source(source: str, lang: str) -> str:
+    """A source in the reader's language when it is given in both ("English / 中文"), else as it is."""
+    english, separator, chinese = source.rpartition(BILINGUAL_SEPARATOR)
+    if not separator or not _HAN.search(chinese) or _HAN.search(english):
+        return source
+    return chinese if lang == "zh" else english
 
 
 def describe_kind(kind: str) -> str:

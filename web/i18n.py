@@ -12,6 +12,7 @@ from reports.display import (
     describe_question_type,
     describe_questionnaire,
     describe_rule,
+    describe_source,
     describe_status,
 )
 
@@ -45,7 +46,8 @@ def init_app(app: Flask) -> None:
                 "rule_words": describe_rule, "status_words": describe_status, "kind_words": describe_kind,
                 "question_type_words": describe_question_type, "questionnaire_name": questionnaire_name,
                 "paradigm_words": lambda paradigm: paradigm_name(paradigm, lang),
-                "profile_words": lambda profile: INDUSTRY_TYPE_LABELS[profile][lang]}
+                "profile_words": lambda profile: INDUSTRY_TYPE_LABELS[profile][lang],
+                "source_words": lambda source: describe_source(source, lang)}
 
 
 def questionnaire_name(questionnaire_id: str, version: str) -> str:
