@@ -15,6 +15,7 @@ from typing import Annotated, Literal, TypeVar
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from questionnaires.loader import join_folded_texts
 from questionnaires.vocabulary import IndustryType, SizeClass
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -211,7 +212,7 @@ File = TypeVar("File", RegionsFile, IndustriesFile)
 
 def _read(path: Path, model: type[File]) -> File:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = join_folded_texts(yaml.safe_load(path.read_text(encoding="utf-8")))
     except yaml.YAMLError as error:
         raise ClassificationFileError(path, [("", f"not valid YAML: {error}")]) from None
     try:

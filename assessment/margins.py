@@ -22,7 +22,8 @@ from questionnaires.vocabulary import INDUSTRY_TYPES, SizeClass
 
 DEMO_MARGINS_PATH = DATA_DIR / "population_margins_demo.csv"
 DEMO_MARGINS_SOURCE = ("Synthetic illustrative margins for Shandong (imready demo data, not official statistics: "
-                       "invented counts shaped like a provincial enterprise census)")
+                       "invented counts shaped like a provincial enterprise census) / "
+                       "山东省合成示例边际分布（imready 演示数据，并非官方统计：仿照省级企业普查编造的企业数）")
 DEMO_MARGINS_YEAR = 2025
 RAKING_VARIABLES = ("region", "industry", "size")  # the one-way margins respondents are raked to, in this order
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -215,9 +216,33 @@ def _parse(text: str) -> _Document:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        return _Document(node, loader.construct_document(node) if node is not None else None)
+        return _Document(node, join_folded_texts(loader.construct_document(node)) if node is not None else None)
     finally:
         loader.dispose()
+
+
+# Han characters, CJK punctuation (、。《》…) and full-width forms (，：（）…): written without spaces between them
+_CJK = "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+_QUOTES = "\u2018\u2019\u201c\u201d"  # ‘’“”: Chinese text quotes with them too, but so does English
+_SPACE_IN_CJK = re.compile(f"(?<=[{_CJK}]) +(?=[{_CJK}{_QUOTES}])|(?<=[{_QUOTES}]) +(?=[{_CJK}])")
+
+
+def join_cjk(text: str) -> str:
+    """A text without the spaces YAML's folding (`>-`) leaves between two Chinese characters or punctuation marks:
+    "和 新一代" → "和新一代", "冶金、 建材" → "冶金、建材", "“智能工厂” 对应" → "“智能工厂”对应"; spaces beside a
+    Latin word ("5G 网络") and between two quotes stay."""
+    return _SPACE_IN_CJK.sub("", text)
+
+
+def join_folded_texts(value):
+    """Every text inside a loaded YAML value (mappings, lists, strings) through `join_cjk`; other values as they are."""
+    if isinstance(value, str):
+        return join_cjk(value)
+    if isinstance(value, dict):
+        return {key: join_folded_texts(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [join_folded_texts(item) for item in value]
+    return value
 
 
 def load_directory(directory: Path | str = DIRECTORY) -> dict[tuple[str, str], Questionnaire]:

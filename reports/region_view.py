@@ -78,7 +78,8 @@ def described(questionnaire: Questionnaire, choices: SelectionChoices, table: Co
     the release its figures come from."""
     selection = table.selection
     return [(_("Statistics release"), release_name(release)),
-            (_("Questionnaire"), f"{choices.label('q', questionnaire.id)} ({questionnaire.id})"),
+            (_("Questionnaire"), _("%(title)s, version %(version)s", title=choices.label("q", questionnaire.id),
+                                    version=questionnaire.version)),
             (_("Period"), str(selection.period)),
             (_("Change since"), choices.label("base", str(selection.base_period or ""))),
             (_("Regions"), ", ".join(f"{row.region_name} ({row.region_code})" for row in table.rows) or "–"),

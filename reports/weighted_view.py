@@ -17,6 +17,7 @@ from assessment.cohorts.suppression import SMALL
 from assessment.cohorts.weighted import SMALL_CLASS
 from assessment.regional.comparison import Cell, Column, ComparisonTable
 from questionnaires.loader import Questionnaire
+from reports.display import describe_source
 from storage.margins import weighted_stats
 from storage.tables import StatisticsRelease, WeightedStat
 
@@ -175,7 +176,7 @@ def weighted_table(*, session: Session, questionnaire: Questionnaire, table: Com
     levels = [(band.level, band.name.get(lang)) for band in questionnaire.bands(leveled)]
     rows = tuple(weighted_row(row.region_code, row.region_name, stored.get(row.region_code),
                               [level for level, _name in levels], lang, k) for row in table.rows)
-    sources = tuple(dict.fromkeys(f"{each.source}, {each.year}" for each in stored.values()))
+    sources = tuple(dict.fromkeys(f"{describe_source(each.source, lang)}, {each.year}" for each in stored.values()))
     narrower = selection.industry != ALL or selection.size != ALL
     notice = (_("Weighted figures are for all industries and sizes of each region, whatever the industry and size "
                 "chosen above.") if narrower else "")

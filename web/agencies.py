@@ -23,7 +23,7 @@ from assessment.weighting import MAX_WEIGHT_RATIO
 from questionnaires.loader import Questionnaire
 from reports import regional_report
 from reports.agency_figures import comparison_charts, index_chart
-from reports.display import format_share
+from reports.display import describe_source, format_share
 from reports.region_export import table_csv, table_xlsx
 from reports.region_view import RegionComparisonView, file_name, region_comparison
 from reports.region_wording import SelectionChoices, selection_choices, sheet_wording
@@ -75,8 +75,8 @@ def selection_form() -> tuple[ComparisonForm, SelectionChoices, Questionnaire | 
         form[name].choices = offered
     imports = margin_summary(session=session)
     if imports:  # the newest margins name the option; without any it is not offered
-        form.weighted.label.text = _("Weighted to the population (%(source)s, %(year)s)", source=imports[0][0],
-                                     year=imports[0][1])
+        source, year = describe_source(imports[0][0], current_language()), imports[0][1]
+        form.weighted.label.text = _("Weighted to the population (%(source)s, %(year)s)", source=source, year=year)
     else:
         del form.weighted
     return form, choices, chosen

@@ -5,6 +5,17 @@ from __future__ import annotations
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, get_locale, refresh
 
+from assessment.classifications import INDUSTRY_TYPE_LABELS
+from questionnaires.vocabulary import paradigm_name
+from reports.display import (
+    describe_kind,
+    describe_question_type,
+    describe_questionnaire,
+    describe_rule,
+    describe_source,
+    describe_status,
+)
+
 
 def select_locale() -> str:
     """The user's chosen language, else the language of the assessment opened (its resume link opens in the language
@@ -32,10 +43,25 @@ def current_language() -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Set up Flask-Babel and give templates `lang` and `text(...)` for bilingual content."""
+    """Set up Flask-Babel and give templates `lang` and `text(...)` for bilingual content, and the words for rules,
+    statuses, node kinds, question types, paradigms, weight profiles and questionnaires (`rule_words`...,
+    `questionnaire_name(id, version)`)."""
     Babel(app, locale_selector=select_locale)
 
     @app.context_processor
     def _language_helpers() -> dict:
         lang = current_language()
-        return {"lang": lang, "text": lambda value: value.get(lang) if value is not None else ""}
+        return {"lang": lang, "text": lambda value: value.get(lang) if value is not None else "",
+                "rule_words": describe_rule, "status_words": describe_status, "kind_words": describe_kind,
+                "question_type_words": describe_question_type, "questionnaire_name": questionnaire_name,
+                "paradigm_words": lambda paradigm: paradigm_name(paradigm, lang),
+                "profile_words": lambda profile: INDUSTRY_TYPE_LABELS[profile][lang],
+                "source_words": lambda source: describe_source(source, lang)}
+
+
+def questionnaire_name(questionnaire_id: str, version: str) -> str:
+    """A stored questionnaire id and version by the questionnaire's title; as stored if the app no longer serves it."""
+    questionnaire = current_app.extensions["questionnaires"].get(questionnaire_id, version)
+    if questionnaire is None:
+        return f"{questionnaire_id} {version}"
+    return describe_questionnaire(questionnaire, current_language())

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assessment.classifications import DATA_DIR, NamesEntry
 from assessment.reference_csv import ReferenceFileError
+from questionnaires.loader import join_folded_texts
 
 INDEX_PATH = DATA_DIR / "regional_index.yaml"
 
@@ -200,7 +201,8 @@ def load_index_definitions(path: Path | str | None = None) -> dict[str, IndexDef
         return _bundled_definitions()
     path = Path(path)
     try:
-        documents = [raw for raw in yaml.safe_load_all(path.read_text(encoding="utf-8")) if raw is not None]
+        text = path.read_text(encoding="utf-8")
+        documents = [join_folded_texts(raw) for raw in yaml.safe_load_all(text) if raw is not None]
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise ReferenceFileError(path, [("", f"cannot be read as YAML: {error}")]) from None
     definitions: dict[str, IndexDefinition] = {}
