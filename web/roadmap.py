@@ -22,6 +22,7 @@ from reports.enterprise_report import (
     in_place_rows,
     render_report,
 )
+from reports.figures import figure_json
 from storage.access import can_see_enterprise
 from storage.actions import done_steps
 from storage.db import get_session
@@ -81,7 +82,7 @@ def report(token: str):
 
 
 def _page(token, questionnaire, data, settings, problems, form, lang):
-    charts = {name: figure.to_json() for name, (figure, _size) in figures(data, lang).items()}
+    charts = {name: figure_json(figure) for name, (figure, _size) in figures(data, lang).items()}
     hidden = [("target", str(settings.default))]
     hidden += [(f"target_{dimension}", str(target)) for dimension, target in settings.targets.items()]
     hidden += [("goal", goal) for goal in sorted(settings.goals)]
