@@ -7,6 +7,8 @@ comparison, titled in the reader's language, from `comparison_charts` and `index
 
 from __future__ import annotations
 
+import functools
+
 from flask_babel import gettext as _
 
 from assessment.regional.comparison import Column, ComparisonTable, Row
@@ -106,6 +108,7 @@ def dimension_heatmap(table: ComparisonTable, group: str, title: str, colorscale
     names = [wrap(column.label, 18) for column in columns]
     z = [[row.cells[i].value for i in indexes] for row in table.rows]
     colours = change_colours([value for line in z for value in line]) if signed else {"colorscale": colorscale}
+    colours["colorscale"] = scale(colours["colorscale"])
     heat = dict(type="heatmap", z=z, x=names, y=labels,
                 text=[[row.cells[i].text or _reason(table, row, group) or "–" for i in indexes] for row in table.rows],
                 **colours, hoverongaps=True, xgap=1, ygap=1, hovertemplate="%{y} · %{x}: %{text}<extra></extra>")
@@ -115,6 +118,15 @@ def dimension_heatmap(table: ComparisonTable, group: str, title: str, colorscale
         yaxis=dict(autorange="reversed", automargin=True, type="category", categoryorder="array",
                    categoryarray=labels),
         xaxis=dict(automargin=True, type="category", categoryorder="array", categoryarray=names))
+
+
+@functools.cache
+def scale(name: str) -> list:
+    """A named colour scale as its list of [position, colour]: the names are plotly's (Python's), several of which
+    (Oranges) plotly.js does not know, and those it knows (Blues) it draws differently."""
+    from plotly.colors import get_colorscale  # imported here: only the first heatmap of a process pays for it
+
+    return get_colorscale(name)
 
 
 def change_colours(values: list[float | None]) -> dict:

@@ -2,7 +2,7 @@
 
 Figures are plain dicts (`{"data": [...], "layout": {...}}`) in the form plotly.js reads: pages embed them as JSON
 (`figure_json`) and kaleido prints them for PDFs. Building `plotly.graph_objects` figures instead validated and deep
-copied every property, most of the results page's CPU; `tests/reports/test_figure_dicts.py` checks that plotly's own
+copied every property, most of the results page's CPU; `tests/web/test_figure_dicts.py` checks that plotly's own
 validation leaves each dict as it is.
 """
 
