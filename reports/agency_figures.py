@@ -7,15 +7,17 @@ comparison, titled in the reader's language, from `comparison_charts` and `index
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
+import functools
+
 from flask_babel import gettext as _
 
 from assessment.regional.comparison import Column, ComparisonTable, Row
 from assessment.regional.conditions import Conditions
-from reports.figures import PARADIGM_COLOURS, base_layout, wrap
+from reports.figures import PARADIGM_COLOURS, Figure, figure, wrap
 
 LEVEL_COLOURS = ("#c8553d", "#e59a4c", "#f2d06b", "#9fc98d", "#4f9d69", "#2f6f5e")  # level 0 (red) to 5 (green)
 ROW_HEIGHT = 24  # pixels per region on charts with one line per region
+NO_CHANGE_TOP = 1.0  # the top of the colour scale of a change heatmap whose every change is 0 (all cells white)
 
 
 def region_labels(table: ComparisonTable) -> list[str]:
@@ -60,11 +62,6 @@ def _title(text: str) -> dict:
     return dict(text=text, font=dict(size=15), x=0, xanchor="left", y=0.98, yanchor="top")
 
 
-def _figure(traces: list[dict], **layout) -> go.Figure:
-    """A figure from plain trace dicts, validated once (much faster than building it up step by step)."""
-    return go.Figure(dict(data=traces, layout=base_layout(**layout)))
-
-
 def _bars(table: ComparisonTable, columns: list[Column], prefix: str, orientation: str, hover: str) -> list[dict]:
     """One bar trace per column, regions along the category axis."""
     labels = region_labels(table)
@@ -80,9 +77,9 @@ def _colour(column: Column, prefix: str) -> str:
     return PARADIGM_COLOURS.get(column.key.removeprefix(prefix), "#2f6f9f")
 
 
-def level_distribution(table: ComparisonTable, title: str) -> go.Figure:
+def level_distribution(table: ComparisonTable, title: str) -> Figure:
     """Stacked horizontal bars: the share of each region's enterprises at each overall level."""
-    return _figure(
+    return figure(
         _bars(table, table.columns_of("levels"), "level_", "h", "%{x:.1f} %"),
         barmode="stack", height=_height(table), title=_title(title),
         xaxis=dict(range=[0, 100], ticksuffix=" %"), yaxis=dict(autorange="reversed", automargin=True),
@@ -91,9 +88,9 @@ def level_distribution(table: ComparisonTable, title: str) -> go.Figure:
         annotations=_withheld_marks(table, "levels", region_labels(table), horizontal=True))
 
 
-def paradigm_reach(table: ComparisonTable, title: str) -> go.Figure:
+def paradigm_reach(table: ComparisonTable, title: str) -> Figure:
     """Grouped bars: per region, the share of enterprises that have reached each paradigm."""
-    return _figure(
+    return figure(
         _bars(table, table.columns_of("reached"), "reached_", "v", "%{y:.1f} %"),
         barmode="group", height=420, title=_title(title),
         yaxis=dict(range=[0, 100], ticksuffix=" %"), xaxis=dict(tickangle=-45, automargin=True),
@@ -102,17 +99,20 @@ def paradigm_reach(table: ComparisonTable, title: str) -> go.Figure:
 
 
 def dimension_heatmap(table: ComparisonTable, group: str, title: str, colorscale: str = "Blues",
-                      midpoint: float | None = None) -> go.Figure:
-    """A region x dimension heatmap of one group of columns (means, gaps or change); withheld cells blank."""
+                      signed: bool = False) -> Figure:
+    """A region x dimension heatmap of one group of columns (means, gaps or change); withheld cells blank. `signed`
+    values (changes) are coloured by `change_colours`."""
     labels = region_labels(table)
     columns = [c for c in table.columns_of(group) if c.unit == "score" and c.key != "change_overall"]
     indexes = [table.columns.index(column) for column in columns]
     names = [wrap(column.label, 18) for column in columns]
-    heat = dict(type="heatmap", z=[[row.cells[i].value for i in indexes] for row in table.rows], x=names, y=labels,
+    z = [[row.cells[i].value for i in indexes] for row in table.rows]
+    colours = change_colours([value for line in z for value in line]) if signed else {"colorscale": colorscale}
+    colours["colorscale"] = scale(colours["colorscale"])
+    heat = dict(type="heatmap", z=z, x=names, y=labels,
                 text=[[row.cells[i].text or _reason(table, row, group) or "–" for i in indexes] for row in table.rows],
-                colorscale=colorscale, zmid=midpoint, hoverongaps=True, xgap=1, ygap=1,
-                hovertemplate="%{y} · %{x}: %{text}<extra></extra>")
-    return _figure(
+                **colours, hoverongaps=True, xgap=1, ygap=1, hovertemplate="%{y} · %{x}: %{text}<extra></extra>")
+    return figure(
         [heat], height=_height(table) + 100, title=_title(title), plot_bgcolor="#eef1f4",
         # the categories are given, so that rows or columns with every cell blank keep their place
         yaxis=dict(autorange="reversed", automargin=True, type="category", categoryorder="array",
@@ -120,10 +120,31 @@ def dimension_heatmap(table: ComparisonTable, group: str, title: str, colorscale
         xaxis=dict(automargin=True, type="category", categoryorder="array", categoryarray=names))
 
 
-def paradigm_change(table: ComparisonTable, title: str) -> go.Figure:
+@functools.cache
+def scale(name: str) -> list:
+    """A named colour scale as its list of [position, colour]: the names are plotly's (Python's), several of which
+    (Oranges) plotly.js does not know, and those it knows (Blues) it draws differently."""
+    from plotly.colors import get_colorscale  # imported here: only the first heatmap of a process pays for it
+
+    return get_colorscale(name)
+
+
+def change_colours(values: list[float | None]) -> dict:
+    """The colour scale of a heatmap of changes: centred on 0 (losses red, gains blue) only when there are both;
+    otherwise from 0 to the largest change in the one colour of its direction, so that a map of gains alone is not
+    half an unused red scale."""
+    shown = [value for value in values if value is not None]
+    if any(value < 0 for value in shown) and any(value > 0 for value in shown):
+        return {"colorscale": "RdBu", "zmid": 0.0}
+    if any(value < 0 for value in shown):
+        return {"colorscale": "Reds", "reversescale": True, "zmin": min(shown), "zmax": 0.0}  # the largest loss darkest
+    return {"colorscale": "Blues", "zmin": 0.0, "zmax": max(shown, default=0.0) or NO_CHANGE_TOP}
+
+
+def paradigm_change(table: ComparisonTable, title: str) -> Figure:
     """Grouped bars: per region, the mean change of each paradigm's progress for enterprises assessed twice."""
     columns = [column for column in table.columns_of("change") if column.unit == "points"]
-    return _figure(
+    return figure(
         _bars(table, columns, "change_", "v", "%{y:+.1f}"),
         barmode="group", height=420, title=_title(title),
         xaxis=dict(tickangle=-45, automargin=True), yaxis=dict(zeroline=True, zerolinecolor="#6b7785"),
@@ -131,7 +152,7 @@ def paradigm_change(table: ComparisonTable, title: str) -> go.Figure:
         annotations=_withheld_marks(table, "change", region_labels(table), horizontal=False))
 
 
-def regional_index(conditions: Conditions, title: str, reference: str) -> go.Figure:
+def regional_index(conditions: Conditions, title: str, reference: str) -> Figure:
     """Horizontal bars: each region's enabling-conditions index, with the country's 100 marked as `reference`."""
     shown = conditions.with_index()
     labels = _labels([row for row, _ in shown])
@@ -143,7 +164,7 @@ def regional_index(conditions: Conditions, title: str, reference: str) -> go.Fig
             "text": [cell.text for _, cell in shown], "textposition": "auto", "customdata": hover,
             "marker": {"color": colours}, "hovertemplate": "%{y}: %{x:.1f}<br>%{customdata}<extra></extra>"}
     height = max(260, 120 + ROW_HEIGHT * len(shown))
-    return _figure(
+    return figure(
         [bars], height=height, title=_title(title), showlegend=False, margin=dict(l=50, r=30, t=70, b=40),
         xaxis=dict(rangemode="tozero", zeroline=True), yaxis=dict(autorange="reversed", automargin=True),
         shapes=[dict(type="line", x0=100, x1=100, yref="paper", y0=0, y1=1,
@@ -152,7 +173,7 @@ def regional_index(conditions: Conditions, title: str, reference: str) -> go.Fig
                           font=dict(size=11, color="#6b7785"))])
 
 
-def comparison_charts(table: ComparisonTable) -> list[tuple[str, go.Figure]]:
+def comparison_charts(table: ComparisonTable) -> list[tuple[str, Figure]]:
     """(id, figure) of each chart of the page and the report, titled in the reader's language; charts with no
     figure to show (all withheld) are left out."""
     base = table.selection.base_period
@@ -165,14 +186,13 @@ def comparison_charts(table: ComparisonTable) -> list[tuple[str, go.Figure]]:
         ("chart-change", "change", lambda: paradigm_change(
             table, _("Mean change of paradigm progress since %(base)s (percentage points)", base=base))),
         ("chart-change-dimensions", "change", lambda: dimension_heatmap(
-            table, "change", _("Mean change per dimension since %(base)s", base=base), colorscale="RdBu",
-            midpoint=0.0)),
+            table, "change", _("Mean change per dimension since %(base)s", base=base), signed=True)),
     ]
     # drawn only when needed: a group with every figure withheld has no chart
     return [(chart_id, draw()) for chart_id, group, draw in planned if table.has_figures(group)]
 
 
-def index_chart(conditions: Conditions, country: str) -> go.Figure | None:
+def index_chart(conditions: Conditions, country: str) -> Figure | None:
     """The chart of the regional index, its reference line named after `country`; None when no region has one."""
     if not conditions.rows:
         return None

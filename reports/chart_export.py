@@ -20,8 +20,6 @@ from collections.abc import Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
-import plotly.graph_objects as go
-
 RELOAD_EVERY = 100
 TABS = 2  # figures drawn side by side: the browser's renderers use the second core while Python waits
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -70,10 +68,10 @@ class ChartExporter:
         self._since_reload = 0
 
     def export(
-        self, figures: Sequence[go.Figure], fmt: str = "svg", size: ChartSize | Sequence[ChartSize] = ChartSize()
+        self, figures: Sequence[dict], fmt: str = "svg", size: ChartSize | Sequence[ChartSize] = ChartSize()
     ) -> list[bytes]:
-        """Each figure as SVG or PNG bytes, in order, at one size or one size per figure; raise ChartExportError when
-        the browser is missing or fails."""
+        """Each figure (a plotly figure dict, reports/figures.py) as SVG or PNG bytes, in order, at one size or one
+        size per figure; raise ChartExportError when the browser is missing or fails."""
         sizes = [size] * len(figures) if isinstance(size, ChartSize) else list(size)
         if fmt not in ("svg", "png"):
             raise ValueError(f"unsupported chart format {fmt!r}")
@@ -134,7 +132,7 @@ class ChartExporter:
         await instance.open()
         self._kaleido = instance
 
-    async def _render(self, figures: Sequence[go.Figure], fmt: str, sizes: Sequence[ChartSize]) -> list[bytes]:
+    async def _render(self, figures: Sequence[dict], fmt: str, sizes: Sequence[ChartSize]) -> list[bytes]:
         """The figures drawn in the browser's tabs side by side (each call waits for a free tab)."""
 
         def options(size: ChartSize) -> dict:

@@ -27,7 +27,7 @@ from questionnaires.loader import Questionnaire
 from questionnaires.vocabulary import PARADIGMS, paradigm_name
 from reports.chart_export import ChartSize
 from reports.display import describe_answer, describe_cohort, describe_standing, format_score
-from reports.figures import comparison_chart, paradigm_bars
+from reports.figures import comparison_chart, paradigm_bars, you_label
 from reports.logo import LogoError, prepare_logo
 from reports.pdf import Charts, data_uri, export_charts, render_pdf
 from reports.roadmap_figures import cohort_radar, gap_chart, priority_chart, timeline_chart
@@ -136,7 +136,7 @@ def gather(
 def figure_labels() -> dict[str, str]:
     """Legend and axis wording of the report's charts in the current language."""
     return {
-        "you": _("Your enterprise"),
+        "you": you_label(),
         "median": _("Median"),
         "p90": _("Best in class (90th percentile)"),
         "best": _("Best in class (90th percentile)"),

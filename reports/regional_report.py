@@ -170,7 +170,7 @@ def annex(conditions: Conditions) -> Annex:
 
 def chart_size(figure) -> ChartSize:
     """The printed size of a chart: the text width, and the height the figure asks for within a page."""
-    return ChartSize(CHART_WIDTH, min(int(figure.layout.height or 420), MAX_CHART_HEIGHT))
+    return ChartSize(CHART_WIDTH, min(int(figure["layout"].get("height") or 420), MAX_CHART_HEIGHT))
 
 
 def report_charts(shown: RegionComparisonView, browser: str | None) -> Charts:

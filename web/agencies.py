@@ -24,6 +24,7 @@ from questionnaires.loader import Questionnaire
 from reports import regional_report
 from reports.agency_figures import comparison_charts, index_chart
 from reports.display import describe_source, format_share
+from reports.figures import figure_json
 from reports.region_export import table_csv, table_xlsx
 from reports.region_view import RegionComparisonView, file_name, region_comparison
 from reports.region_wording import SelectionChoices, selection_choices, sheet_wording
@@ -171,9 +172,9 @@ def index():
     index_figure = index_chart(shown.conditions, regions.country.name(shown.lang))
     return render_template(
         "agencies/index.html", form=form, problems=[], table=table, about=shown.about,
-        figures=[(chart_id, figure.to_json()) for chart_id, figure in comparison_charts(table)],
+        figures=[(chart_id, figure_json(figure)) for chart_id, figure in comparison_charts(table)],
         query=request.query_string.decode(), conditions=shown.conditions,
-        index_figure=index_figure.to_json() if index_figure else None,
+        index_figure=figure_json(index_figure) if index_figure else None,
         published=shown.published, format_share=format_share,
         link=lambda **changes: url_for("agencies.index", **selection_args(table.selection),
                                        **({"verified": "y"} if verified_only() else {}),

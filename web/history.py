@@ -22,6 +22,7 @@ from assessment.scoring import Result
 from questionnaires.loader import Questionnaire
 from questionnaires.vocabulary import PARADIGMS, paradigm_name
 from reports.display import format_score
+from reports.figures import figure_json
 from reports.history_figures import change_chart, delta_text, paradigm_change_chart, timeline_chart
 from storage.access import can_see_enterprise
 from storage.assessments import find_assessment, start_reassessment
@@ -167,8 +168,8 @@ def show(enterprise_id: int):
             "change_rows": _change_rows(comparison, lang),
             "only_before": [_change_row(c, c.name.get(lang), 2, "") for c in comparison.only_before],
             "only_after": [_change_row(c, c.name.get(lang), 2, "") for c in comparison.only_after],
-            "change_figure": change_chart(comparison, lang, labels).to_json(),
-            "paradigm_figure": paradigm_change_chart(comparison, lang, labels).to_json()
+            "change_figure": figure_json(change_chart(comparison, lang, labels)),
+            "paradigm_figure": figure_json(paradigm_change_chart(comparison, lang, labels))
             if comparison.paradigms else None,
             "labels": labels,
         }
@@ -182,7 +183,7 @@ def show(enterprise_id: int):
         pair=pair if pair is not None else chosen,
         comparison=comparison,
         problem=problem,
-        timeline=timeline_chart(rows, lang).to_json() if rows else None,
+        timeline=figure_json(timeline_chart(rows, lang)) if rows else None,
         paradigms=[(p, paradigm_name(p, lang)) for p in PARADIGMS if any(p in row.paradigms for row in rows)],
         on_levels=all(entry.questionnaire.score_tops[entry.questionnaire.overall_node.id] <= 5 for entry in entries),
         drafts=_drafts(enterprise),

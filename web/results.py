@@ -16,7 +16,7 @@ from assessment.scoring import NodeResult, Result
 from questionnaires.loader import Questionnaire
 from questionnaires.vocabulary import paradigm_name
 from reports.display import describe_answer, describe_cohort, describe_standing, format_score, format_share
-from reports.figures import comparison_chart, dimension_radar, paradigm_bars
+from reports.figures import comparison_chart, dimension_radar, figure_json, paradigm_bars, you_label
 from reports.standard import level_name, overall_title, standard_view
 from storage.access import acts_for_enterprise, can_see_enterprise
 from storage.db import get_session
@@ -62,8 +62,8 @@ def show(token: str):
         overall=result.overall(questionnaire),
         paradigms=[(p, paradigm_name(p, lang), node) for p, node in result.paradigms(questionnaire).items()],
         dimensions=[(d, result.nodes[d.id]) for d in questionnaire.dimensions],
-        radar=dimension_radar(questionnaire, result, lang, enterprise.name).to_json(),
-        bars=paradigm_bars(questionnaire, result, lang).to_json() if questionnaire.has_paradigms else None,
+        radar=figure_json(dimension_radar(questionnaire, result, lang, enterprise.name)),
+        bars=figure_json(paradigm_bars(questionnaire, result, lang)) if questionnaire.has_paradigms else None,
         top=format_score(questionnaire.score_tops[questionnaire.overall_node.id], 0),
         level_name=lambda node: level_name(questionnaire, node.id, node.level, lang),
         explain=lambda node: explain(questionnaire, result, node, lang),
@@ -88,7 +88,7 @@ def comparison_view(questionnaire: Questionnaire, compared: CohortComparison | N
     if compared is None:
         return {"compared": None, "k": current_app.config["BENCHMARK_MIN_GROUP"]}
     labels = {"middle": _("Middle half of the group (Q1–Q3)"), "median": _("Median"),
-              "best": _("Best in class (90th percentile)"), "you": _("Your enterprise")}
+              "best": _("Best in class (90th percentile)"), "you": you_label()}
     paradigm_rows = [(paradigm_name(p, lang), compared.nodes[node.id])
                      for p, node in questionnaire.paradigm_nodes.items() if node.id in compared.nodes]
     dimension_rows = [(d.name.get(lang), compared.nodes[d.id]) for d in questionnaire.dimensions
@@ -107,8 +107,9 @@ def comparison_view(questionnaire: Questionnaire, compared: CohortComparison | N
         + ([(_("CMMM level") if standard.standard == "CMMM" else standard.standard, standard_row, 2, "")]
            if standard_row else [])
         + [(name, row, 0, " %") for name, row in paradigm_rows] + [(name, row, 2, "") for name, row in dimension_rows],
-        "paradigm_comparison": comparison_chart(paradigm_rows, 100, " %", labels).to_json() if paradigm_rows else None,
-        "dimension_comparison": comparison_chart(dimension_rows, dimension_top(questionnaire), "", labels).to_json(),
+        "paradigm_comparison": figure_json(comparison_chart(paradigm_rows, 100, " %", labels)) if paradigm_rows
+        else None,
+        "dimension_comparison": figure_json(comparison_chart(dimension_rows, dimension_top(questionnaire), "", labels)),
     }
 
 

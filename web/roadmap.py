@@ -22,6 +22,7 @@ from reports.enterprise_report import (
     in_place_rows,
     render_report,
 )
+from reports.figures import figure_json
 from storage.access import can_see_enterprise
 from storage.actions import done_steps
 from storage.db import get_session
@@ -90,7 +91,7 @@ def _release(values):
 
 
 def _page(token, questionnaire, data, settings, problems, form, lang):
-    charts = {name: figure.to_json() for name, (figure, _size) in figures(data, lang).items()}
+    charts = {name: figure_json(figure) for name, (figure, _size) in figures(data, lang).items()}
     release = data.compared.release_id if data.compared else None
     hidden = [("release", str(release))] if release else []  # the PDF is printed with the same figures
     hidden += [("target", str(settings.default))]

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from factories import ROOT, make_user, on_demo_population
 from storage.tables import Assessment
+from web.site import plotly_asset
 
 POPULATION = (150, 4)  # demo enterprises, seed
 
@@ -108,7 +109,7 @@ def test_plotly_css_holds_the_styles_the_served_plotly_js_writes(browser: Browse
     page = browser.new_page()
     try:
         page.set_content("<html><head></head><body></body></html>")
-        page.add_script_tag(url=f"{live_server}/assets/plotly.min.js")
+        page.add_script_tag(url=f"{live_server}/assets/plotly-{plotly_asset().digest[:16]}.min.js")
         written = page.evaluate("Array.from(document.getElementById('plotly.js-style-global').sheet.cssRules,"
                                 " rule => rule.cssText)")  # fmt: skip
         page.add_style_tag(content=(ROOT / "static" / "css" / "plotly.css").read_text(encoding="utf-8"))
