@@ -18,9 +18,9 @@ INDUSTRY_TYPES = {"13": "process", "17": "process", "22": "process", "31": "proc
 
 def add_client(session, consultant_id, name, region, industry, *, assessment=None, verification=None, day=0):
     """An enterprise of `consultant_id`; `assessment`: (questionnaire, status, score, level) of its only assessment."""
-    enterprise = Enterprise(name=name, region_code=region, industry_code=industry, industry_type=INDUSTRY_TYPES[industry],
-                            employees=50, revenue_million_yuan=10.0, size_class="small", consultant_id=consultant_id,
-                            created_at=T0)  # fmt: skip
+    enterprise = Enterprise(name=name, region_code=region, industry_code=industry,
+                            industry_type=INDUSTRY_TYPES[industry], employees=50, revenue_million_yuan=10.0,
+                            size_class="small", consultant_id=consultant_id, created_at=T0)  # fmt: skip
     session.add(enterprise)
     session.flush()
     if assessment is not None:
@@ -38,7 +38,8 @@ def add_client(session, consultant_id, name, region, industry, *, assessment=Non
 def list_member(session, owner_id, enterprise, code):
     """Put an enterprise with its credit code on a campaign of `owner_id`."""
     campaign = Campaign(owner_id=owner_id, kind="consultant", name="Spring", questionnaire_id="quick_check",
-                        questionnaire_version="2.0", period=2026, deadline=date(2026, 6, 1), reminder_days=[])  # fmt: skip
+                        questionnaire_version="2.0", period=2026, deadline=date(2026, 6, 1),
+                        reminder_days=[])  # fmt: skip
     session.add(campaign)
     session.flush()
     session.add(CampaignMember(campaign_id=campaign.id, enterprise_id=enterprise.id, email="x@example.org",
