@@ -72,7 +72,7 @@ def client_page(*, session: Session, user, query: ClientQuery) -> ClientPage:
         .outerjoin(Verification, Verification.assessment_id == Assessment.id)
         .where(*_conditions(user, query, status))
     )
-    total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+    total = session.execute(_count(user, query, status, base)).scalar_one()
     pages = max(1, -(-total // PAGE_SIZE))  # ceiling division; an empty table still has its first page
     page = min(max(query.page, 1), pages)
     order = _sort_key(query.sort, status, changed)
@@ -82,6 +82,13 @@ def client_page(*, session: Session, user, query: ClientQuery) -> ClientPage:
     rows = [ClientRow(enterprise=row[0], token=row[1], questionnaire_id=row[2], status=row[3], verified=bool(row[4]),
                       changed=row[5], score=row[6], level=row[7]) for row in result]  # fmt: skip
     return ClientPage(rows=rows, total=total, page=page, pages=pages)
+
+
+def _count(user, query: ClientQuery, status, base):
+    """The number of matching enterprises: on the enterprise table alone unless a filter asks about the assessment."""
+    if query.questionnaire or query.status or query.verified:
+        return select(func.count()).select_from(base.subquery())
+    return select(func.count()).select_from(Enterprise).where(*_conditions(user, query, status))
 
 
 def _latest_assessment_id():
