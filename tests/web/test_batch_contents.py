@@ -65,7 +65,7 @@ def test_the_list_and_the_page_show_what_a_batch_holds(consultant_world):
     client, batch_id = consultant_world
     row = re.search(rf'<tr id="batch-{batch_id}">.*?</tr>', client.get("/reports/batches").text, re.S)[0]
     # four enterprises: the first three names in full, the fourth counted, all four on hover
-    summary = r"<strong>4 enterprises</strong><br>\s*<span[^>]*>Anchor Castings, Birch Looms, Cedar Pumps and 1 more"
+    summary = r"<strong>Enterprises: 4</strong><br>\s*<span[^>]*>Anchor Castings, Birch Looms, Cedar Pumps and 1 more"
     assert re.search(summary, row)
     assert 'title="Anchor Castings, Birch Looms, Cedar Pumps, Dune Glass"' in row
     assert "Harbour Advisory" in row and 'fill="#aa3300"' in row and "logo" in row and "Done" in row
@@ -86,6 +86,6 @@ def test_the_batch_pages_read_in_chinese(consultant_world):
     client, batch_id = consultant_world
     client.get("/language/zh")
     listing = client.get("/reports/batches?q=quick_check").text
-    assert "4家企业" in listing and "山东省 / 枣庄市" in listing and "已完成" in listing
+    assert "企业：4家" in listing and "山东省 / 枣庄市" in listing and "已完成" in listing
     page = client.get(f"/reports/batches/{batch_id}").text
-    assert "4家企业" in page and "标志" in page and ">done<" not in page
+    assert "企业：4家" in page and "标志" in page and ">done<" not in page
