@@ -106,7 +106,10 @@ def _own_assessments():
             col(Assessment.created_at).desc())
         for assessment in get_session().exec(query):
             assessments[assessment.enterprise_id].append(assessment)
-    return render_template("workspace/index.html", enterprises=enterprises, assessments=assessments)
+    catalog = get_catalog()
+    titles = {qid: catalog.get(qid).definition.title for qid in catalog.ids()}
+    return render_template("workspace/index.html", enterprises=enterprises, assessments=assessments, titles=titles,
+                           statuses=STATUS_NAMES)  # fmt: skip
 
 
 @bp.post("/claim/<token>")

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from factories import client_as, credit_code, make_user
 from storage.tables import Assessment, Campaign, CampaignMember, Enterprise, Verification
@@ -181,3 +181,14 @@ def test_no_clients_yet(app):
     client = client_as(app, make_user(app, "consultant", email="new@example.org"))
     assert "You have no client enterprises yet." in client.get("/workspace/").text
     assert "0 enterprises match." in client.get("/workspace/?search=zz").text
+
+
+def test_an_enterprise_user_sees_its_own_assessments_by_title_and_status(app, world):
+    with Session(app.extensions["db_engine"]) as session:
+        beta = session.exec(select(Enterprise).where(Enterprise.name == "Beta Foods")).one()
+    client = client_as(app, make_user(app, "enterprise", email="owner@example.org", enterprise_id=beta.id))
+    client.get("/language/zh")
+    page = client.get("/workspace/").text
+    assert "Beta Foods" in page and "Alpha Gears" not in page and "Secret Foods" not in page
+    assert "智能制造能力成熟度自评估（快速自查）" in page and "<td>已提交</td>" in page
+    assert "quick_check" not in page and ">submitted<" not in page
