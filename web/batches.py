@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlmodel import select
+from sqlmodel import col, select
 
 from assessment.classifications import load_regions
 from jobs import batches as jobs_batches
@@ -17,7 +17,7 @@ from questionnaires.vocabulary import GOALS
 from reports.batch import create_batch, latest_assessments
 from reports.enterprise_report import GOAL_NAMES, Branding, BrandingError
 from storage.db import get_session, parse_id
-from storage.tables import Assessment, ReportBatch
+from storage.tables import Assessment, Enterprise, ReportBatch
 from web.access import record, role_required
 from web.catalog import get_catalog
 from web.i18n import current_language
@@ -72,6 +72,7 @@ def index():
     if consultant is not None:
         mine = mine.where(ReportBatch.user_id == consultant)
     batches = db.exec(mine).all()
+    names = enterprise_names(db, [i for batch in batches for i in batch.assessment_ids])
     status = 400 if request.method == "POST" else 200
     return render_template(
         "reports/batches.html",
@@ -80,6 +81,7 @@ def index():
         region=region,
         name=name,
         regions=[("", _("All regions"))] + load_regions().choices(lang),
+        region_names=dict(load_regions().choices(lang)),
         rows=rows,
         total=total,
         selected=set(selected) if request.method == "POST" else None,
@@ -89,6 +91,8 @@ def index():
         targets=target_choices(lang),
         goals=[(goal, GOAL_NAMES[goal]()) for goal in GOALS],
         batches=batches,
+        contents={batch.id: sorted({names[i] for i in batch.assessment_ids if i in names}) for batch in batches},
+        saved_logo=saved_logo() is not None,
     ), status
 
 
@@ -98,7 +102,9 @@ def show(batch_id: int):
     """A batch's progress bar (updated by the page's script) and, once done, its download and failures."""
     db = get_session()
     batch = own_batch(db, batch_id)
-    return render_template("reports/batch.html", batch=batch, error=failure_reason(batch))
+    names = enterprise_names(db, batch.assessment_ids)
+    return render_template("reports/batch.html", batch=batch, error=failure_reason(batch),
+                           names=sorted({names[i] for i in batch.assessment_ids if i in names}))  # fmt: skip
 
 
 @bp.get("/batches/<int:batch_id>/progress.json")
@@ -142,6 +148,15 @@ def failure_reason(batch: ReportBatch) -> str | None:
     if batch.error == "write":
         return _("The ZIP could not be written on the server; nothing was kept. Start the batch again.")
     return _("The batch stopped on an unexpected error; nothing was kept. Start the batch again.")
+
+
+def enterprise_names(db, assessment_ids: list[int]) -> dict[int, str]:
+    """The name of each assessment's enterprise, in one query (a batch lists assessments, a person reads names)."""
+    if not assessment_ids:
+        return {}
+    query = (select(Assessment.id, Enterprise.name).join(Enterprise, Enterprise.id == Assessment.enterprise_id)
+             .where(col(Assessment.id).in_(set(assessment_ids))))  # fmt: skip
+    return dict(db.exec(query).all())
 
 
 def own_batch(db, batch_id: int) -> ReportBatch:

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlmodel import col, select
 
+from assessment.classifications import load_industries, load_regions
 from storage.access import can_see_enterprise, visible_enterprises
 from storage.assessments import find_assessment
 from storage.db import get_session
 from storage.tables import Assessment, AssessmentComment, Enterprise
+from storage.workspace import MAX_SEARCH, SORTS, STATUSES, VERIFIED, ClientQuery, client_page, region_prefix
 from web.access import record, role_required
+from web.catalog import get_catalog
+from web.i18n import current_language
 
 bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 
@@ -20,7 +26,78 @@ bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 @bp.get("/")
 @role_required("enterprise", "consultant", "admin")
 def index():
-    """Each visible enterprise with its assessments, newest first."""
+    """An enterprise user's own assessments; for consultants and administrators, the table of client enterprises."""
+    if current_user.role == "enterprise":
+        return _own_assessments()
+    lang = current_language()
+    query, search_problem = _client_query(request.args)
+    page = client_page(session=get_session(), user=current_user, query=query)
+    catalog = get_catalog()
+    regions, industries = load_regions(), load_industries()
+    return render_template(
+        "workspace/clients.html",
+        page=page,
+        query=query,
+        args=request.args,
+        search_problem=search_problem,
+        region_names={row.enterprise.region_code: _region_name(regions, row.enterprise.region_code, lang)
+                      for row in page.rows},  # fmt: skip
+        industry_names={code: industry.name(lang) for code, industry in industries.items()},
+        questionnaires=[(qid, catalog.get(qid).definition.title) for qid in catalog.ids()],
+        region_choices=regions.choices(lang),
+        statuses=STATUS_NAMES,
+        verified_names=VERIFIED_NAMES,
+    )
+
+
+# What each status and verification state is called in the table and its filters.
+STATUS_NAMES = {
+    "none": _l("Not started"),
+    "draft": _l("Draft"),
+    "returned": _l("Returned for revision"),
+    "submitted": _lp("status", "Submitted"),
+}
+VERIFIED_NAMES = {"verified": _l("Verified"), "self_declared": _l("Self-declared")}
+
+
+def _client_query(args) -> tuple[ClientQuery, str | None]:
+    """The table's view from the GET parameters; an unknown value means no filter, a bad page the first page."""
+    search = (args.get("search") or "").strip()
+    problem = None
+    if len(search) > MAX_SEARCH:
+        problem = _("Search: at most %(count)s characters; no enterprise has a longer name.", count=MAX_SEARCH)
+        search = ""
+    catalog = get_catalog()
+    industry = args.get("industry", "")
+    questionnaire = args.get("questionnaire", "")
+    query = ClientQuery(
+        search=search,
+        region_prefix=region_prefix(args.get("region", "")),
+        industry=industry if industry in load_industries() else "",
+        questionnaire=questionnaire if questionnaire in catalog.ids() else "",
+        status=args.get("status", "") if args.get("status") in STATUSES else "",
+        verified=args.get("verified", "") if args.get("verified") in VERIFIED else "",
+        sort=args.get("sort", "name") if args.get("sort") in SORTS else "name",
+        descending=args.get("dir") == "desc",
+        page=_page_number(args.get("page", "")),
+    )
+    return query, problem
+
+
+def _page_number(value: str) -> int:
+    """A page number from the address: digits only, at most six of them (the query clamps it to the last page)."""
+    return int(value) if value.isdigit() and len(value) <= 6 else 1
+
+
+def _region_name(regions, code: str, lang: str) -> str:
+    """A region's name with its province's ("Shandong / Jinan"); the code itself if the classification lacks it."""
+    if code not in regions:
+        return code
+    return " / ".join(region.name(lang) for region in regions.path(code)[1:]) or regions.get(code).name(lang)
+
+
+def _own_assessments():
+    """An enterprise user's enterprise with its assessments, newest first."""
     enterprises = visible_enterprises(session=get_session(), user=current_user)
     ids = [e.id for e in enterprises]
     assessments: dict[int, list[Assessment]] = {i: [] for i in ids}

@@ -46,8 +46,8 @@ def test_consultant_creates_a_client_fills_its_assessment_and_downloads_the_repo
     expect(page.locator("#overall-score")).to_have_text("1.98")  # quick check 2.0, hand-computed in tests/web
 
     page.click("#nav-workspace")
-    expect(page.locator("section.enterprise h2")).to_have_text("Yantai Gear Works")
-    page.locator("section.enterprise a", has_text="quick_check").first.click()
+    expect(page.locator("#client-table tbody th[scope=row]")).to_have_text("Yantai Gear Works")  # the client table
+    page.locator("#client-table tbody th[scope=row] a").first.click()  # its name opens its latest assessment
     page.click("#roadmap-link")
     expect(page.locator("#brand_name")).to_have_value("Mei Advisory")  # the saved branding, ready to print
     with page.expect_download() as download_info:

@@ -78,6 +78,8 @@ def test_the_main_pages_run_under_the_policy(app, live_server, page, survey, exa
 
     page.goto(f"{live_server}/reports/batches")  # its "select all" box is a script file of its own
     boxes = page.locator("input[name=assessment]")
+    expect(boxes.first).not_to_be_checked()  # nothing is ticked at first
+    page.check("#select-all")
     expect(boxes.first).to_be_checked()
     page.uncheck("#select-all")
     expect(boxes.first).not_to_be_checked()
