@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from assessment.classifications import load_regions
+from assessment.regional.conditions import IndexRow
 from factories import sign_in_as
+from web.agencies import province_level_runs
 
 SHANDONG, JIANGSU, CHINA = "370000", "320000", "100000"
 
@@ -113,3 +116,16 @@ def test_a_region_outside_the_jurisdiction_is_refused_and_shows_nothing_of_it(de
         assert regions_of(response.text) == [] and 'id="comparison"' not in response.text
         for name in ("Jiangsu", "Nanjing", "China"):
             assert name not in response.text
+
+
+def test_one_note_spans_each_run_of_neighbouring_city_rows():
+    # chosen regions: two Shandong cities, Jiangsu, a Jiangsu city and a Shandong one, then a city that has
+    # indicators of its own (inputs) keeps its row
+    regions = load_regions()
+
+    def row(code: str, inputs: tuple = ()) -> IndexRow:
+        return IndexRow(code, code, (), inputs)
+
+    rows = [row("370100"), row("370200"), row(JIANGSU, ((),)), row("320100"), row("370300"), row("370400", ((),))]
+    runs = province_level_runs(SimpleNamespace(rows=tuple(rows)), regions)
+    assert runs == {"370100": 2, "370200": 0, "320100": 2, "370300": 0}
