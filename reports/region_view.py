@@ -5,16 +5,16 @@ drawn from one view, so none of them shows a figure the others would not."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from flask_babel import gettext as _
 from sqlmodel import Session
 
-from assessment.classifications import load_regions
+from assessment.classifications import RegionTree, load_regions
 from assessment.published import Publication, publications
 from assessment.regional.comparison import ComparisonTable, Selection, Wording, build_table
-from assessment.regional.conditions import Conditions, build_conditions
+from assessment.regional.conditions import Conditions, IndexRow, build_conditions
 from assessment.regional.index import load_index_definition
 from questionnaires.loader import Questionnaire
 from reports.region_wording import (
@@ -68,8 +68,18 @@ def conditions_of(*, session: Session, table: ComparisonTable, lang: str) -> Con
     indices = regional_index_table(session=session, region_codes=codes, period=period,
                                    definition=definition) if sources else []
     periods = [] if sources else indicator_periods(session=session)
-    return build_conditions(table=table, indices=indices, sources=sources, definition=definition, regions=regions,
-                            wording=conditions_wording(period, periods, definition), lang=lang)
+    conditions = build_conditions(table=table, indices=indices, sources=sources, definition=definition,
+                                  regions=regions, wording=conditions_wording(period, periods, definition), lang=lang)
+    return replace(conditions, rows=tuple(at_province_level(row, regions) for row in conditions.rows))
+
+
+def at_province_level(row: IndexRow, regions: RegionTree) -> IndexRow:
+    """A city's row says that indicators are kept at province level (the reference data have none for cities)
+    rather than "no indicators", which would read as a gap in its data."""
+    if row.inputs or regions.get(row.region_code).level != "city":
+        return row
+    note = _("at province level only")
+    return replace(row, cells=(*row.cells[:-1], replace(row.cells[-1], value=note, text=note)))
 
 
 def described(questionnaire: Questionnaire, choices: SelectionChoices, table: ComparisonTable,

@@ -8,6 +8,9 @@ is read and checked; the page, its charts, both exports and the report are then 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from itertools import groupby
+
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,9 +18,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField
 
-from assessment.classifications import load_regions
+from assessment.classifications import RegionTree, load_regions
 from assessment.cohorts.groups import ALL
-from assessment.regional.comparison import Selection
+from assessment.regional.comparison import ComparisonTable, Selection
+from assessment.regional.conditions import Conditions, IndexRow
 from assessment.regional.selection import follows, selected_regions
 from assessment.weighting import MAX_WEIGHT_RATIO
 from questionnaires.loader import Questionnaire
@@ -156,6 +160,58 @@ def selection_args(selection: Selection) -> dict[str, str | int]:
                 lag_dimensions=selection.lagging_dimensions, index=selection.index)
 
 
+@dataclass(frozen=True)
+class Drill:
+    """Where the page stands in the analyst's hierarchy: the breadcrumb from the top of what the analyst may see
+    (the country, or its jurisdiction) down to the regions shown, as (name, region code to open) steps with None for
+    the top and "" for the step shown; the step one level up (None at the top); the rows that open into cities."""
+
+    trail: list[tuple[str, str | None]]
+    up: tuple[str, str | None] | None
+    drillable: set[str]
+
+
+def drill(regions: RegionTree, table: ComparisonTable, *, jurisdiction: str | None, within: str,
+          chosen: bool) -> Drill:  # fmt: skip
+    """The hierarchy around a comparison: `within` the province opened (the jurisdiction itself counts as the top, as
+    its cities are shown there already), `chosen` whether the regions were picked one by one."""
+    lang, top = current_language(), jurisdiction or regions.country.code
+    opened = "" if chosen or within == jurisdiction else within  # a choice of regions replaces `within`
+    trail: list[tuple[str, str | None]] = [(regions.get(top).name(lang), None)]
+    for region in regions.path(opened)[len(regions.path(top)):] if opened else ():
+        trail.append((region.name(lang), region.code))
+    if chosen:
+        trail.append((_("Regions chosen"), ""))
+    up = trail[-2] if len(trail) > 1 else None
+    trail[-1] = (trail[-1][0], "")
+    # the region whose cities are listed already opens into nothing new
+    listed = opened or (top if not chosen else "")
+    drillable = {row.region_code for row in table.rows if row.region_level == "province"
+                 and row.region_code != listed and regions.children(row.region_code)}
+    return Drill(trail, up, drillable)
+
+
+def province_level_runs(conditions: Conditions, regions: RegionTree) -> dict[str, int]:
+    """The index table's runs of neighbouring city rows, which have no indicators of their own (they are kept for
+    the provinces and the country): the first row of each run with its length, the others with 0, so that one note
+    spans them instead of "no indicators" on every row."""
+    def is_city(row: IndexRow) -> bool:
+        return not row.inputs and regions.get(row.region_code).level == "city"
+
+    runs: dict[str, int] = {}
+    for city, rows in groupby(conditions.rows, key=is_city):
+        rows = list(rows)
+        if city:
+            runs |= {row.region_code: 0 for row in rows} | {rows[0].region_code: len(rows)}
+    return runs
+
+
+def column_groups(table: ComparisonTable) -> list[tuple[str, str, int]]:
+    """The table's column groups as (group, heading, number of columns), in order; the region's first."""
+    return [(group, heading, len(list(columns)))
+            for (group, heading), columns in groupby(table.columns, key=lambda c: (c.group, c.heading))]
+
+
 @bp.get("/")
 @role_required("agency", "admin")
 def index():
@@ -180,8 +236,9 @@ def index():
                                        **({"verified": "y"} if verified_only() else {}),
                                        **({"weighted": "y"} if weighted() else {}), **changes),
         weighted=shown.weighted, weight_cap=f"{MAX_WEIGHT_RATIO:g}",
-        drillable={row.region_code for row in table.rows if row.region_level == "province"
-                   and regions.children(row.region_code)},
+        drill=drill(regions, table, jurisdiction=jurisdiction_of(current_user), within=form.within.data or "",
+                    chosen=bool(form.region.data)),
+        groups=column_groups(table), province_level=province_level_runs(shown.conditions, regions),
     )
 
 

@@ -76,8 +76,8 @@ def test_agency_compares_regions_drills_down_and_downloads(app, live_server, pag
     expect(page.locator("#industry")).to_have_value("process")
     expect(page.locator(f"#region-{SHANDONG}")).to_be_visible()
 
-    # back to all provinces, with the change since 2025
-    page.click("#all-provinces")
+    # back up to all provinces, with the change since 2025
+    page.click("#drill-up")
     page.select_option("#period", "2026")
     page.select_option("#base", "2025")
     page.click("#selection button[type=submit]")

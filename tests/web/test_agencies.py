@@ -207,9 +207,18 @@ def test_a_selection_of_cities_says_they_have_no_indicators(demo_app):
     assert trailer[-1].startswith("# None of the regions shown has regional indicators")
     workbook = load_workbook(io.BytesIO(client.get(f"/agencies/export.xlsx?{query}").data))
     assert workbook.sheetnames == ["Regions", "About"]
-    # a province with its cities: the province has an index, its cities say so
-    index = page_rows(client.get(f"/agencies/?period=2025&within={SHANDONG}").text, "index-table")
-    assert index[0][2] == "134.3" and {row[-1] for row in index[1:]} == {"no indicators"}
+    # a province with its cities: the province has an index, its cities one note spanning their rows (indicators are
+    # kept at province level), and each city's row of the CSV says so
+    query = f"period=2025&within={SHANDONG}"
+    html = client.get(f"/agencies/?{query}").text
+    index, cities = page_rows(html, "index-table"), load_regions().children(SHANDONG)
+    assert index[0][2] == "134.3" and len(index) == 1 + len(cities)
+    assert index[1][2:] == ["At province level only: regional indicators are kept for the provinces and the "
+                            "country, not for the cities."]
+    assert all(len(row) == 2 for row in index[2:]) and "no indicators" not in html
+    assert f'rowspan="{len(cities)}"' in html
+    table, _trailer = csv_parts(client.get(f"/agencies/export.csv?{query}").data)
+    assert {row[-1] for row in table[2:]} == {"at province level only"} and len(table) == 2 + len(cities)
 
 
 def test_a_period_without_indicators_names_the_periods_that_have(demo_app):
