@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from functools import partial
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -18,6 +19,7 @@ from assessment.regional.index import DEFAULT_INDEX, IndexDefinition, load_index
 from assessment.regional.selection import lagging_bands, provinces_with_cities, reached_band
 from questionnaires.loader import Questionnaire
 from questionnaires.vocabulary import paradigm_name
+from reports.display import describe_source
 from reports.region_export import SheetWording
 from storage.access import within_jurisdiction
 
@@ -127,6 +129,7 @@ def conditions_wording(period: int, periods: Sequence[int],
                          period=period, periods=", ".join(map(str, periods)) or _("none yet")),
         none_for_regions=_("None of the regions shown has regional indicators; they are kept for the provinces and "
                            "the country."),
+        source=partial(describe_source, lang=get_locale().language),
     )
 
 

@@ -6,7 +6,7 @@ of it; the indicators are public statistics, so nothing here is withheld. Plain 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assessment.classifications import RegionTree
@@ -49,6 +49,7 @@ class ConditionsWording:
     none_in_period: str = "There are no regional indicators for this period."
     none_for_regions: str = "None of the regions shown has regional indicators; they are kept for the provinces " \
                             "and the country."
+    source: Callable[[str], str] = str  # a source as the reader reads it (one side of "English / 中文")
 
 
 @dataclass(frozen=True)
@@ -97,10 +98,12 @@ def _source(index: RegionalIndex, indicator: str | None, result: IndicatorResult
         return Cell(None, "")
     if index.is_reference and result.reference_summed:
         found = sorted({sources[p.code, indicator] for p in regions.provinces() if (p.code, indicator) in sources})
-        text = f"{wording.summed}: {'; '.join(found)}"
+        raw = "; ".join(found)
+        text = f"{wording.summed}: {'; '.join(sorted({wording.source(source) for source in found}))}"
     else:
-        text = sources.get((index.region_code, indicator), "")
-    return Cell(text or None, text, synthetic=SYNTHETIC_SOURCE in text.lower())
+        raw = text = sources.get((index.region_code, indicator), "")
+        text = wording.source(text)
+    return Cell(text or None, text, synthetic=SYNTHETIC_SOURCE in raw.lower())
 
 
 def build_conditions(*, table: ComparisonTable, indices: Sequence[RegionalIndex],

@@ -145,23 +145,6 @@ def in_chinese(client):
     return client
 
 
-# Hits reported for issue 16 and left to the parts that own them, to be removed from here as they are fixed:
-# - the roadmap's benefit sources (questionnaire YAML `source:`, printed by results/roadmap.html) are English only;
-# - the regional indicators' demo sources ("synthetic demo figures", assessment/data/regional_indicators_demo.csv,
-#   shown by agencies/index.html) are English only.
-PENDING = {
-    "/roadmap": {"China", "Development", "Group", "Intelligent", "Manufacturing", "Research", "Strategy", "Study",
-                 "for", "in", "of", "on", "projects", "survey"},
-    "/agencies/": {"demo", "figures", "synthetic"},
-}  # fmt: skip
-
-
-def pending(url: str) -> set[str]:
-    """The words still pending on a page (PENDING's key: the end of its path)."""
-    path = url.split("?")[0]
-    return {f"English {word!r}" for ending, words in PENDING.items() if path.endswith(ending) for word in words}
-
-
 class Walk:
     """Pages read in Chinese, and what is wrong on each."""
 
@@ -173,7 +156,7 @@ class Walk:
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
         assert '<html lang="zh-Hans"' in response.text, url
-        hits = set(problems(visible_text(response.text), self.english)) - pending(url)
+        hits = set(problems(visible_text(response.text), self.english))
         if hits:
             self.found[url] = sorted(hits)
         return response.text

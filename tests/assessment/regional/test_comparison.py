@@ -224,7 +224,8 @@ def demo_indicators():
     return values, {(row.region_code, row.indicator): row.source for row in rows}
 
 
-def conditions_of(mini, demo_indicators, codes=(SHANDONG, JINAN, CHINA), drop=(), sources=None):
+def conditions_of(mini, demo_indicators, codes=(SHANDONG, JINAN, CHINA), drop=(), sources=None,
+                  wording=ConditionsWording()):
     """The index section as `regional_index_table` would give it for `codes` (less the values in `drop`)."""
     values, found = demo_indicators
     values = {code: {i: v for i, v in by.items() if (code, i) not in drop} for code, by in values.items()}
@@ -235,7 +236,7 @@ def conditions_of(mini, demo_indicators, codes=(SHANDONG, JINAN, CHINA), drop=()
                         regions=regions, wording=Wording(), lang="en")
     return build_conditions(table=table, indices=[indices[code] for code in codes],
                             sources=found if sources is None else sources, definition=load_index_definition(),
-                            regions=regions, wording=ConditionsWording(), lang="en")
+                            regions=regions, wording=wording, lang="en")
 
 
 def inputs_of(conditions, code: str, indicator: str) -> dict:
@@ -272,9 +273,17 @@ def test_an_input_of_shandongs_index_worked_by_hand(mini, demo_indicators, key, 
 def test_sources_say_which_figures_are_synthetic(mini, demo_indicators):
     conditions = conditions_of(mini, demo_indicators)
     row = inputs_of(conditions, SHANDONG, "5G base stations")
-    assert row["value_source"].text == "synthetic demo figures" and row["value_source"].synthetic
-    assert row["denominator_source"].text == "synthetic demo figures" and row["denominator_source"].synthetic
+    both = "synthetic demo figures / 合成演示数据"  # the demo file gives its source in both languages
+    assert row["value_source"].text == both and row["value_source"].synthetic
+    assert row["denominator_source"].text == both and row["denominator_source"].synthetic
     assert conditions.synthetic and ("Synthetic indicators", ConditionsWording().synthetic_note) in conditions.notes
+
+
+def test_a_source_read_in_chinese_stays_marked_synthetic(mini, demo_indicators):
+    """The wording picks the reader's side of the source; the mark still follows the whole source."""
+    chinese = ConditionsWording(source=lambda source: source.rpartition(" / ")[2])
+    row = inputs_of(conditions_of(mini, demo_indicators, wording=chinese), SHANDONG, "5G base stations")
+    assert row["value_source"].text == "合成演示数据" and row["value_source"].synthetic
 
 
 def test_index_rows_follow_the_table_with_the_country_at_100(mini, demo_indicators):
