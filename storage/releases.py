@@ -19,6 +19,7 @@ same perturbed entries. A region whose cohort cell the release withholds gets th
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 
@@ -36,10 +37,17 @@ from assessment.margins import covers, one_way_margins
 from assessment.trust import DEFAULT_MIN_TRUST
 from questionnaires.catalog import Catalog
 from questionnaires.loader import Questionnaire
+from storage.bulk import insert_rows, stored_value
 from storage.margins import MarginImport, margin_imports
 from storage.settings import COUNT_ANONYMOUS, RELEASE_INTERVAL_DAYS, get_setting
 from storage.statistics import entry_periods, latest_release, load_population, statistics_lock
 from storage.tables import BenchmarkEntry, CohortStat, Enterprise, StatisticsRelease, WeightedStat, utcnow
+
+
+# The columns of a cohort row, in the order `_store` gives them.
+COHORT_COLUMNS = ("release_id", "questionnaire_id", "period", "base_period", "region_code", "industry", "size",
+                  "count", "synthetic", "suppressed", "stats", "updated_at")
+WITHHELD_STATS = "{}"  # the stored figures of a withheld cell: none
 
 
 def min_trust(*, session: Session) -> str:
@@ -119,13 +127,16 @@ def _store(session: Session, release_id: int, questionnaire_id: str, period: int
     country = load_regions().country.code
     cells = compute_stats(population, country)
     hidden = withheld_cells({cell: data["count"] for cell, data in cells.items()}, k)
-    now = utcnow()
-    rows = [dict(release_id=release_id, questionnaire_id=questionnaire_id, period=period, base_period=base_period,
-                 region_code=cell[0], industry=cell[1], size=cell[2], count=data["count"],
-                 synthetic=0 if any_real else data["synthetic"], suppressed=hidden.get(cell),
-                 stats={"nodes": data["nodes"], "lagging": data["lagging"]}, updated_at=now)
-            for cell, data in cells.items()]
-    session.execute(insert(CohortStat.__table__), rows)
+    now = stored_value(session, CohortStat.__table__, "updated_at", utcnow())
+    # A withheld cell is stored without its figures: no page or answer reads them (they show Hidden), and figures
+    # of a small group kept in the database would be a backup away from being read. Writing only the shown cells'
+    # JSON is also most of a rebuild's time saved: most cells are withheld.
+    rows = ((release_id, questionnaire_id, period, base_period, *cell, data["count"],
+             0 if any_real else data["synthetic"], hidden.get(cell),
+             WITHHELD_STATS if cell in hidden else json.dumps({"nodes": data["nodes"], "lagging": data["lagging"]}),
+             now)
+            for cell, data in cells.items())
+    insert_rows(session, CohortStat.__table__, COHORT_COLUMNS, rows)
     return len(cells), len(hidden)
 
 
