@@ -15,7 +15,8 @@ from sqlmodel import Session
 
 def stored_value(session: Session, table: Table, column: str, value: Any) -> Any:
     """`value` as the driver is handed it for `column` (SQLite keeps timestamps as text, for instance)."""
-    process = table.c[column].type.bind_processor(session.get_bind().dialect)
+    dialect = session.get_bind().dialect
+    process = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
     return process(value) if process else value
 
 
