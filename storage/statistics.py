@@ -54,15 +54,11 @@ def record_submission(*, session: Session, assessment: Assessment, questionnaire
             return False
     nodes = [result.nodes[node_id] for node_id in benchmark_nodes(questionnaire)]
     scores, levels = pack_scores([n.score for n in nodes], [n.level for n in nodes])
-    tree = load_regions()
     # The same scores keep their noise: drawing again would let releases be averaged over resubmissions.
     noise = entry.noise if entry is not None and entry.scores == scores and entry.noise else draw_noise(len(nodes))
-    regions = [region.code for region in tree.path(enterprise.region_code)]
     values = dict(
-        assessment_id=assessment.id, questionnaire_version=questionnaire.version, province_code=regions[1],
-        city_code=regions[2] if len(regions) > 2 else None, industry_code=enterprise.industry_code,
-        industry_type=enterprise.industry_type, size_class=enterprise.size_class, synthetic=enterprise.synthetic,
-        scores=scores, levels=levels, noise=noise, trust=trust,
+        assessment_id=assessment.id, questionnaire_version=questionnaire.version, **classification(enterprise),
+        synthetic=enterprise.synthetic, scores=scores, levels=levels, noise=noise, trust=trust,
         verified=False,  # a (re)submission is self-declared until signed off (storage/verification.py)
     )
     if entry is None:
@@ -73,6 +69,27 @@ def record_submission(*, session: Session, assessment: Assessment, questionnaire
     session.add(entry)
     session.commit()
     return True
+
+
+def record_submitted(*, session: Session, catalog: Catalog, assessment_id: int, trust: TrustLevel) -> bool:
+    """`record_submission` for a submitted assessment named by its id, as the queue hands it over
+    (jobs/statistics.py); False when it is not submitted (any more) or a later one is its enterprise's entry."""
+    assessment = session.get(Assessment, assessment_id)
+    if assessment is None or assessment.status != "submitted" or assessment.result is None:
+        return False
+    questionnaire = catalog.get(assessment.questionnaire_id, assessment.questionnaire_version)
+    return record_submission(session=session, assessment=assessment, questionnaire=questionnaire,
+                             result=Result.from_dict(questionnaire, assessment.result),
+                             enterprise=session.get(Enterprise, assessment.enterprise_id), trust=trust)
+
+
+def classification(enterprise: Enterprise) -> dict[str, str | None]:
+    """The fields of an entry that place its enterprise in cohorts: province, city (None when it named none),
+    division, industry type and size class."""
+    regions = [region.code for region in load_regions().path(enterprise.region_code)]
+    return dict(province_code=regions[1], city_code=regions[2] if len(regions) > 2 else None,
+                industry_code=enterprise.industry_code, industry_type=enterprise.industry_type,
+                size_class=enterprise.size_class)
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -229,10 +246,13 @@ def comparison(*, session: Session, assessment: Assessment, result: Result, ques
     Only the release is read: the enterprise's percentile rank is estimated from the release's quantiles, so what
     it sees of the others changes only when a release is made."""
     release = latest_release(session=session)
-    entry = session.get(BenchmarkEntry, (questionnaire.id, period_of(assessment.submitted_at),
-                                         assessment.enterprise_id))
-    if entry is None or release is None:
+    if release is None:
         return None
+    period = period_of(assessment.submitted_at)
+    entry = session.get(BenchmarkEntry, (questionnaire.id, period, assessment.enterprise_id))
+    if entry is None:  # still on the queue (jobs/statistics.py): placed as its entry will be, from the enterprise
+        entry = BenchmarkEntry(questionnaire_id=questionnaire.id, period=period, enterprise_id=assessment.enterprise_id,
+                               **classification(session.get(Enterprise, assessment.enterprise_id)))
     path = fallback_cohorts(entry, load_regions().country.code)
     stats = cohort_stats(session=session, cohorts=[cohort for _, cohort in path], release=release)
     usable = [step for step, (_, cohort) in enumerate(path) if isinstance(stats[cohort], CohortStats)]
