@@ -19,7 +19,9 @@ same perturbed entries. A region whose cohort cell the release withholds gets th
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import numpy as np
@@ -36,10 +38,16 @@ from assessment.margins import covers, one_way_margins
 from assessment.trust import DEFAULT_MIN_TRUST
 from questionnaires.catalog import Catalog
 from questionnaires.loader import Questionnaire
+from storage.bulk import insert_rows, stored_value
 from storage.margins import MarginImport, margin_imports
 from storage.settings import COUNT_ANONYMOUS, RELEASE_INTERVAL_DAYS, get_setting
-from storage.statistics import entry_periods, latest_release, load_population, statistics_lock
+from storage.statistics import latest_release, load_population, statistics_lock
 from storage.tables import BenchmarkEntry, CohortStat, Enterprise, StatisticsRelease, WeightedStat, utcnow
+
+# The columns of a cohort row, in the order `_store` gives them.
+COHORT_COLUMNS = ("release_id", "questionnaire_id", "period", "base_period", "region_code", "industry", "size",
+                  "count", "synthetic", "suppressed", "stats", "updated_at")
+WITHHELD_STATS = "{}"  # the stored figures of a withheld cell: none
 
 
 def min_trust(*, session: Session) -> str:
@@ -47,17 +55,24 @@ def min_trust(*, session: Session) -> str:
     return "anonymous" if get_setting(session=session, key=COUNT_ANONYMOUS) == "yes" else DEFAULT_MIN_TRUST
 
 
-def make_release(*, session: Session, catalog: Catalog, k: int, trigger: str = "command") -> StatisticsRelease:
+# Told how far a release has come: (verified_only, steps done, steps in all). A step is one stored entry of a
+# period: each entry counts once for its period's statistics, and once more for the change since the period before.
+Progress = Callable[[bool, int, int], None]
+
+
+def make_release(*, session: Session, catalog: Catalog, k: int, trigger: str = "command",
+                 progress: Progress | None = None) -> StatisticsRelease:
     """Publish a new release of every cohort statistic (committed), and return it; when any entry is verified, its
-    verified-only companion follows it."""
-    release = _make_release(session=session, catalog=catalog, k=k, trigger=trigger, verified_only=False)
+    verified-only companion follows it. `progress`, if given, is told how far each has come."""
+    release = _make_release(session=session, catalog=catalog, k=k, trigger=trigger, verified_only=False,
+                            progress=progress)
     if session.exec(select(BenchmarkEntry.enterprise_id).where(BenchmarkEntry.verified == true()).limit(1)).first():
-        _make_release(session=session, catalog=catalog, k=k, trigger=trigger, verified_only=True)
+        _make_release(session=session, catalog=catalog, k=k, trigger=trigger, verified_only=True, progress=progress)
     return release
 
 
-def _make_release(*, session: Session, catalog: Catalog, k: int, trigger: str, verified_only: bool
-                  ) -> StatisticsRelease:
+def _make_release(*, session: Session, catalog: Catalog, k: int, trigger: str, verified_only: bool,
+                  progress: Progress | None) -> StatisticsRelease:
     started = time.perf_counter()
     with statistics_lock(session):
         _draw_missing_noise(session)
@@ -72,12 +87,15 @@ def _make_release(*, session: Session, catalog: Catalog, k: int, trigger: str, v
         session.flush()
         entries = cells = withheld = 0
         margins = margin_imports(session=session)
-        for questionnaire_id in session.exec(select(BenchmarkEntry.questionnaire_id).distinct()).all():
+        plan = _plan(session, catalog)
+        steps = sum(n * (1 if number == 0 else 2) for periods in plan.values() for number, (_, n) in enumerate(periods))
+        done = 0
+        report = progress or (lambda *_: None)
+        report(verified_only, done, steps)
+        for questionnaire_id, periods in plan.items():
             questionnaire = catalog.get(questionnaire_id)
-            if questionnaire is None:
-                continue
             previous = None
-            for period in entry_periods(session=session, questionnaire_id=questionnaire_id):
+            for period, recorded in periods:
                 population = load_population(session=session, catalog=catalog, questionnaire_id=questionnaire_id,
                                              period=period, min_trust=trust, where=only)
                 scales, bands = release_scales(questionnaire, population.node_ids)
@@ -86,10 +104,14 @@ def _make_release(*, session: Session, catalog: Catalog, k: int, trigger: str, v
                 stored, hidden = _store(session, release.id, questionnaire_id, period, 0, population, k, any_real)
                 cells, withheld = cells + stored, withheld + hidden
                 _store_weighted(session, release.id, questionnaire, period, population, k, margins)
+                done += recorded
+                report(verified_only, done, steps)
                 if previous is not None:
                     stored, hidden = _store(session, release.id, questionnaire_id, period, previous[0],
                                             population.change_since(previous[1]), k, any_real)
                     cells, withheld = cells + stored, withheld + hidden
+                    done += recorded
+                    report(verified_only, done, steps)
                 previous = (period, population)
         release.entries, release.cells, release.withheld = entries, cells, withheld
         release.seconds = round(time.perf_counter() - started, 3)
@@ -97,6 +119,18 @@ def _make_release(*, session: Session, catalog: Catalog, k: int, trigger: str, v
         session.commit()
         session.refresh(release)
     return release
+
+
+def _plan(session: Session, catalog: Catalog) -> dict[str, list[tuple[int, int]]]:
+    """Per questionnaire of the catalog with entries: its periods, oldest first, each with its recorded entries."""
+    plan: dict[str, list[tuple[int, int]]] = {}
+    for questionnaire_id, period, recorded in session.exec(
+            select(BenchmarkEntry.questionnaire_id, BenchmarkEntry.period, func.count())
+            .group_by(BenchmarkEntry.questionnaire_id, BenchmarkEntry.period)
+            .order_by(BenchmarkEntry.questionnaire_id, BenchmarkEntry.period)):
+        if catalog.get(questionnaire_id) is not None:
+            plan.setdefault(questionnaire_id, []).append((period, recorded))
+    return plan
 
 
 def _draw_missing_noise(session: Session) -> None:
@@ -119,13 +153,16 @@ def _store(session: Session, release_id: int, questionnaire_id: str, period: int
     country = load_regions().country.code
     cells = compute_stats(population, country)
     hidden = withheld_cells({cell: data["count"] for cell, data in cells.items()}, k)
-    now = utcnow()
-    rows = [dict(release_id=release_id, questionnaire_id=questionnaire_id, period=period, base_period=base_period,
-                 region_code=cell[0], industry=cell[1], size=cell[2], count=data["count"],
-                 synthetic=0 if any_real else data["synthetic"], suppressed=hidden.get(cell),
-                 stats={"nodes": data["nodes"], "lagging": data["lagging"]}, updated_at=now)
-            for cell, data in cells.items()]
-    session.execute(insert(CohortStat.__table__), rows)
+    now = stored_value(session, CohortStat.__table__, "updated_at", utcnow())
+    # A withheld cell is stored without its figures: no page or answer reads them (they show Hidden), and figures
+    # of a small group kept in the database would be a backup away from being read. Writing only the shown cells'
+    # JSON is also most of a rebuild's time saved: most cells are withheld.
+    rows = ((release_id, questionnaire_id, period, base_period, *cell, data["count"],
+             0 if any_real else data["synthetic"], hidden.get(cell),
+             WITHHELD_STATS if cell in hidden else json.dumps({"nodes": data["nodes"], "lagging": data["lagging"]}),
+             now)
+            for cell, data in cells.items())
+    insert_rows(session, CohortStat.__table__, COHORT_COLUMNS, rows)
     return len(cells), len(hidden)
 
 

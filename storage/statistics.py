@@ -5,11 +5,12 @@ session as a keyword argument."""
 from __future__ import annotations
 
 import fcntl
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import exists, false, text
+from sqlalchemy import Text, bindparam, cast, exists, false, text
 from sqlmodel import Session, select
 
 from assessment.classifications import load_regions
@@ -54,15 +55,11 @@ def record_submission(*, session: Session, assessment: Assessment, questionnaire
             return False
     nodes = [result.nodes[node_id] for node_id in benchmark_nodes(questionnaire)]
     scores, levels = pack_scores([n.score for n in nodes], [n.level for n in nodes])
-    tree = load_regions()
     # The same scores keep their noise: drawing again would let releases be averaged over resubmissions.
     noise = entry.noise if entry is not None and entry.scores == scores and entry.noise else draw_noise(len(nodes))
-    regions = [region.code for region in tree.path(enterprise.region_code)]
     values = dict(
-        assessment_id=assessment.id, questionnaire_version=questionnaire.version, province_code=regions[1],
-        city_code=regions[2] if len(regions) > 2 else None, industry_code=enterprise.industry_code,
-        industry_type=enterprise.industry_type, size_class=enterprise.size_class, synthetic=enterprise.synthetic,
-        scores=scores, levels=levels, noise=noise, trust=trust,
+        assessment_id=assessment.id, questionnaire_version=questionnaire.version, **classification(enterprise),
+        synthetic=enterprise.synthetic, scores=scores, levels=levels, noise=noise, trust=trust,
         verified=False,  # a (re)submission is self-declared until signed off (storage/verification.py)
     )
     if entry is None:
@@ -73,6 +70,27 @@ def record_submission(*, session: Session, assessment: Assessment, questionnaire
     session.add(entry)
     session.commit()
     return True
+
+
+def record_submitted(*, session: Session, catalog: Catalog, assessment_id: int, trust: TrustLevel) -> bool:
+    """`record_submission` for a submitted assessment named by its id, as the queue hands it over
+    (jobs/statistics.py); False when it is not submitted (any more) or a later one is its enterprise's entry."""
+    assessment = session.get(Assessment, assessment_id)
+    if assessment is None or assessment.status != "submitted" or assessment.result is None:
+        return False
+    questionnaire = catalog.get(assessment.questionnaire_id, assessment.questionnaire_version)
+    return record_submission(session=session, assessment=assessment, questionnaire=questionnaire,
+                             result=Result.from_dict(questionnaire, assessment.result),
+                             enterprise=session.get(Enterprise, assessment.enterprise_id), trust=trust)
+
+
+def classification(enterprise: Enterprise) -> dict[str, str | None]:
+    """The fields of an entry that place its enterprise in cohorts: province, city (None when it named none),
+    division, industry type and size class."""
+    regions = [region.code for region in load_regions().path(enterprise.region_code)]
+    return dict(province_code=regions[1], city_code=regions[2] if len(regions) > 2 else None,
+                industry_code=enterprise.industry_code, industry_type=enterprise.industry_type,
+                size_class=enterprise.size_class)
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -238,19 +256,23 @@ def comparison(*, session: Session, assessment: Assessment, result: Result, ques
 
     Only the release is read: the enterprise's percentile rank is estimated from the release's quantiles, so what
     it sees of the others changes only when a release is made."""
-    release = release or latest_release(session=session)
-    entry = session.get(BenchmarkEntry, (questionnaire.id, period_of(assessment.submitted_at),
-                                         assessment.enterprise_id))
-    if entry is None or release is None:
+    connection = session.connection()
+    release = release or connection.execute(_LATEST_RELEASE).first()
+    if release is None:
         return None
+    period = period_of(assessment.submitted_at)
+    entry = connection.execute(_ENTRY_PLACE, dict(questionnaire=questionnaire.id, period=period,
+                                                  enterprise=assessment.enterprise_id)).first()
+    if entry is None:  # still on the queue (jobs/statistics.py): placed as its entry will be, from the enterprise
+        entry = BenchmarkEntry(questionnaire_id=questionnaire.id, period=period, enterprise_id=assessment.enterprise_id,
+                               **classification(session.get(Enterprise, assessment.enterprise_id)))
     path = fallback_cohorts(entry, load_regions().country.code)
-    stats = cohort_stats(session=session, cohorts=[cohort for _, cohort in path], release=release)
-    usable = [step for step, (_, cohort) in enumerate(path) if isinstance(stats[cohort], CohortStats)]
-    if not usable:
+    closest = _closest_shown(session, release.id, [cohort for _, cohort in path])
+    if closest is None:
         return None
-    kind, cohort = path[usable[0]]
-    found = stats[cohort]
-    passed = [closer for _, closer in path[:usable[0]]]
+    step, found = closest
+    kind, cohort = path[step]
+    passed = [closer for _, closer in path[:step]]
     node_ids = benchmark_nodes(questionnaire)
     scales, _ = release_scales(questionnaire, node_ids)
     nodes = {}
@@ -263,3 +285,42 @@ def comparison(*, session: Session, assessment: Assessment, result: Result, ques
                                         p90=node_stats.p90)
     return CohortComparison(cohort=cohort, kind=kind, count=found.count, synthetic=found.synthetic, nodes=nodes,
                             passed=tuple(passed), release_id=release.id, released_at=release.created_at)
+
+
+# Built once, as the statements below: a comparison runs on every results page, and building a statement costs
+# more than running it.
+_LATEST_RELEASE = (select(StatisticsRelease.id, StatisticsRelease.created_at)
+                   .where(StatisticsRelease.verified_only == false()).order_by(StatisticsRelease.id.desc()).limit(1))
+_ENTRY_PLACE = (
+    select(BenchmarkEntry.questionnaire_id, BenchmarkEntry.period, BenchmarkEntry.province_code,
+           BenchmarkEntry.city_code, BenchmarkEntry.industry_code, BenchmarkEntry.industry_type,
+           BenchmarkEntry.size_class)
+    .where(BenchmarkEntry.questionnaire_id == bindparam("questionnaire"), BenchmarkEntry.period == bindparam("period"),
+           BenchmarkEntry.enterprise_id == bindparam("enterprise"))
+)
+# The statistics come as text, decoded for the one cohort chosen only.
+_PATH_ROWS = (
+    select(CohortStat.region_code, CohortStat.industry, CohortStat.size, CohortStat.count, CohortStat.synthetic,
+           CohortStat.suppressed, cast(CohortStat.stats, Text))
+    .where(CohortStat.release_id == bindparam("release"), CohortStat.questionnaire_id == bindparam("questionnaire"),
+           CohortStat.period == bindparam("period"), CohortStat.base_period == 0,
+           CohortStat.region_code.in_(bindparam("regions", expanding=True)),
+           CohortStat.industry.in_(bindparam("industries", expanding=True)),
+           CohortStat.size.in_(bindparam("sizes", expanding=True)))
+)
+
+
+def _closest_shown(session: Session, release_id: int, path: list[Cohort]) -> tuple[int, CohortStats] | None:
+    """The first cohort of `path` (one questionnaire and period) that the release shows: its step and statistics."""
+    first = path[0]
+    rows = session.connection().execute(_PATH_ROWS, dict(
+        release=release_id, questionnaire=first.questionnaire_id, period=first.period,
+        regions=sorted({c.region_code for c in path}), industries=sorted({c.industry for c in path}),
+        sizes=sorted({c.size for c in path}))).all()
+    shown = {(region, industry, size): row for region, industry, size, *row in rows if row[2] is None}
+    for step, cohort in enumerate(path):
+        row = shown.get((cohort.region_code, cohort.industry, cohort.size))
+        if row is not None:
+            count, synthetic, _, stats = row
+            return step, stats_from_json(cohort, count, synthetic, json.loads(stats))
+    return None

@@ -25,6 +25,7 @@ class Submission:
     """A submission that took: its result (the enterprise sees it at once; others, from the next release)."""
 
     result: Result
+    trust: TrustLevel  # what the benchmark entry is (or is to be) recorded with
 
 
 def trust_of(user) -> TrustLevel:
@@ -37,16 +38,23 @@ def trust_of(user) -> TrustLevel:
 
 
 def submit(*, session: Session, assessment: Assessment, questionnaire: Questionnaire, answers: Mapping[str, Answer],
-           trust: TrustLevel, submitted_at: datetime | None = None, user=None) -> Submission | None:
+           trust: TrustLevel, submitted_at: datetime | None = None, user=None,
+           defer_entry: bool = False) -> Submission | None:
     """Score complete answers and submit them as `trust` stands behind them (`user`: who, if signed in); None when
-    the assessment had already been submitted. A resubmission after a reviewer's return is self-declared again."""
+    the assessment had already been submitted. A resubmission after a reviewer's return is self-declared again.
+
+    `defer_entry`: the benchmark entry is left to the caller to record (on the queue: jobs/statistics.py), with
+    the submission's `trust`; the enterprise's own result does not wait for it."""
     enterprise = session.get(Enterprise, assessment.enterprise_id)
     result = score(questionnaire, answers, profile=enterprise.industry_type)
     if not submit_assessment(session=session, assessment=assessment, questionnaire=questionnaire, result=result,
                              submitted_at=submitted_at):
         return None
     trust = note_submission(session=session, assessment=assessment, trust=trust)
-    record_submission(session=session, assessment=assessment, questionnaire=questionnaire, result=result,
-                      enterprise=enterprise, trust=trust)
+    if not defer_entry:
+        record_submission(session=session, assessment=assessment, questionnaire=questionnaire, result=result,
+                          enterprise=enterprise, trust=trust)
     note_resubmission(session=session, assessment=assessment, user=user)
-    return Submission(result)
+    if defer_entry:  # ended, so that the entry's writer (another connection; on SQLite, a lock) is not held up
+        session.commit()
+    return Submission(result, trust)

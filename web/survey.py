@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from assessment.answers import Answer, parse_answer, unanswered, visible_questions
 from assessment.classifications import load_industries, size_class
+from jobs.statistics import queue_entry
 from questionnaires.loader import Questionnaire
 from questionnaires.schema import NOT_APPLICABLE
 from reports.display import describe_answer, format_number
@@ -331,6 +332,8 @@ def submit(token: str):
         return redirect(url_for("survey.review", token=token))
     # The enterprise sees its result at once; the statistics others see change only with the next release.
     note_respondent(session=session, assessment=assessment, user=current_user)
-    submit_answers(session=session, assessment=assessment, questionnaire=questionnaire, answers=answers,
-                   trust=trust_of(current_user), user=current_user)
+    submission = submit_answers(session=session, assessment=assessment, questionnaire=questionnaire, answers=answers,
+                                trust=trust_of(current_user), user=current_user, defer_entry=True)
+    if submission is not None:  # its benchmark entry, for the next release, is recorded by the worker
+        queue_entry(assessment.id, submission.trust)
     return redirect(url_for("results.show", token=token))

@@ -126,7 +126,8 @@ def _identities(cells, links) -> Callable[[CellKey], CellKey]:
             a, b = find(total), find(children[0])
             if a != b:
                 parent[max(a, b)] = min(a, b)
-    return find
+    # Looked up, not searched: the suppression asks for cells' representatives hundreds of thousands of times.
+    return {cell: find(cell) for cell in cells}.__getitem__
 
 
 def _unnamed(cell: CellKey) -> bool:
