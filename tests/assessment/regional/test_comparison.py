@@ -225,7 +225,7 @@ def demo_indicators():
 
 
 def conditions_of(mini, demo_indicators, codes=(SHANDONG, JINAN, CHINA), drop=(), sources=None,
-                  wording=ConditionsWording()):
+                  wording=None):
     """The index section as `regional_index_table` would give it for `codes` (less the values in `drop`)."""
     values, found = demo_indicators
     values = {code: {i: v for i, v in by.items() if (code, i) not in drop} for code, by in values.items()}
@@ -236,7 +236,7 @@ def conditions_of(mini, demo_indicators, codes=(SHANDONG, JINAN, CHINA), drop=()
                         regions=regions, wording=Wording(), lang="en")
     return build_conditions(table=table, indices=[indices[code] for code in codes],
                             sources=found if sources is None else sources, definition=load_index_definition(),
-                            regions=regions, wording=wording, lang="en")
+                            regions=regions, wording=wording or ConditionsWording(), lang="en")
 
 
 def inputs_of(conditions, code: str, indicator: str) -> dict:
