@@ -10,12 +10,13 @@ node's inputs are the slots they fill, so a pass fills the slots left to right.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from assessment.answers import Answer, hidden_questions, value_function
-from assessment.scoring import BandTable, band_table, level_in, profile_of, requirements, weight_of
+from assessment.scoring import band_table, profile_of, requirements, weight_of
 from questionnaires.loader import Questionnaire
 from questionnaires.schema import NOT_APPLICABLE, LadderQuestion, MapScale, Node, SingleQuestion, YesNoQuestion
 
@@ -31,17 +32,37 @@ TOLERANCE = 1e-9
 
 
 class ScoreSheet(NamedTuple):
-    """Every node's score (None: nothing applicable) and level (None: the node has no bands, or no score)."""
+    """Every node's score (None: nothing applicable) and level (None: the node has no bands, or no score), in the
+    plan's node order; `score(id)` and `level(id)` look one up, `scores` and `levels` give them all by id."""
 
-    scores: dict[str, float | None]
-    levels: dict[str, int | None]
+    node_index: dict[str, int]  # node id -> its position in the lists below
+    node_scores: list[float | None]
+    node_levels: list[int | None]
+
+    def score(self, node_id: str) -> float | None:
+        """The score of one node."""
+        return self.node_scores[self.node_index[node_id]]
+
+    def level(self, node_id: str) -> int | None:
+        """The level of one node."""
+        return self.node_levels[self.node_index[node_id]]
+
+    @property
+    def scores(self) -> dict[str, float | None]:
+        """Node id -> score."""
+        return dict(zip(self.node_index, self.node_scores, strict=True))
+
+    @property
+    def levels(self) -> dict[str, int | None]:
+        """Node id -> level."""
+        return dict(zip(self.node_index, self.node_levels, strict=True))
 
 
 class Step(NamedTuple):
-    """One node of the plan: its rule code, the slot it fills, and what its rule needs (see `_compile_step`)."""
+    """One node of the plan: its rule code, its inputs' slots and weights, and what else its rule needs (see
+    `_compile_step`). The node's own slot is the next one after the steps before it."""
 
     rule: int
-    slot: int
     inputs: tuple
     extra: tuple = ()
 
@@ -52,19 +73,20 @@ class ScoringPlan:
 
     questionnaire: Questionnaire
     question_ids: tuple[str, ...]  # slot i holds the value of question_ids[i]
-    tables: tuple[dict, ...]  # answer -> number of the first len(tables) questions, whose answers a table lists
-    converters: tuple[Callable[[Answer], float], ...]  # answer -> number of the rest (numbers, checklists)
+    tables: tuple[dict, ...]  # answer -> number, for the first len(tables) questions, whose answers a table lists
+    converted: tuple[tuple[str, Callable[[Answer], float]], ...]  # (question id, answer -> number) of the rest
     question_slots: dict[str, int]  # question id -> its slot
-    node_ids: tuple[str, ...]  # slot len(question_ids) + j holds the score of node_ids[j]
-    banded: tuple[tuple[str, int, BandTable], ...]  # (node id, its slot, its bands) of the nodes that have bands
+    node_index: dict[str, int]  # node id -> j: slot len(question_ids) + j holds its score
+    banded: tuple[tuple[int, tuple, tuple], ...]  # (j, band minimums, their levels) of the nodes with bands
     steps: dict[str | None, tuple[Step, ...]]  # profile -> the nodes in post-order
+    default_steps: tuple[Step, ...]  # for any other profile (scoring.profile_of)
 
     def scores(self, answers: Mapping[str, Answer], profile: str | None = None) -> ScoreSheet:
         """Score parsed answers in one pass; unanswered, hidden and not-applicable questions drop out."""
-        ids, get = self.question_ids, answers.get
+        get = answers.get
         # a table has no entry for None (unanswered) or "na" (not applicable): both give None
-        values = list(map(dict.get, self.tables, map(get, ids)))
-        for question_id, convert in zip(ids[len(self.tables):], self.converters, strict=True):
+        values = list(map(dict.get, self.tables, map(get, self.question_ids)))
+        for question_id, convert in self.converted:
             answer = get(question_id)
             values.append(None if answer is None or answer == NOT_APPLICABLE else convert(answer))
         if self.questionnaire.conditional:
@@ -72,13 +94,15 @@ class ScoringPlan:
             for question_id in hidden_questions(self.questionnaire, answers):
                 if question_id in slots:
                     values[slots[question_id]] = None
-        append = values.append
-        for step in self.steps[profile_of(self.questionnaire, profile)]:
-            append(_RULES[step.rule](values, step))
-        levels = dict.fromkeys(self.node_ids)
-        for node_id, slot, table in self.banded:
-            levels[node_id] = level_in(table, values[slot])
-        return ScoreSheet(dict(zip(self.node_ids, values[len(ids):], strict=True)), levels)
+        append, rules = values.append, _RULES
+        for rule, inputs, extra in self.steps.get(profile, self.default_steps):
+            append(rules[rule](values, inputs, extra))
+        node_scores = values[len(self.question_ids):]
+        levels: list[int | None] = [None] * len(node_scores)
+        for index, minimums, band_levels in self.banded:  # as scoring.level_in
+            if (value := node_scores[index]) is not None:
+                levels[index] = band_levels[max(0, bisect_right(minimums, value) - 1)]
+        return ScoreSheet(self.node_index, node_scores, levels)
 
 
 _plans: dict[int, ScoringPlan] = {}
@@ -108,13 +132,14 @@ def compile_plan(questionnaire: Questionnaire) -> ScoringPlan:
         questionnaire=questionnaire,
         question_ids=tuple(ordered),
         tables=tuple(tables.values()),
-        converters=tuple(value_function(questionnaire, questionnaire.questions[question_id])
-                         for question_id in ordered[len(tables):]),
+        converted=tuple((question_id, value_function(questionnaire, questionnaire.questions[question_id]))
+                        for question_id in ordered[len(tables):]),
         question_slots={question_id: slots[question_id] for question_id in ordered},
-        node_ids=tuple(questionnaire.node_order),
-        banded=tuple((node_id, slots[node_id], band_table(bands)) for node_id in questionnaire.node_order
+        node_index={node_id: index for index, node_id in enumerate(questionnaire.node_order)},
+        banded=tuple((index, *band_table(bands)) for index, node_id in enumerate(questionnaire.node_order)
                      if (bands := questionnaire.bands(questionnaire.nodes[node_id]))),
         steps=steps,
+        default_steps=steps[profile_of(questionnaire, None)],
     )
 
 
@@ -137,9 +162,8 @@ def _compile_step(questionnaire: Questionnaire, node: Node, profile: str | None,
     """A node as a step. Inputs: (slot, weight) pairs; gating: per level in ascending order, its (slot, weight)
     pairs of positive weight; levels: see `_levels_inputs`."""
     rule = RULE_CODES[node.rule]
-    slot = slots[node.id]
     if rule == LEVELS:
-        return Step(rule, slot, _levels_inputs(questionnaire, node, profile, slots), (node.threshold - TOLERANCE,))
+        return Step(rule, _levels_inputs(questionnaire, node, profile, slots), (node.threshold - TOLERANCE,))
     pairs = tuple((slots[source.ref], weight_of(source, profile)) for source in node.inputs)
     if rule == GATING:
         by_level: dict[int, list[tuple[int, float]]] = {}
@@ -147,13 +171,13 @@ def _compile_step(questionnaire: Questionnaire, node: Node, profile: str | None,
             if pair[1] > 0:
                 by_level.setdefault(source.level, []).append(pair)
         inputs = tuple((level, tuple(by_level[level])) for level in sorted(by_level))
-        return Step(rule, slot, inputs, (node.threshold - TOLERANCE,))
+        return Step(rule, inputs, (node.threshold - TOLERANCE,))
     if rule == PROGRESS:
         low, high = node.range
-        return Step(rule, slot, pairs, (low, high, 100.0 / (high - low)))
+        return Step(rule, pairs, (low, high, 100.0 / (high - low)))
     if rule == SUM:
-        return Step(rule, slot, pairs, (sum(weight for _, weight in pairs), node.cap))
-    return Step(rule, slot, pairs)
+        return Step(rule, pairs, (sum(weight for _, weight in pairs), node.cap))
+    return Step(rule, pairs)
 
 
 def _levels_inputs(questionnaire: Questionnaire, node: Node, profile: str | None, slots: dict[str, int]) -> tuple:
@@ -168,39 +192,58 @@ def _levels_inputs(questionnaire: Questionnaire, node: Node, profile: str | None
                  for level in sorted(by_level))
 
 
-def _weighted_mean(values: list, step: Step) -> float | None:
-    return _mean([(weight, value) for slot, weight in step.inputs if (value := values[slot]) is not None])
+def _present(values: list, inputs: tuple) -> list[tuple[float, float]]:
+    """(weight, value) of the inputs that have a value (a loop: cheaper than a comprehension for a few inputs)."""
+    present = []
+    for slot, weight in inputs:
+        value = values[slot]
+        if value is not None:
+            present.append((weight, value))
+    return present
 
 
 def _mean(present: list[tuple[float, float]]) -> float | None:
-    """The weighted mean of (weight, value) pairs; None when their weights add up to nothing."""
+    """The weighted mean as scoring._weighted_mean adds it up; None when the weights add up to nothing."""
     available = sum([weight for weight, _ in present])
     if available <= 0:
         return None
-    return sum([weight / available * value for weight, value in present])
+    total = 0.0
+    for weight, value in present:
+        total += weight / available * value
+    return total
 
 
-def _sum(values: list, step: Step) -> float | None:
-    declared, cap = step.extra
-    present = [(weight, value) for slot, weight in step.inputs if (value := values[slot]) is not None]
+def _weighted_mean(values: list, inputs: tuple, extra: tuple) -> float | None:
+    return _mean(_present(values, inputs))
+
+
+def _sum(values: list, inputs: tuple, extra: tuple) -> float | None:
+    declared, cap = extra
+    present = _present(values, inputs)
     available = sum([weight for weight, _ in present])
     if available <= 0:
         return None
     factor = declared / available  # not-applicable inputs drop out; the rest stand for the whole
-    total = sum([weight * factor * value for weight, value in present])
+    total = 0.0
+    for weight, value in present:
+        total += weight * factor * value
     return cap if cap is not None and total > cap else total
 
 
-def _minimum(values: list, step: Step) -> float | None:
-    present = [value for slot, _ in step.inputs if (value := values[slot]) is not None]
-    return min(present) if present else None
+def _minimum(values: list, inputs: tuple, extra: tuple) -> float | None:
+    lowest = None
+    for slot, _ in inputs:
+        value = values[slot]
+        if value is not None and (lowest is None or value < lowest):
+            lowest = value
+    return lowest
 
 
-def _gating(values: list, step: Step) -> float | None:
-    (threshold,) = step.extra
+def _gating(values: list, inputs: tuple, extra: tuple) -> float | None:
+    (threshold,) = extra
     achieved, next_mean, any_present = 0, 0.0, False
-    for level, pairs in step.inputs:
-        present = [(weight, value) for slot, weight in pairs if (value := values[slot]) is not None]
+    for level, pairs in inputs:
+        present = _present(values, pairs)
         if not present:
             continue
         any_present = True
@@ -213,18 +256,23 @@ def _gating(values: list, step: Step) -> float | None:
     return min(5.0, achieved + next_mean) if any_present else None
 
 
-def _levels(values: list, step: Step) -> float | None:
+def _levels(values: list, inputs: tuple, extra: tuple) -> float | None:
     """GB/T 39117 as scoring.level_scores and scoring._levels compute it: per level, the domains' requirement means
     weighted by domain; the highest level reached with every level below it, plus the next level's score."""
-    (threshold,) = step.extra
+    (threshold,) = extra
     achieved, next_score, any_present = 0, 0.0, False
-    for level, domains in step.inputs:
+    for level, domains in inputs:
         means = []  # (the domain's requirement mean, its domain weight), domains with an applicable requirement
         for domain_weight, pairs in domains:
-            present = [(weight, value) for slot, weight in pairs if (value := values[slot]) is not None]
-            if present:
-                means.append((sum([weight * value for weight, value in present])
-                              / sum([weight for weight, _ in present]), domain_weight))
+            rated, weight_sum, found = 0.0, 0.0, False
+            for slot, weight in pairs:
+                value = values[slot]
+                if value is not None:
+                    rated += weight * value
+                    weight_sum += weight
+                    found = True
+            if found:
+                means.append((rated / weight_sum, domain_weight))
         if not means:
             continue
         any_present = True
@@ -238,10 +286,14 @@ def _levels(values: list, step: Step) -> float | None:
     return min(5.0, achieved + next_score) if any_present else None
 
 
-def _progress(values: list, step: Step) -> float | None:
-    low, high, scale = step.extra
-    present = [(weight, 0.0 if value <= low else 100.0 if value >= high else (value - low) * scale)
-               for slot, weight in step.inputs if (value := values[slot]) is not None]
+def _progress(values: list, inputs: tuple, extra: tuple) -> float | None:
+    """The inputs mapped from their range onto 0..100, then their weighted mean."""
+    low, high, scale = extra
+    present = []
+    for slot, weight in inputs:
+        value = values[slot]
+        if value is not None:
+            present.append((weight, 0.0 if value <= low else 100.0 if value >= high else (value - low) * scale))
     return _mean(present)
 
 

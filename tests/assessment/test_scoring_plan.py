@@ -32,14 +32,14 @@ def varied_answers(questionnaire, rng: random.Random) -> dict:
 def assert_same(questionnaire, answers, profile):
     result = score(questionnaire, answers, profile)
     sheet = scoring_plan(questionnaire).scores(answers, profile)
-    assert set(sheet.scores) == set(result.nodes)
+    assert set(sheet.scores) == set(sheet.levels) == set(result.nodes)
     for node_id, node in result.nodes.items():
-        planned = sheet.scores[node_id]
+        planned = sheet.score(node_id)
         if node.score is None:
             assert planned is None, node_id
         else:
             assert planned == pytest.approx(node.score, rel=0, abs=1e-12), node_id
-        assert sheet.levels[node_id] == node.level, node_id
+        assert sheet.level(node_id) == sheet.levels[node_id] == node.level, node_id
 
 
 @pytest.mark.parametrize("key", [
@@ -75,18 +75,18 @@ def test_the_plan_scores_mini_as_worked_by_hand(mini):
     sheet = scoring_plan(mini).scores(answers, "discrete")
     # tests/assessment/test_scoring.py: data (3·2 + 1·4)/4 = 2.5, security min(3, 5, 2.5) = 2.5,
     # integration 1 + 0.65 = 1.65, overall (2·2.5 + 2.5 + 1.65)/4 = 2.2875
-    assert sheet.scores["data"] == pytest.approx(2.5)
-    assert sheet.scores["security"] == pytest.approx(2.5)
-    assert sheet.scores["int_requirements"] == pytest.approx(1.65)
-    assert sheet.scores["overall"] == pytest.approx(2.2875)
-    assert sheet.levels["data"] == 2
+    assert sheet.score("data") == pytest.approx(2.5)
+    assert sheet.score("security") == pytest.approx(2.5)
+    assert sheet.score("int_requirements") == pytest.approx(1.65)
+    assert sheet.score("overall") == pytest.approx(2.2875)
+    assert sheet.level("data") == 2
 
 
 def test_the_capped_sum_and_checklists_on_mini(mini):
     answers, _ = parse_answers(mini, {**MINI_ANSWERS, "data_tools": ["cad", "mes", "erp"]})
     sheet = scoring_plan(mini).scores(answers, "discrete")
-    assert sheet.scores["data_systems"] == 5.0  # 2 + 2 + 2 = 6, capped at 5
-    assert sheet.scores["data"] == pytest.approx(2.75)  # (3·2 + 5)/4
+    assert sheet.score("data_systems") == 5.0  # 2 + 2 + 2 = 6, capped at 5
+    assert sheet.score("data") == pytest.approx(2.75)  # (3·2 + 5)/4
     rng = random.Random(3)
     for _ in range(ANSWER_SETS):
         assert_same(mini, varied_answers(mini, rng), rng.choice(["discrete", "process", None]))
