@@ -171,10 +171,10 @@ def _plan(questionnaire: Questionnaire) -> _Plan:
         for node_id in questionnaire.node_order:
             node = questionnaire.nodes[node_id]
             if node.rule == "levels":
-                inputs, domains = _requirements(questionnaire, node, profile)
+                inputs, domains = requirements(questionnaire, node, profile)
                 rule = partial(_levels, domains=domains)
             else:
-                inputs = tuple((source.ref, _weight(source, profile), source.level) for source in node.inputs)
+                inputs = tuple((source.ref, weight_of(source, profile), source.level) for source in node.inputs)
                 rule = RULES[node.rule]
             steps.append((node, rule, band_table(questionnaire.bands(node)), inputs))
         nodes[profile] = tuple(steps)
@@ -183,13 +183,17 @@ def _plan(questionnaire: Questionnaire) -> _Plan:
     return plan
 
 
+def profile_of(questionnaire: Questionnaire, profile: str | None) -> str | None:
+    """The weight profile scoring uses: the one asked for when the questionnaire has it, else its default."""
+    profiles = questionnaire.definition.scoring.profiles
+    if profiles is None:
+        return None
+    return profile if profile in profiles.values else profiles.default
+
+
 def score(questionnaire: Questionnaire, answers: Mapping[str, Answer], profile: str | None = None) -> Result:
     """Score parsed answers; unanswered, hidden and not-applicable questions drop out."""
-    profiles = questionnaire.definition.scoring.profiles
-    if profiles is not None:
-        profile = profile if profile in profiles.values else profiles.default
-    else:
-        profile = None
+    profile = profile_of(questionnaire, profile)
     plan = _plan(questionnaire)
     hidden = hidden_questions(questionnaire, answers)
     values: dict[str, float | None] = {}
@@ -225,7 +229,8 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, Answer], profile: 
 Inputs = list[tuple[str, float, int | None, float | None, str]]
 
 
-def _weight(source: NodeInput, profile: str | None) -> float:
+def weight_of(source: NodeInput, profile: str | None) -> float:
+    """An input's weight under a profile."""
     return source.weight[profile] if isinstance(source.weight, dict) else source.weight
 
 
@@ -323,13 +328,13 @@ def _gating(node: Node, inputs: Inputs) -> tuple[float | None, tuple]:
     return result, tuple(trace)
 
 
-def _requirements(questionnaire: Questionnaire, node: Node, profile: str | None) -> tuple[tuple, tuple]:
+def requirements(questionnaire: Questionnaire, node: Node, profile: str | None) -> tuple[tuple, tuple]:
     """A levels node's inputs as the requirements of its gating nodes, each with its domain and domain weight."""
     inputs, domains = [], []
     for source in node.inputs:
-        domain_weight = _weight(source, profile)
+        domain_weight = weight_of(source, profile)
         for requirement in questionnaire.nodes[source.ref].inputs:
-            inputs.append((requirement.ref, _weight(requirement, profile), requirement.level))
+            inputs.append((requirement.ref, weight_of(requirement, profile), requirement.level))
             domains.append((source.ref, domain_weight))
     return tuple(inputs), tuple(domains)
 
@@ -367,9 +372,9 @@ def standard_levels(questionnaire: Questionnaire, result: Result) -> list[LevelS
     node = questionnaire.standard_node
     if node is None:
         return []
-    requirements, domains = _requirements(questionnaire, node, result.profile)
+    sources, domains = requirements(questionnaire, node, result.profile)
     values = {**{ref: found.score for ref, found in result.nodes.items()}, **result.question_values}
-    inputs = [(ref, weight, level, values.get(ref), "") for ref, weight, level in requirements]
+    inputs = [(ref, weight, level, values.get(ref), "") for ref, weight, level in sources]
     rows, reached = [], True
     for level, (score, _) in level_scores(inputs, domains).items():
         reached = reached and score >= node.threshold - 1e-9

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -10,7 +11,8 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.engine import make_url
 
-from storage.backup import BackupError, restore_backup, write_backup
+from cli.progress import duration, progress_bar
+from storage.backup import BackupError, backup_size, restore_backup, restore_size, write_backup
 from storage.db import alembic_config, upgrade
 from storage.evidence import evidence_folder
 
@@ -48,18 +50,26 @@ def _echo_counts(counts: dict[str, int]) -> None:
     click.echo(f"  {'total':<{width}}  {sum(counts.values()):>9}")
 
 
+def _summary(done: str, counts: dict[str, int], started: float) -> str:
+    """The closing line, e.g. 'Backed up 12,345 rows in 2 min 13 s.'"""
+    return f"{done} {sum(counts.values()):,} rows in {duration(time.monotonic() - started)}."
+
+
 @click.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup_command(file: Path) -> None:
     """Write every table of the database to FILE (gzip-compressed JSON Lines)."""
+    engine, folder = current_app.extensions["db_engine"], evidence_folder(current_app.instance_path)
+    started = time.monotonic()
     try:
-        counts = write_backup(engine=current_app.extensions["db_engine"], path=file,
-                              evidence_folder=evidence_folder(current_app.instance_path))
+        with progress_bar(backup_size(engine=engine, evidence_folder=folder), "Backing up") as advance:
+            counts = write_backup(engine=engine, path=file, evidence_folder=folder, progress=advance)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Backed up {_display_url()} to {file}:")
     _echo_counts(counts)
+    click.echo(_summary("Backed up", counts, started))
 
 
 @click.command("restore")
@@ -68,10 +78,13 @@ def backup_command(file: Path) -> None:
 @with_appcontext
 def restore_command(file: Path, replace: bool) -> None:
     """Load a backup FILE into the database (migrated first); refused if the database has rows, unless --replace."""
+    started = time.monotonic()
     try:
-        counts = restore_backup(engine=current_app.extensions["db_engine"], path=file, replace=replace,
-                                evidence_folder=evidence_folder(current_app.instance_path))
+        with progress_bar(restore_size(file), "Restoring") as advance:
+            counts = restore_backup(engine=current_app.extensions["db_engine"], path=file, replace=replace,
+                                    evidence_folder=evidence_folder(current_app.instance_path), progress=advance)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Restored {file} into {_display_url()}:")
     _echo_counts(counts)
+    click.echo(_summary("Restored", counts, started))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlmodel import Session, func, select
 
+from cli.progress import duration, progress_bar
 from storage.demo import PERIODS, demo_accounts, load_demo
 from storage.tables import Enterprise
 
@@ -30,13 +33,15 @@ def load_command(count: int, seed: int, questionnaire_id: str, force: bool) -> N
         if existing and not force:
             click.echo(f"{existing} synthetic enterprises already loaded; nothing to do (use --force to add more).")
             return
-        tokens = load_demo(
-            session=session, catalog=current_app.extensions["questionnaires"], count=count, seed=seed,
-            questionnaire_id=questionnaire_id, k=current_app.config["BENCHMARK_MIN_GROUP"],
-        )
-    click.echo(f"Loaded {count} synthetic enterprises with {len(tokens)} submitted '{questionnaire_id}' assessments "
+        started = time.monotonic()
+        with progress_bar(count, "Loading synthetic enterprises") as advance:
+            tokens = load_demo(
+                session=session, catalog=current_app.extensions["questionnaires"], count=count, seed=seed,
+                questionnaire_id=questionnaire_id, k=current_app.config["BENCHMARK_MIN_GROUP"], progress=advance,
+            )
+    click.echo(f"Loaded {count:,} synthetic enterprises, {len(tokens):,} submitted '{questionnaire_id}' assessments "
                f"in {PERIODS[0]} and {PERIODS[1]}, rebuilt the benchmark statistics and imported synthetic regional "
-               "indicators.")
+               f"indicators in {duration(time.monotonic() - started)}.")
     click.echo(f"Open /a/{tokens[0]}/results on the running app to see one.")
 
 

@@ -18,7 +18,7 @@ import json
 import math
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -73,18 +73,20 @@ def database_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def write_backup(*, engine: Engine, path: Path, evidence_folder: Path | None = None) -> dict[str, int]:
+def write_backup(*, engine: Engine, path: Path, evidence_folder: Path | None = None,
+                 progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """Write every row of the database to `path` (gzip JSON Lines) from one consistent snapshot, and the evidence
-    files of `evidence_folder` that its rows name; return the rows per table. The file appears only once complete."""
+    files of `evidence_folder` that its rows name; return the rows per table. The file appears only once complete.
+    `progress(n)` is called as rows and files are written, `backup_size` of them in all."""
     path = Path(path)
     partial = path.with_name(path.name + ".partial")
+    advance = progress or _no_progress
     with _snapshot(engine) as connection:
         revision, head = database_revision(connection), code_revision()
         if revision != head:
             raise BackupError(f"the database is at revision {revision}, but this code's migrations end at {head}; "
                               "run `flask db upgrade` first")  # fmt: skip
-        counts = {table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-                  for table in tables()}  # fmt: skip
+        counts = _row_counts(connection)
         files = _evidence_files(connection, evidence_folder)
         header = {"format": FORMAT, "version": VERSION, "alembic_revision": revision,
                   "created_at": datetime.now(UTC).isoformat(), "source": engine.dialect.name, "tables": counts,
@@ -93,15 +95,43 @@ def write_backup(*, engine: Engine, path: Path, evidence_folder: Path | None = N
             with gzip.open(partial, "wt", encoding="utf-8", newline="\n", compresslevel=6) as out:
                 out.write(_dumps(header) + "\n")
                 for table in tables():
+                    written = 0
                     for line in _table_lines(connection, table):
                         out.write(_dumps(line) + "\n")
+                        written += 1
+                        if written == BATCH_ROWS:
+                            advance(written)
+                            written = 0
+                    advance(written)
                 for file in files:
                     data = base64.b64encode(file.read_bytes()).decode("ascii")
                     out.write(_dumps({"file": file.name, "data": {"$base64": data}}) + "\n")
+                    advance(1)
             os.replace(partial, path)
         finally:
             partial.unlink(missing_ok=True)
     return counts
+
+
+def backup_size(*, engine: Engine, evidence_folder: Path | None = None) -> int:
+    """How many rows and evidence files a backup of the database would write now (the length of its progress)."""
+    with engine.connect() as connection:
+        return sum(_row_counts(connection).values()) + len(_evidence_files(connection, evidence_folder))
+
+
+def restore_size(path: Path) -> int:
+    """How many rows and evidence files a backup file holds, by its header (the length of a restore's progress)."""
+    header = read_header(Path(path))
+    return sum(header["tables"].values()) + header.get("files", 0)
+
+
+def _row_counts(connection: Connection) -> dict[str, int]:
+    return {table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in tables()}  # fmt: skip
+
+
+def _no_progress(steps: int) -> None:
+    """The progress callback of a caller that shows none."""
 
 
 def _evidence_files(connection: Connection, folder: Path | None) -> list[Path]:
@@ -215,11 +245,12 @@ def read_header(path: Path) -> dict:
     raise BackupError(f"{path}: the file is empty")
 
 
-def restore_backup(*, engine: Engine, path: Path, replace: bool = False, evidence_folder: Path | None = None
-                   ) -> dict[str, int]:
+def restore_backup(*, engine: Engine, path: Path, replace: bool = False, evidence_folder: Path | None = None,
+                   progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """Load a backup into the database at `engine` (migrated to the newest revision first) in one transaction, and
     its evidence files into `evidence_folder` (skipped without one); return the rows per table. A database with rows
-    is refused unless `replace`, which deletes them first."""
+    is refused unless `replace`, which deletes them first. `progress(n)` is called as rows and files are loaded,
+    `restore_size` of them in all."""
     path = Path(path)
     header = read_header(path)
     with engine.connect() as connection:
@@ -236,14 +267,14 @@ def restore_backup(*, engine: Engine, path: Path, replace: bool = False, evidenc
                               "into an empty database, or use --replace to delete its rows first")  # fmt: skip
         for table in reversed(tables()):
             connection.execute(table.delete())
-        counts = _load_rows(connection, path, header, by_name, evidence_folder)
+        counts = _load_rows(connection, path, header, by_name, evidence_folder, progress or _no_progress)
         if connection.dialect.name == "postgresql":
             _reset_sequences(connection)
     return counts
 
 
 def _load_rows(connection: Connection, path: Path, header: dict, by_name: dict[str, Table],
-               evidence_folder: Path | None = None) -> dict[str, int]:
+               evidence_folder: Path | None, advance: Callable[[int], None]) -> dict[str, int]:
     counts = dict.fromkeys(by_name, 0)
     files = 0
     batch: list[tuple[int, dict, frozenset]] = []
@@ -261,14 +292,17 @@ def _load_rows(connection: Connection, path: Path, header: dict, by_name: dict[s
             if isinstance(record, dict) and "file" in record:
                 _restore_file(path, number, record, evidence_folder)
                 files += 1
+                advance(1)
                 continue
             name, row, sql_null = _check_line(path, number, record, by_name)
             if by_name[name] is not table or len(batch) >= BATCH_ROWS:
                 _insert(connection, path, table, batch)
+                advance(len(batch))
                 table, batch = by_name[name], []
             batch.append((number, row, sql_null))
             counts[name] += 1
         _insert(connection, path, table, batch)
+        advance(len(batch))
     if counts != header["tables"] or files != header.get("files", 0):
         wrong = ", ".join(f"{name}: {counts[name]} rows, header says {header['tables'][name]}"
                           for name in by_name if counts[name] != header["tables"][name])  # fmt: skip

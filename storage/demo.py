@@ -4,6 +4,7 @@ periods, every assessment made through the real submission path, every enterpris
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import click
@@ -48,10 +49,10 @@ def synthetic_enterprises(engine: Engine) -> int:
 
 
 def load_demo(*, session: Session, catalog: Catalog, count: int, seed: int, questionnaire_id: str,
-              k: int) -> list[str]:
+              k: int, progress: Callable[[int], None] | None = None) -> list[str]:
     """Create `count` synthetic enterprises with submitted assessments in two periods, rebuild the benchmark
     statistics (weighted to the synthetic Shandong margins) and import the synthetic regional indicators; return
-    the resume tokens of the assessments."""
+    the resume tokens of the assessments. `progress(1)` is called after each enterprise."""
     rng = random.Random(seed)
     questionnaire = catalog.get(questionnaire_id)
     if questionnaire is None:
@@ -89,9 +90,11 @@ def load_demo(*, session: Session, catalog: Catalog, count: int, seed: int, ques
         enterprise = session.get(Enterprise, assessment.enterprise_id)
         answer_and_submit(assessment, maturity, PERIODS[0] if first else PERIODS[1])
         if first and rng.random() < REASSESSED_SHARE:
-            progress = rng.gauss(0.3, 0.35)  # a year of work, sometimes a step back
+            change = rng.gauss(0.3, 0.35)  # a year of work, sometimes a step back
             again = start_reassessment(session=session, enterprise=enterprise, questionnaire=questionnaire)
-            answer_and_submit(again, min(5.0, max(0.0, maturity + progress)), PERIODS[1])
+            answer_and_submit(again, min(5.0, max(0.0, maturity + change)), PERIODS[1])
+        if progress is not None:
+            progress(1)
     margins = parse_margins_csv(read_csv_text(DEMO_MARGINS_PATH), file_name=str(DEMO_MARGINS_PATH))
     import_margins(session=session, rows=margins, source=DEMO_MARGINS_SOURCE, year=DEMO_MARGINS_YEAR)
     make_release(session=session, catalog=catalog, k=k)

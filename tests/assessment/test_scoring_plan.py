@@ -1,0 +1,97 @@
+"""The compiled scoring plan gives every node the score and level `score` gives, for every questionnaire we ship."""
+
+import random
+
+import pytest
+
+from assessment.answers import parse_answers
+from assessment.scoring import score
+from assessment.scoring_plan import GATING, LEVELS, RULE_CODES, scoring_plan
+from assessment.synthetic import synthetic_answers
+from factories import MINI, MINI_ANSWERS
+from questionnaires.loader import load_directory, load_questionnaire
+from questionnaires.schema import NOT_APPLICABLE, TextQuestion
+
+SHIPPED = load_directory()
+ANSWER_SETS = 150  # per questionnaire and profile: enough to pass through every rule's branches many times
+
+
+def varied_answers(questionnaire, rng: random.Random) -> dict:
+    """A synthetic answer set with some answers left out and some turned not-applicable, so inputs drop out."""
+    answers = synthetic_answers(questionnaire, rng.uniform(0, 5), rng)
+    dropping, na_share = rng.choice([0.0, 0.1, 0.5, 0.95]), rng.choice([0.0, 0.2, 0.9])
+    for question_id in list(answers):
+        question = questionnaire.questions[question_id]
+        if rng.random() < dropping:
+            del answers[question_id]
+        elif rng.random() < na_share and question.not_applicable and not isinstance(question, TextQuestion):
+            answers[question_id] = NOT_APPLICABLE
+    return answers
+
+
+def assert_same(questionnaire, answers, profile):
+    result = score(questionnaire, answers, profile)
+    sheet = scoring_plan(questionnaire).scores(answers, profile)
+    assert set(sheet.scores) == set(sheet.levels) == set(result.nodes)
+    for node_id, node in result.nodes.items():
+        planned = sheet.score(node_id)
+        if node.score is None:
+            assert planned is None, node_id
+        else:
+            assert planned == pytest.approx(node.score, rel=0, abs=1e-12), node_id
+        assert sheet.level(node_id) == sheet.levels[node_id] == node.level, node_id
+
+
+@pytest.mark.parametrize("key", [
+    pytest.param(key, id=f"{key[0]}-{key[1]}",
+                 marks=[pytest.mark.slow] if len(SHIPPED[key].questions) > 100 else [])  # synthetic answers are slow
+    for key in sorted(SHIPPED)])
+def test_the_plan_scores_every_shipped_questionnaire_as_score_does(key):
+    questionnaire = SHIPPED[key]
+    profiles = questionnaire.definition.scoring.profiles
+    rng = random.Random(f"{key}")
+    for profile in [*(profiles.values if profiles else []), None, "no such profile"]:
+        for _ in range(ANSWER_SETS):
+            assert_same(questionnaire, varied_answers(questionnaire, rng), profile)
+        assert_same(questionnaire, {}, profile)  # nothing answered: every node not applicable
+
+
+def test_the_shipped_questionnaires_use_every_rule_the_plan_knows():
+    rules = {node.rule for questionnaire in SHIPPED.values() for node in questionnaire.nodes.values()}
+    assert rules == set(RULE_CODES)  # so the test above passes through every rule, gating and levels included
+    steps = {step.rule for questionnaire in SHIPPED.values() for step in scoring_plan(questionnaire).steps[
+        questionnaire.definition.scoring.profiles.default if questionnaire.definition.scoring.profiles else None]}
+    assert {GATING, LEVELS} <= steps
+
+
+@pytest.fixture(scope="module")
+def mini():
+    return load_questionnaire(MINI)
+
+
+def test_the_plan_scores_mini_as_worked_by_hand(mini):
+    answers, problems = parse_answers(mini, MINI_ANSWERS)
+    assert problems == []
+    sheet = scoring_plan(mini).scores(answers, "discrete")
+    # tests/assessment/test_scoring.py: data (3·2 + 1·4)/4 = 2.5, security min(3, 5, 2.5) = 2.5,
+    # integration 1 + 0.65 = 1.65, overall (2·2.5 + 2.5 + 1.65)/4 = 2.2875
+    assert sheet.score("data") == pytest.approx(2.5)
+    assert sheet.score("security") == pytest.approx(2.5)
+    assert sheet.score("int_requirements") == pytest.approx(1.65)
+    assert sheet.score("overall") == pytest.approx(2.2875)
+    assert sheet.level("data") == 2
+
+
+def test_the_capped_sum_and_checklists_on_mini(mini):
+    answers, _ = parse_answers(mini, {**MINI_ANSWERS, "data_tools": ["cad", "mes", "erp"]})
+    sheet = scoring_plan(mini).scores(answers, "discrete")
+    assert sheet.score("data_systems") == 5.0  # 2 + 2 + 2 = 6, capped at 5
+    assert sheet.score("data") == pytest.approx(2.75)  # (3·2 + 5)/4
+    rng = random.Random(3)
+    for _ in range(ANSWER_SETS):
+        assert_same(mini, varied_answers(mini, rng), rng.choice(["discrete", "process", None]))
+
+
+def test_the_plan_is_compiled_once_per_questionnaire(mini):
+    assert scoring_plan(mini) is scoring_plan(mini)
+    assert scoring_plan(load_questionnaire(MINI)) is not scoring_plan(mini)  # a reloaded file gets its own plan
