@@ -16,6 +16,13 @@ from reports.chart_export import exporter
 from reports.history_figures import change_chart, delta_text, paradigm_change_chart, timeline_chart
 from storage.tables import Assessment
 
+
+def plotted(figure: dict):
+    """A figure dict as plotly's validated object: what plotly.js is given, read back with attributes."""
+    import plotly.graph_objects as go
+
+    return go.Figure(figure)
+
 QUICK_CHECK = ROOT / "questionnaires" / "quick_check.yaml"
 FULL = ROOT / "questionnaires" / "imready_full.yaml"
 T0_ANSWERS = json.loads((ROOT / "questionnaires" / "examples" / "quick_check_answers.json").read_text("utf-8"))
@@ -214,22 +221,22 @@ def test_history_rows_refuse_drafts_and_mismatches(quick):
 
 def test_change_chart_draws_t0_t1_and_the_change(pair):
     figure = change_chart(pair, "en", LABELS)
-    lines, before, after, deltas = figure.data
-    names = list(before.y)
+    lines, before, after, deltas = figure["data"]
+    names = list(before["y"])
     assert names[0] == "<b>Overall</b>" and len(names) == 6
     assert names[1] == "Strategy, organisation and talent"
-    assert (before.name, after.name) == ("T0 2023-03", "T1 2024-06")
-    assert list(before.x) == [2.09, 2.0, 2.0, 2.75, 1.75, 2.0]  # rounded to 2 decimals
-    assert list(after.x) == [2.35, 2.67, 3.0, 1.25, 3.0, 2.0]
-    assert list(deltas.text) == ["+0.26", "+0.67", "+1.00", "-1.50", "+1.25", "±0.00"]
-    assert list(deltas.textfont.color) == ["#3c9d6b"] * 3 + ["#c8553d", "#3c9d6b", "#6b7785"]
-    assert deltas.x[3] == pytest.approx(2.75 + 0.15)  # right of the higher of the two
-    assert lines.mode == "lines" and len(lines.x) == 3 * 6  # a segment and a gap per row
-    assert change_chart(pair, "zh", LABELS, overall=False).data[1].y[0] == "战略、组织与人才"
+    assert (before["name"], after["name"]) == ("T0 2023-03", "T1 2024-06")
+    assert list(before["x"]) == [2.09, 2.0, 2.0, 2.75, 1.75, 2.0]  # rounded to 2 decimals
+    assert list(after["x"]) == [2.35, 2.67, 3.0, 1.25, 3.0, 2.0]
+    assert list(deltas["text"]) == ["+0.26", "+0.67", "+1.00", "-1.50", "+1.25", "±0.00"]
+    assert list(deltas["textfont"]["color"]) == ["#3c9d6b"] * 3 + ["#c8553d", "#3c9d6b", "#6b7785"]
+    assert deltas["x"][3] == pytest.approx(2.75 + 0.15)  # right of the higher of the two
+    assert lines["mode"] == "lines" and len(lines["x"]) == 3 * 6  # a segment and a gap per row
+    assert change_chart(pair, "zh", LABELS, overall=False)["data"][1]["y"][0] == "战略、组织与人才"
 
 
 def test_paradigm_chart_uses_the_paradigm_colours(pair):
-    figure = paradigm_change_chart(pair, "en", LABELS)
+    figure = plotted(paradigm_change_chart(pair, "en", LABELS))
     _, before, after, deltas = figure.data
     assert list(before.y) == ["Digital manufacturing", "Networked manufacturing",
                               "New-generation intelligent manufacturing"]
@@ -244,7 +251,8 @@ def test_not_applicable_changes_show_a_dash(quick, tmp_path):
     answers, _ = parse_answers(later, {**{k: v for k, v in T0_ANSWERS.items() if not k.startswith("ps_")},
                                        "en_energy": 1, "ds_data": "na", "ds_security_measures": "na",
                                        "ds_external_sharing": "na"})
-    figure = change_chart(compare(quick, scored(quick), later, score(later, answers)), "en", LABELS, overall=False)
+    figure = plotted(change_chart(compare(quick, scored(quick), later, score(later, answers)), "en", LABELS,
+                                  overall=False))
     _, before, after, deltas = figure.data
     assert before.y[1] == "Data and security"
     assert after.x[1] is None and before.x[1] == 2.0 and deltas.text[1] == "–"
@@ -252,10 +260,10 @@ def test_not_applicable_changes_show_a_dash(quick, tmp_path):
 
 
 def test_timeline_chart_plots_overall_and_paradigms_over_time(rows):
-    figure = timeline_chart(rows, "zh")
+    figure = plotted(timeline_chart(rows, "zh"))
     overall, *paradigms = figure.data
     assert overall.name == "总体得分" and list(overall.y) == [2.09, 2.35]
-    assert list(overall.x) == [datetime(2023, 3, 20, 9, 0), datetime(2024, 6, 3, 15, 30)]  # UTC, without zone
+    assert list(overall.x) == ["2023-03-20T09:00:00", "2024-06-03T15:30:00"]  # UTC, without zone
     assert [p.name for p in paradigms] == ["数字化制造", "数字化网络化制造", "新一代智能制造"]
     assert [list(p.y) for p in paradigms] == [[97.5, 92.5], [15.0, 53.3], [0.0, 0.0]]
     assert [p.line.color for p in paradigms] == ["#2f6f9f", "#3c9d6b", "#8a5cb8"]
