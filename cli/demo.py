@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 import time
+from collections.abc import Callable
+from contextlib import ExitStack
 
 import click
 from flask import current_app
@@ -10,6 +13,7 @@ from flask.cli import AppGroup
 from sqlmodel import Session, func, select
 
 from cli.progress import duration, progress_bar
+from cli.statistics import ReleaseBars
 from storage.demo import PERIODS, demo_accounts, load_demo
 from storage.tables import Enterprise
 
@@ -34,10 +38,11 @@ def load_command(count: int, seed: int, questionnaire_id: str, force: bool) -> N
             click.echo(f"{existing} synthetic enterprises already loaded; nothing to do (use --force to add more).")
             return
         started = time.monotonic()
-        with progress_bar(count, "Loading synthetic enterprises") as advance:
+        with progress_bar(count, "Loading synthetic enterprises") as advance, ExitStack() as release_bars:
             tokens = load_demo(
                 session=session, catalog=current_app.extensions["questionnaires"], count=count, seed=seed,
-                questionnaire_id=questionnaire_id, k=current_app.config["BENCHMARK_MIN_GROUP"], progress=advance,
+                questionnaire_id=questionnaire_id, k=current_app.config["BENCHMARK_MIN_GROUP"],
+                progress=_ending_line(advance, count), release_progress=ReleaseBars(release_bars),
             )
     click.echo(f"Loaded {count:,} synthetic enterprises, {len(tokens):,} submitted '{questionnaire_id}' assessments "
                f"in {PERIODS[0]} and {PERIODS[1]}, rebuilt the benchmark statistics and imported synthetic regional "
@@ -45,6 +50,20 @@ def load_command(count: int, seed: int, questionnaire_id: str, force: bool) -> N
     click.echo(f"Open /a/{tokens[0]}/results on the running app to see one.")
 
 
+
+
+def _ending_line(advance: Callable[[int], None], steps: int) -> Callable[[int], None]:
+    """`advance`, and a new line on the terminal once all `steps` are done: the statistics' bar comes next."""
+    done = 0
+
+    def step(count: int) -> None:
+        nonlocal done
+        advance(count)
+        done += count
+        if done == steps and sys.stderr.isatty():
+            click.echo(err=True)
+
+    return step
 
 
 @demo_cli.command("accounts")

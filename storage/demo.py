@@ -49,10 +49,12 @@ def synthetic_enterprises(engine: Engine) -> int:
 
 
 def load_demo(*, session: Session, catalog: Catalog, count: int, seed: int, questionnaire_id: str,
-              k: int, progress: Callable[[int], None] | None = None) -> list[str]:
+              k: int, progress: Callable[[int], None] | None = None,
+              release_progress: Callable[[bool, int, int], None] | None = None) -> list[str]:
     """Create `count` synthetic enterprises with submitted assessments in two periods, rebuild the benchmark
     statistics (weighted to the synthetic Shandong margins) and import the synthetic regional indicators; return
-    the resume tokens of the assessments. `progress(1)` is called after each enterprise."""
+    the resume tokens of the assessments. `progress(1)` is called after each enterprise, `release_progress` as
+    `make_release` calls its `progress`."""
     rng = random.Random(seed)
     questionnaire = catalog.get(questionnaire_id)
     if questionnaire is None:
@@ -97,7 +99,7 @@ def load_demo(*, session: Session, catalog: Catalog, count: int, seed: int, ques
             progress(1)
     margins = parse_margins_csv(read_csv_text(DEMO_MARGINS_PATH), file_name=str(DEMO_MARGINS_PATH))
     import_margins(session=session, rows=margins, source=DEMO_MARGINS_SOURCE, year=DEMO_MARGINS_YEAR)
-    make_release(session=session, catalog=catalog, k=k)
+    make_release(session=session, catalog=catalog, k=k, progress=release_progress)
     rows = parse_indicator_csv(read_csv_text(DEMO_INDICATORS_PATH), file_name=str(DEMO_INDICATORS_PATH))
     import_indicators(session=session, rows=rows)
     return tokens
