@@ -3,7 +3,8 @@
 One exporter per process keeps one headless Chromium open (started on first use, started again after a fork or a
 failure), runs kaleido's event loop on a thread of its own, and serialises calls with a lock, so a web worker and
 the report batches share it safely. MathJax is off and plotly.js comes from the installed plotly package: nothing
-is fetched from the internet.
+is fetched from the internet. A figure is a Plotly `go.Figure` or the same figure as a plain dict (with its "data"
+and "layout"): kaleido takes either.
 
 kaleido reloads its page after every figure to start each one clean; with plotly.js at several megabytes that
 reload costs about ten times the drawing itself. Figures here are plain (no MathJax, no maps, no custom scripts),
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
+Figure = go.Figure | dict  # a Plotly figure, or the same figure as a plain dict
 RELOAD_EVERY = 100
 TABS = 2  # figures drawn side by side: the browser's renderers use the second core while Python waits
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -56,6 +58,13 @@ class ChartSize:
     scale: float = 1.5
 
 
+def figure_height(figure: Figure) -> int | None:
+    """The height a figure's layout asks for, whether it is a go.Figure or a dict (None: not set)."""
+    layout = figure.get("layout", {}) if isinstance(figure, dict) else figure.layout
+    height = layout.get("height") if isinstance(layout, dict) else layout.height
+    return int(height) if height else None
+
+
 class ChartExporter:
     """A long-lived kaleido session on one Chromium; `export` may be called from any thread."""
 
@@ -70,7 +79,7 @@ class ChartExporter:
         self._since_reload = 0
 
     def export(
-        self, figures: Sequence[go.Figure], fmt: str = "svg", size: ChartSize | Sequence[ChartSize] = ChartSize()
+        self, figures: Sequence[Figure], fmt: str = "svg", size: ChartSize | Sequence[ChartSize] = ChartSize()
     ) -> list[bytes]:
         """Each figure as SVG or PNG bytes, in order, at one size or one size per figure; raise ChartExportError when
         the browser is missing or fails."""
@@ -134,7 +143,7 @@ class ChartExporter:
         await instance.open()
         self._kaleido = instance
 
-    async def _render(self, figures: Sequence[go.Figure], fmt: str, sizes: Sequence[ChartSize]) -> list[bytes]:
+    async def _render(self, figures: Sequence[Figure], fmt: str, sizes: Sequence[ChartSize]) -> list[bytes]:
         """The figures drawn in the browser's tabs side by side (each call waits for a free tab)."""
 
         def options(size: ChartSize) -> dict:

@@ -21,9 +21,9 @@ from assessment.regional.conditions import Conditions
 from assessment.regional.selection import lagging_bands, reached_band
 from assessment.weighting import MAX_WEIGHT_RATIO
 from reports.agency_figures import comparison_charts, index_chart
-from reports.chart_export import ChartSize
+from reports.chart_export import ChartSize, figure_height
 from reports.display import format_share
-from reports.pdf import Charts, export_charts, render_pdf
+from reports.pdf import Charts, Figures, print_report
 from reports.region_view import RegionComparisonView
 from reports.region_wording import synthetic_line, withheld_rule
 
@@ -170,16 +170,16 @@ def annex(conditions: Conditions) -> Annex:
 
 def chart_size(figure) -> ChartSize:
     """The printed size of a chart: the text width, and the height the figure asks for within a page."""
-    return ChartSize(CHART_WIDTH, min(int(figure.layout.height or 420), MAX_CHART_HEIGHT))
+    return ChartSize(CHART_WIDTH, min(figure_height(figure) or 420, MAX_CHART_HEIGHT))
 
 
-def report_charts(shown: RegionComparisonView, browser: str | None) -> Charts:
-    """The page's charts and the regional index's, drawn by the browser (or the reason they could not be)."""
+def report_figures(shown: RegionComparisonView) -> Figures:
+    """The page's charts and the regional index's, with their printed sizes."""
     figures = dict(comparison_charts(shown.table))
     index_figure = index_chart(shown.conditions, load_regions().country.name(shown.lang))
     if index_figure is not None:
         figures["chart-index"] = index_figure
-    return export_charts({name: (figure, chart_size(figure)) for name, figure in figures.items()}, browser)
+    return {name: (figure, chart_size(figure)) for name, figure in figures.items()}
 
 
 def render_html(shown: RegionComparisonView, charts: Charts) -> str:
@@ -216,5 +216,4 @@ def render_html(shown: RegionComparisonView, charts: Charts) -> str:
 def render_regional_report(shown: RegionComparisonView, browser: str | None) -> bytes:
     """The comparison as PDF bytes: charts through `browser` (None: the first Chromium on PATH), or tables only
     with a note saying why when it is missing or fails."""
-    charts = report_charts(shown, browser)
-    return render_pdf(render_html(shown, charts))
+    return print_report(report_figures(shown), browser, lambda charts: render_html(shown, charts)).pdf
