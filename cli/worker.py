@@ -8,7 +8,7 @@ import logging
 import click
 from flask import current_app
 
-from jobs import batches, campaigns, mail, releases  # noqa: F401 - importing a module declares its tasks
+from jobs import batches, campaigns, mail, regional_reports, releases  # noqa: F401 - importing declares tasks
 from jobs.queue import prepare, queue, serve
 
 

@@ -26,6 +26,8 @@ RESTRICTED = {
     "agencies.export_csv": {"agency", "admin"},
     "agencies.export_xlsx": {"agency", "admin"},
     "agencies.report_pdf": {"agency", "admin"},
+    "agencies.report_job": {"agency", "admin"},
+    "agencies.report_job_pdf": {"agency", "admin"},
     "batches.index": {"consultant", "admin"},
     "batches.show": {"consultant", "admin"},
     "batches.progress": {"consultant", "admin"},
