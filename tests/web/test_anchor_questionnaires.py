@@ -125,6 +125,7 @@ def test_a_release_and_the_agencies_page_with_impuls_assessments(app, survey):
     client = app.test_client()
     job = client.get("/agencies/report.pdf?q=impuls")  # queued, printed at once in tests
     pdf = client.get(job.headers["Location"] + "/report.pdf")
+    pdf.get_data(), pdf.close()  # read whole, then the file it was sent from closed
     assert pdf.status_code == 200
     text = " ".join(pdf_text(pdf.data).split())
     assert "Smart factory" in text

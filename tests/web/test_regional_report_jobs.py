@@ -10,7 +10,7 @@ import subprocess
 import uuid
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 from test_weighted_attacks import JINAN, SHANDONG, released
 
 from factories import client_as, make_user
@@ -43,6 +43,7 @@ def test_the_report_is_queued_then_offered_to_download(app, asked, tmp_path):
     assert "The report is ready." in shown.text and f'href="{page}/report.pdf"' in shown.text
     assert 'http-equiv="refresh"' not in shown.text  # done: the page stops reloading itself
     pdf = client.get(page + "/report.pdf")
+    pdf.get_data(), pdf.close()  # read whole, then the file it was sent from closed
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.headers["Content-Disposition"] == "attachment; filename=imready-regions-quick_check-2026.pdf"
     path = tmp_path / "report.pdf"
@@ -56,7 +57,9 @@ def test_the_report_is_queued_then_offered_to_download(app, asked, tmp_path):
 
 def test_another_agency_user_cannot_see_or_fetch_the_report(app, asked):
     owner, page = asked
-    assert owner.get(page + "/report.pdf").status_code == 200  # it is there
+    found = owner.get(page + "/report.pdf")
+    found.get_data(), found.close()
+    assert found.status_code == 200  # it is there
     colleague = analyst(app)  # same role, same jurisdiction
     admin = client_as(app, make_user(app, "admin", email=f"admin-{uuid.uuid4().hex[:8]}@example.org"))
     for attacker in (colleague, admin):
@@ -111,4 +114,4 @@ def test_a_bad_query_is_refused_and_queues_nothing(app, quick):
     response = analyst(app).get("/agencies/report.pdf", query_string={**QUERY, "period": "abc"})
     assert response.status_code == 400
     with Session(app.extensions["db_engine"]) as session:
-        assert session.query(RegionalReportJob).count() == 0
+        assert session.exec(select(RegionalReportJob)).all() == []

@@ -56,6 +56,7 @@ def pdf_text(app, tmp_path) -> str:
     client = analyst(app)
     job = client.get("/agencies/report.pdf", query_string=QUERY)  # queued, printed at once in tests
     response = client.get(job.headers["Location"] + "/report.pdf")
+    response.get_data(), response.close()  # read whole, then the file it was sent from closed
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     path = tmp_path / "report.pdf"
     path.write_bytes(response.data)
