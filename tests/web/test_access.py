@@ -130,7 +130,7 @@ def world(app, survey, example_answers):
               "quick_check", "code": "zh", "number": 1, "filename": "css/app.css", "fmt": "xlsx",
               "enterprise_id": assessment.enterprise_id, "assessment_id": assessment.id,
               "link": "not-a-link", "assignment_id": 1, "question_id": "ds_data", "evidence_id": 1,
-              "campaign_id": 1, "member_id": 1, "secret": "not-a-link"}  # fmt: skip
+              "campaign_id": 1, "member_id": 1, "secret": "not-a-link", "job_id": 1}  # fmt: skip
     return users, values, assessment
 
 
