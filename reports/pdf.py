@@ -155,6 +155,21 @@ def render_pdf(html: str, base_url: str | None = None, charts: Charts | PendingC
         return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
 
 
+# Latin and Chinese, regular and bold: the faces every report prints with, loaded by `warm_up`
+WARM_UP_HTML = '<p>imready 就绪度 <b>imready 就绪度</b></p><p lang="zh">就绪度评估 <b>基准</b></p>'
+
+
+def warm_up(browser: str | None = None) -> None:
+    """Make a process's first report as fast as the next: build the fonts and the stylesheet, load the Noto Sans CJK
+    faces (the first Chinese report spent seconds on them), and start the browser. For a worker at start-up, on a
+    thread of its own; a browser that does not start is only logged (the report says so when it prints)."""
+    render_pdf(WARM_UP_HTML)
+    try:
+        exporter(browser).export([{"data": [{"type": "bar", "y": [1]}], "layout": {}}], CHART_FORMAT)
+    except ChartExportError as error:
+        log.warning("the browser for report charts did not start: %s", error)
+
+
 @dataclass(frozen=True)
 class Printed:
     """A printed report: the PDF, its charts, the HTML printed (chart placeholders resolved by `charts`), and the
