@@ -117,6 +117,7 @@ def main() -> None:
                 print(f"[{lang}] end to end / floor: {total / floor:.2f} (target at most 1.2); "
                       f"before / floor: {sequential / floor:.2f}")  # fmt: skip
 
+            regional(app, session, catalog, args.rounds)
             ids = [a.id for a in session.exec(select(Assessment).where(Assessment.status == "submitted")
                                               .order_by(Assessment.id.desc()).limit(args.batch))]  # fmt: skip
             started = time.perf_counter()
@@ -131,7 +132,6 @@ def main() -> None:
             print(f"batch of {len(ids)} reports: {seconds:.1f} s, {len(ids) / seconds:.2f} reports/s, "
                   f"{len(batch.failures)} failed, ZIP {Path(batch.path).stat().st_size / 2**20:.1f} MiB; "
                   f"one after the other (before): {sequential:.1f} s")  # fmt: skip
-            regional(app, session, catalog, args.rounds)
 
 
 def regional(app, session: Session, catalog, rounds: int) -> None:
