@@ -249,4 +249,6 @@ def report_job_pdf(job_id: int):
     job = own_report_job(job_id)
     if job.status != "done" or not Path(job.path).is_file():
         abort(404)
-    return send_file(job.path, mimetype="application/pdf", as_attachment=True, download_name=job.file_name)
+    response = send_file(job.path, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{job.file_name}"'  # as the other exports
+    return response

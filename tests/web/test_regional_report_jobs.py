@@ -45,7 +45,7 @@ def test_the_report_is_queued_then_offered_to_download(app, asked, tmp_path):
     pdf = client.get(page + "/report.pdf")
     pdf.get_data(), pdf.close()  # read whole, then the file it was sent from closed
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
-    assert pdf.headers["Content-Disposition"] == "attachment; filename=imready-regions-quick_check-2026.pdf"
+    assert pdf.headers["Content-Disposition"] == 'attachment; filename="imready-regions-quick_check-2026.pdf"'
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf.data)
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
