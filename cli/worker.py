@@ -4,12 +4,14 @@ invitations and reminders, scheduled statistics releases)."""
 from __future__ import annotations
 
 import logging
+import threading
 
 import click
 from flask import current_app
 
-from jobs import batches, campaigns, mail, releases, statistics  # noqa: F401 - importing a module declares its tasks
+from jobs import batches, campaigns, mail, regional_reports, releases, statistics  # noqa: F401 - importing declares tasks
 from jobs.queue import prepare, queue, serve
+from reports.pdf import warm_up
 
 
 @click.command("worker")
@@ -26,6 +28,9 @@ def worker_command(threads: int, no_periodic: bool) -> None:
     prepare(required=True)
     serve(current_app._get_current_object())
     click.echo(f"imready worker: {threads} thread(s), queue at {queue.storage_url.split('@')[-1]}")
+    # the reports printed here (batches, regional reports) find the fonts loaded and the browser started
+    threading.Thread(target=warm_up, args=(current_app.config.get("CHROMIUM_PATH"),), name="report-warm-up",
+                     daemon=True).start()  # fmt: skip
     consumer = queue.create_consumer(workers=threads, worker_type="thread", periodic=not no_periodic,
                                      check_worker_health=True)  # fmt: skip
     consumer.run()

@@ -3,7 +3,8 @@
 A batch is a row of `ReportBatch`: which assessments, the language, the plan settings and the branding. `run_batch`
 renders them in order, writes each PDF into the ZIP as soon as it is ready, and records its progress after every
 report, so a page can show a progress bar and the command line a running count. A report that fails is listed
-with its reason, in the batch and in the ZIP's `failed.txt`, and the others go on.
+with its reason, in the batch and in the ZIP's `failed.txt`, and the others go on. The next report's charts are
+drawn by the browser while the current one prints.
 
 The web app puts batches on the queue (jobs/batches.py), where a worker claims each and another resumes it if that
 worker dies; `flask reports batch` runs one in the foreground.
@@ -18,6 +19,7 @@ import re
 import shutil
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,7 +28,8 @@ from sqlmodel import Session, select
 
 from assessment.roadmap import Settings, Target
 from assessment.scoring import Result
-from reports.enterprise_report import Branding, gather, render_report
+from reports.enterprise_report import Branding, ReportData, gather, render_report, start_report_charts
+from reports.pdf import PendingCharts
 from storage.tables import Assessment, Enterprise, ReportBatch
 
 log = logging.getLogger(__name__)
@@ -157,18 +160,22 @@ def run_batch(*, session: Session, catalog, batch: ReportBatch, folder: Path, pr
     failures = list(batch.failures)
     try:
         parts.mkdir(exist_ok=True)
-        for assessment_id in batch.assessment_ids[batch.done:]:
-            enterprise, error = None, None
+        todo = batch.assessment_ids[batch.done:]
+        upcoming = _prepare(session=session, catalog=catalog, assessment_id=todo[0], language=batch.language,
+                            settings=settings) if todo else None  # fmt: skip
+        for position, assessment_id in enumerate(todo):
+            current, error = upcoming, None
+            enterprise = current.enterprise
+            # the next report's charts are drawn while this one prints
+            upcoming = _prepare(session=session, catalog=catalog, assessment_id=todo[position + 1],
+                                language=batch.language, settings=settings) if position + 1 < len(todo) else None
             try:
-                assessment = session.get(Assessment, assessment_id)
-                if assessment is None or assessment.status != "submitted":
-                    raise LookupError("no submitted assessment with this id")
-                enterprise = session.get(Enterprise, assessment.enterprise_id)
-                rendered = _render_one(session=session, catalog=catalog, assessment=assessment,
-                                       language=batch.language, settings=settings, branding=branding)  # fmt: skip
+                if current.problem is not None:
+                    raise current.problem
+                rendered = render_report(current.data, batch.language, branding, pending=current.charts).pdf
             except Exception as failure:  # noqa: BLE001 - one broken report must not stop the batch
                 session.rollback()
-                log.exception("report of assessment %s failed", assessment_id)
+                log.error("report of assessment %s failed", assessment_id, exc_info=failure)
                 error = f"{type(failure).__name__}: {failure}"
                 failures.append({"id": assessment_id, "name": enterprise.name if enterprise else "",
                                  "error": error})  # fmt: skip
@@ -228,15 +235,33 @@ def _zip(parts: Path, path: Path, batch: ReportBatch, failures: list[dict]) -> N
             archive.writestr("failed.txt", "assessment\tenterprise\treason\n" + "\n".join(lines) + "\n")
 
 
-def _render_one(*, session: Session, catalog, assessment: Assessment, language: str, settings: Settings,
-                branding: Branding) -> bytes:  # fmt: skip
-    """One submitted assessment's report as PDF bytes."""
-    questionnaire = catalog.get(assessment.questionnaire_id, assessment.questionnaire_version)
-    if questionnaire is None:
-        raise LookupError(f"questionnaire {assessment.questionnaire_id} is not installed")
-    result = Result.from_dict(questionnaire, assessment.result)
-    data = gather(session=session, catalog=catalog, assessment=assessment, settings=settings, result=result)
-    return render_report(data, language, branding).pdf
+@dataclass(frozen=True)
+class Prepared:
+    """One report of a batch made ready to print: its data and its charts started, or the problem that stops it."""
+
+    enterprise: Enterprise | None
+    data: ReportData | None = None
+    charts: PendingCharts | None = None
+    problem: Exception | None = None
+
+
+def _prepare(*, session: Session, catalog, assessment_id: int, language: str, settings: Settings) -> Prepared:
+    """Gather a submitted assessment's report and start drawing its charts; a problem is kept for its turn."""
+    enterprise = None
+    try:
+        assessment = session.get(Assessment, assessment_id)
+        if assessment is None or assessment.status != "submitted":
+            raise LookupError("no submitted assessment with this id")
+        enterprise = session.get(Enterprise, assessment.enterprise_id)
+        questionnaire = catalog.get(assessment.questionnaire_id, assessment.questionnaire_version)
+        if questionnaire is None:
+            raise LookupError(f"questionnaire {assessment.questionnaire_id} is not installed")
+        result = Result.from_dict(questionnaire, assessment.result)
+        data = gather(session=session, catalog=catalog, assessment=assessment, settings=settings, result=result)
+        return Prepared(enterprise, data, start_report_charts(data, language))
+    except Exception as problem:  # noqa: BLE001 - reported as the report's failure when its turn comes
+        session.rollback()
+        return Prepared(enterprise, problem=problem)
 
 
 def latest_assessments(*, session: Session, questionnaire_id: str, region_prefix: str = "", name: str = "",

@@ -3,7 +3,8 @@
 One exporter per process keeps one headless Chromium open (started on first use, started again after a fork or a
 failure), runs kaleido's event loop on a thread of its own, and serialises calls with a lock, so a web worker and
 the report batches share it safely. MathJax is off and plotly.js comes from the installed plotly package: nothing
-is fetched from the internet.
+is fetched from the internet. A figure is a plain dict with its "data" and
+"layout" (reports/figures.py).
 
 kaleido reloads its page after every figure to start each one clean; with plotly.js at several megabytes that
 reload costs about ten times the drawing itself. Figures here are plain (no MathJax, no maps, no custom scripts),
@@ -52,6 +53,12 @@ class ChartSize:
     width: int = 700
     height: int = 420
     scale: float = 1.5
+
+
+def figure_height(figure: dict) -> int | None:
+    """The height a figure's layout asks for (None: not set)."""
+    height = figure.get("layout", {}).get("height")
+    return int(height) if height else None
 
 
 class ChartExporter:

@@ -1,14 +1,13 @@
 """The enterprise report: scores, comparison, priorities and the phased roadmap of one assessment, as a PDF.
 
 `gather` collects what the report and the roadmap page need from the database; `figures` builds the Plotly figures
-the page shows interactively and the PDF prints as SVG; `render_report` prints the PDF in a language, with optional
+the page shows interactively and the PDF prints as images; `render_report` prints the PDF in a language, with optional
 consultant branding. Runs inside an application context (templates and translations come from the app).
 """
 
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -29,7 +28,7 @@ from reports.chart_export import ChartSize
 from reports.display import describe_answer, describe_cohort, describe_standing, format_score
 from reports.figures import comparison_chart, paradigm_bars, you_label
 from reports.logo import LogoError, prepare_logo
-from reports.pdf import Charts, data_uri, export_charts, render_pdf
+from reports.pdf import Charts, PendingCharts, data_uri, finish_report, start_charts
 from reports.roadmap_figures import cohort_radar, gap_chart, priority_chart, timeline_chart
 from reports.standard import overall_title, standard_view
 from storage.kpis import KpiChange, kpi_changes
@@ -95,7 +94,8 @@ class ReportData:
 
 @dataclass(frozen=True)
 class Rendered:
-    """A printed report and where its time went."""
+    """A printed report and where its time went; `html` names its charts by placeholder, which `charts` resolves
+    (`render_pdf(html, charts=charts)` prints it again)."""
 
     pdf: bytes
     charts: Charts
@@ -183,16 +183,26 @@ def figures(data: ReportData, lang: str) -> dict[str, tuple]:
     return charts
 
 
-def render_report(data: ReportData, lang: str, branding: Branding = Branding(), *, charts: bool = True) -> Rendered:
-    """Print the report in `lang`; charts through the browser unless `charts` is False or the browser fails."""
+def start_report_charts(data: ReportData, lang: str, *, charts: bool = True) -> PendingCharts | None:
+    """Start drawing the report's charts in the background (None: charts off, or none to draw)."""
+    if not charts:
+        return None
     with force_locale(lang):
-        drawn = export_charts(figures(data, lang), current_app.config.get("CHROMIUM_PATH")) if charts else Charts({})
-        started = time.perf_counter()
-        html = render_html(data, lang, branding, drawn)
-        html_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    pdf = render_pdf(html)
-    return Rendered(pdf, drawn, html_seconds, time.perf_counter() - started, html)
+        drawn = figures(data, lang)
+    return start_charts(drawn, current_app.config.get("CHROMIUM_PATH"))
+
+
+def render_report(data: ReportData, lang: str, branding: Branding = Branding(), *, charts: bool = True,
+                  pending: PendingCharts | None = None) -> Rendered:  # fmt: skip
+    """Print the report in `lang`; charts through the browser unless `charts` is False or the browser fails.
+    `pending`: its charts, already started by `start_report_charts` (a batch starts the next report's early)."""
+
+    def html_for(drawn: Charts) -> str:
+        with force_locale(lang):
+            return render_html(data, lang, branding, drawn)
+
+    printed = finish_report(pending or start_report_charts(data, lang, charts=charts), html_for)
+    return Rendered(printed.pdf, printed.charts, printed.html_seconds, printed.pdf_seconds, printed.html)
 
 
 def render_html(data: ReportData, lang: str, branding: Branding, charts: Charts) -> str:

@@ -6,6 +6,11 @@ still printed, with the tables that carry the same figures and a note saying the
 
 Charts go in as PNG at 1.5 times their size (about 150 dpi on the page): WeasyPrint draws an SVG chart itself, in
 Python, which took a third of a report's printing time; a PNG is only copied in.
+
+`print_report` overlaps the two: the browser draws the charts on a thread of its own while WeasyPrint parses the
+HTML and computes its styles, and an image is only waited for when WeasyPrint reaches it. The HTML names each chart
+by a placeholder URL (`imready-chart:<name>`) that `render_pdf` resolves; when the charts fail, the report is
+printed again with the tables and the note.
 """
 
 from __future__ import annotations
@@ -14,16 +19,18 @@ import base64
 import logging
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import plotly.graph_objects as go
 from flask_babel import gettext as _
 
-from reports.chart_export import ChartExportError, ChartSize, exporter
+from reports.chart_export import ChartExportError, ChartSize, Figure, exporter
 
 STYLESHEET = Path(__file__).with_name("report.css")
 CHART_FORMAT, CHART_MIME = "png", "image/png"
+CHART_SCHEME = "imready-chart"  # the placeholder URL of a chart still being drawn: imready-chart:<name>
 log = logging.getLogger(__name__)
 
 
@@ -49,8 +56,40 @@ class Charts:
     def __getitem__(self, name: str) -> str | None:
         return self.images.get(name)
 
+    def image(self, name: str) -> bytes | None:
+        """A chart's image bytes (from its data URI), or None when it was not drawn."""
+        uri = self.images.get(name)
+        return base64.b64decode(uri.split(",", 1)[1]) if uri and uri.startswith("data:") else None
 
-def export_charts(figures: dict[str, tuple[go.Figure, ChartSize]], browser: str | None = None) -> Charts:
+
+Figures = dict[str, tuple[Figure, ChartSize]]  # chart name -> (Plotly figure or its dict, printed size)
+# One thread draws charts for the whole process: the exporter draws one call at a time anyway, so a second report's
+# charts (the next report of a batch) wait in line here while the first report prints.
+_drawing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart-start")
+
+
+class PendingCharts:
+    """Charts being exported on the drawing thread; the HTML names them by placeholder until they are ready."""
+
+    def __init__(self, figures: Figures, browser: str | None = None):
+        self.names = tuple(figures)
+        self._future: Future[Charts] = _drawing.submit(export_charts, figures, browser)
+
+    @property
+    def placeholders(self) -> Charts:
+        """Charts whose images are the placeholder URLs, for the HTML printed while they are drawn."""
+        return Charts({name: f"{CHART_SCHEME}:{name}" for name in self.names})
+
+    def result(self) -> Charts:
+        """The drawn charts (waits for them), or none with the reason."""
+        return self._future.result()
+
+    def image(self, name: str) -> bytes | None:
+        """A chart's image bytes once drawn (waits for them), or None when the charts failed."""
+        return self.result().image(name)
+
+
+def export_charts(figures: Figures, browser: str | None = None) -> Charts:
     """Export named figures to image data URIs in one call to the browser; on failure, no images and the reason."""
     if not figures:
         return Charts({})
@@ -80,8 +119,15 @@ _printer_lock = threading.Lock()
 _printer: tuple | None = None  # (FontConfiguration, CSS), made once per process
 
 
-def render_pdf(html: str, base_url: str | None = None) -> bytes:
-    """Print an HTML report to PDF bytes.
+# A blank 1x1 PNG, given to WeasyPrint for a chart that failed: that print is thrown away (printed again with the
+# tables), and a blank image keeps WeasyPrint from logging an error for each chart.
+BLANK_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
+)
+
+
+def render_pdf(html: str, base_url: str | None = None, charts: Charts | PendingCharts | None = None) -> bytes:
+    """Print an HTML report to PDF bytes; `charts` resolves the placeholder URLs of its charts.
 
     The font configuration and the stylesheet are built once per process and shared, so each report skips the
     font lookup and the CSS parse; a lock keeps one report printing at a time, as they are not meant to be shared
@@ -89,13 +135,78 @@ def render_pdf(html: str, base_url: str | None = None) -> bytes:
     global _printer
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class ChartFetcher(URLFetcher):
+        """Resolves imready-chart:<name> from the charts (waiting for them if still drawn), the rest as usual."""
+
+        def fetch(self, url, headers=None):
+            if not url.startswith(CHART_SCHEME + ":"):
+                return super().fetch(url, headers)
+            image = charts.image(url.split(":", 1)[1]) if charts is not None else None
+            return URLFetcherResponse(url, image or BLANK_PNG, {"Content-Type": CHART_MIME})
 
     with _printer_lock:
         if _printer is None:
             fonts = FontConfiguration()
             _printer = (fonts, CSS(filename=str(STYLESHEET), font_config=fonts))
         fonts, stylesheet = _printer
-        return HTML(string=html, base_url=base_url).write_pdf(stylesheets=[stylesheet], font_config=fonts)
+        document = HTML(string=html, base_url=base_url, url_fetcher=ChartFetcher())
+        return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
+
+
+# Latin and Chinese, regular and bold: the faces every report prints with, loaded by `warm_up`
+WARM_UP_HTML = '<p>imready 就绪度 <b>imready 就绪度</b></p><p lang="zh">就绪度评估 <b>基准</b></p>'
+
+
+def warm_up(browser: str | None = None) -> None:
+    """Make a process's first report as fast as the next: build the fonts and the stylesheet, load the Noto Sans CJK
+    faces (the first Chinese report spent seconds on them), and start the browser. For a worker at start-up, on a
+    thread of its own; a browser that does not start is only logged (the report says so when it prints)."""
+    render_pdf(WARM_UP_HTML)
+    try:
+        exporter(browser).export([{"data": [{"type": "bar", "y": [1]}], "layout": {}}], CHART_FORMAT)
+    except ChartExportError as error:
+        log.warning("the browser for report charts did not start: %s", error)
+
+
+@dataclass(frozen=True)
+class Printed:
+    """A printed report: the PDF, its charts, the HTML printed (chart placeholders resolved by `charts`), and the
+    seconds spent writing the HTML and printing it."""
+
+    pdf: bytes
+    charts: Charts
+    html: str
+    html_seconds: float
+    pdf_seconds: float
+
+
+def print_report(figures: Figures, browser: str | None, html_for: Callable[[Charts], str],
+                 *, draw: bool = True) -> Printed:  # fmt: skip
+    """Print a report whose HTML `html_for` writes from its charts, the charts drawn while WeasyPrint starts; when
+    they fail (or `draw` is False), the report printed with what `html_for` writes for no charts."""
+    pending = start_charts(figures, browser) if draw else None
+    return finish_report(pending, html_for)
+
+
+def start_charts(figures: Figures, browser: str | None) -> PendingCharts | None:
+    """Start drawing a report's charts on the drawing thread (None: no charts to draw)."""
+    return PendingCharts(figures, browser) if figures else None
+
+
+def finish_report(pending: PendingCharts | None, html_for: Callable[[Charts], str]) -> Printed:
+    """Print a report whose charts were started by `start_charts` (see `print_report`)."""
+    started = time.perf_counter()
+    html = html_for(pending.placeholders if pending else Charts({}))
+    html_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    pdf = render_pdf(html, charts=pending)
+    drawn = pending.result() if pending else Charts({})
+    if pending and drawn.problem is not None:  # printed with blank charts: print again with the tables instead
+        html = html_for(drawn)
+        pdf = render_pdf(html)
+    return Printed(pdf, drawn, html, html_seconds, time.perf_counter() - started)
 
 
 def data_uri(content: bytes, mime: str) -> str:

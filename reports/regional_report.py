@@ -4,28 +4,35 @@ Built from the page's own `RegionComparisonView` (reports/region_view.py): the s
 and published figures, so the report never prints a figure the page would not show. The table is too wide for a
 page, so it is printed in parts, a part per group of columns beside its chart; in a part, a withheld region's cells
 are printed as one shaded cell that says why. The inputs of the regional index go to an annex, their sources to a
-numbered list. Runs in a request context: every word comes through gettext in the view's language.
+numbered list. Runs in an application context: every word comes through gettext in the view's language.
+
+The web queues the report (jobs/regional_reports.py) with the selection as the page read it; `print_queued` then
+reads the same comparison again, in the language asked for, and prints it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from flask import render_template
+from flask_babel import force_locale
+from sqlmodel import Session
 
 from assessment.classifications import load_regions
-from assessment.regional.comparison import Cell, Column, ComparisonTable, Row
+from assessment.regional.comparison import Cell, Column, ComparisonTable, Row, Selection
 from assessment.regional.conditions import Conditions
 from assessment.regional.selection import lagging_bands, reached_band
 from assessment.weighting import MAX_WEIGHT_RATIO
 from reports.agency_figures import comparison_charts, index_chart
-from reports.chart_export import ChartSize
+from reports.chart_export import ChartSize, figure_height
 from reports.display import format_share
-from reports.pdf import Charts, export_charts, render_pdf
-from reports.region_view import RegionComparisonView
-from reports.region_wording import synthetic_line, withheld_rule
+from reports.pdf import Charts, Figures, print_report
+from reports.region_view import RegionComparisonView, file_name, region_comparison
+from reports.region_wording import selection_choices, synthetic_line, withheld_rule
+from storage.statistics import periods_with_statistics
+from storage.tables import RegionalReportJob
 
 CHART_WIDTH = 700  # CSS pixels, printed across the text width of an A4 page (178 mm)
 MAX_CHART_HEIGHT = 860  # taller charts (many regions) are drawn squeezed, so that a chart and its heading fit a page
@@ -170,16 +177,16 @@ def annex(conditions: Conditions) -> Annex:
 
 def chart_size(figure) -> ChartSize:
     """The printed size of a chart: the text width, and the height the figure asks for within a page."""
-    return ChartSize(CHART_WIDTH, min(int(figure["layout"].get("height") or 420), MAX_CHART_HEIGHT))
+    return ChartSize(CHART_WIDTH, min(figure_height(figure) or 420, MAX_CHART_HEIGHT))
 
 
-def report_charts(shown: RegionComparisonView, browser: str | None) -> Charts:
-    """The page's charts and the regional index's, drawn by the browser (or the reason they could not be)."""
+def report_figures(shown: RegionComparisonView) -> Figures:
+    """The page's charts and the regional index's, with their printed sizes."""
     figures = dict(comparison_charts(shown.table))
     index_figure = index_chart(shown.conditions, load_regions().country.name(shown.lang))
     if index_figure is not None:
         figures["chart-index"] = index_figure
-    return export_charts({name: (figure, chart_size(figure)) for name, figure in figures.items()}, browser)
+    return {name: (figure, chart_size(figure)) for name, figure in figures.items()}
 
 
 def render_html(shown: RegionComparisonView, charts: Charts) -> str:
@@ -216,5 +223,32 @@ def render_html(shown: RegionComparisonView, charts: Charts) -> str:
 def render_regional_report(shown: RegionComparisonView, browser: str | None) -> bytes:
     """The comparison as PDF bytes: charts through `browser` (None: the first Chromium on PATH), or tables only
     with a note saying why when it is missing or fails."""
-    charts = report_charts(shown, browser)
-    return render_pdf(render_html(shown, charts))
+    return print_report(report_figures(shown), browser, lambda charts: render_html(shown, charts)).pdf
+
+
+def selection_to_json(selection: Selection) -> dict:
+    """A selection as stored with a queued report."""
+    return asdict(selection)
+
+
+def selection_from_json(data: dict) -> Selection:
+    """A selection stored with a queued report."""
+    return Selection(**{**data, "region_codes": tuple(data["region_codes"])})
+
+
+def print_queued(*, session: Session, catalog, job: RegionalReportJob, k: int,
+                 browser: str | None) -> tuple[bytes, str]:  # fmt: skip
+    """A queued report printed as its user asked for it, and the name its PDF is saved under; LookupError when its
+    questionnaire is no longer installed."""
+    selection = selection_from_json(job.selection)
+    questionnaire = catalog.get(selection.questionnaire_id)
+    if questionnaire is None:
+        raise LookupError(f"questionnaire {selection.questionnaire_id} is not installed")
+    periods_of = periods_with_statistics(session=session, catalog=catalog, verified_only=job.verified_only)
+    with force_locale(job.language):
+        choices = selection_choices(questionnaires=[catalog.get(found) for found in periods_of], chosen=questionnaire,
+                                    periods=periods_of.get(questionnaire.id, []), regions=load_regions(),
+                                    jurisdiction=job.jurisdiction, lang=job.language)  # fmt: skip
+        shown = region_comparison(session=session, questionnaire=questionnaire, selection=selection, choices=choices,
+                                  k=k, lang=job.language, verified_only=job.verified_only, weighted=job.weighted)
+        return render_regional_report(shown, browser), file_name(shown.table, "pdf")

@@ -500,3 +500,21 @@ class CampaignMember(SQLModel, table=True):
 # The workspace's client table finds each enterprise's latest assessment (storage/workspace.py) by one seek in this
 # index rather than a sort of the enterprise's assessments: half the time of a page at 2,000 clients.
 Index("ix_assessment_enterprise_latest", Assessment.enterprise_id, Assessment.created_at, Assessment.id)
+
+
+class RegionalReportJob(SQLModel, table=True):
+    """An agency's regional report printed in the background: the comparison asked for, and the PDF once printed
+    (kept for the user who asked only)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE", index=True)  # who asked; no one else sees it
+    created_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    status: str = Field(default="queued", max_length=10)  # "queued", "running", "done" or "failed"
+    language: str = Field(default="en", max_length=5)
+    selection: dict = Field(sa_column=Column(JSON, nullable=False))  # the Selection's fields, as the page read them
+    jurisdiction: str | None = Field(default=None, max_length=6)  # the user's, when asked (it bounds the regions)
+    verified_only: bool = False
+    weighted: bool = False
+    file_name: str = Field(default="", max_length=200)  # the PDF's name for the download
+    path: str = Field(default="", max_length=500)  # the PDF, once printed

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import groupby
+from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -24,8 +25,8 @@ from assessment.regional.comparison import ComparisonTable, Selection
 from assessment.regional.conditions import Conditions, IndexRow
 from assessment.regional.selection import follows, selected_regions
 from assessment.weighting import MAX_WEIGHT_RATIO
+from jobs import regional_reports
 from questionnaires.loader import Questionnaire
-from reports import regional_report
 from reports.agency_figures import comparison_charts, index_chart
 from reports.display import describe_source, format_share
 from reports.figures import figure_json
@@ -36,6 +37,7 @@ from storage.access import jurisdiction_of
 from storage.db import get_session
 from storage.margins import margin_summary
 from storage.statistics import periods_with_statistics
+from storage.tables import RegionalReportJob
 from web.access import role_required
 from web.catalog import get_catalog
 from web.i18n import current_language
@@ -270,9 +272,40 @@ def export_xlsx():
 @role_required("agency", "admin")
 def report_pdf():
     """The page's comparison as a printed report (charts, tables, regional index, published figures, provenance), in
-    the reader's language, for the same query string."""
-    found = requested_view()
-    if not isinstance(found, RegionComparisonView):
-        return found
-    pdf = regional_report.render_regional_report(found, browser=current_app.config["CHROMIUM_PATH"])
-    return attachment(pdf, "application/pdf", file_name(found.table, "pdf"))
+    the reader's language, for the same query string: put on the queue, then its page shows when it is ready."""
+    form, choices, questionnaire = selection_form()
+    problems = form_problems(form) if questionnaire is not None else [_("There are no statistics to export yet.")]
+    if problems:
+        return render_template("agencies/index.html", form=form, problems=problems, table=None), 400
+    job = regional_reports.queue_report(session=get_session(), user_id=current_user.id,
+                                        selection=selection_of(form, questionnaire), language=current_language(),
+                                        jurisdiction=jurisdiction_of(current_user), verified_only=verified_only(),
+                                        weighted=weighted())  # fmt: skip
+    return redirect(url_for("agencies.report_job", job_id=job.id), 303)
+
+
+def own_report_job(job_id: int) -> RegionalReportJob:
+    """A regional report the current user asked for; 404 for anyone else's, as for one that does not exist."""
+    job = get_session().get(RegionalReportJob, job_id)
+    if job is None or job.user_id != current_user.id:
+        abort(404)
+    return job
+
+
+@bp.get("/reports/<int:job_id>")
+@role_required("agency", "admin")
+def report_job(job_id: int):
+    """A queued regional report: waiting, printing (the page reloads itself), failed, or ready to download."""
+    return render_template("agencies/report_job.html", job=own_report_job(job_id))
+
+
+@bp.get("/reports/<int:job_id>/report.pdf")
+@role_required("agency", "admin")
+def report_job_pdf(job_id: int):
+    """A printed regional report's PDF, for the user who asked for it only."""
+    job = own_report_job(job_id)
+    if job.status != "done" or not Path(job.path).is_file():
+        abort(404)
+    response = send_file(job.path, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{job.file_name}"'  # as the other exports
+    return response

@@ -150,9 +150,9 @@ def test_a_batch_whose_worker_died_is_resumed_from_the_first_report_not_done(dem
             run_batch(session=session, catalog=app.extensions["questionnaires"], batch=claimed, runner="first-run",
                       folder=Path(app.instance_path) / "reports", progress=die_after_the_first_report)
     rendered = []
-    original = batch_module._render_one
-    monkeypatch.setattr(batch_module, "_render_one",
-                        lambda **kw: rendered.append(kw["assessment"].id) or original(**kw))
+    original = batch_module._prepare
+    monkeypatch.setattr(batch_module, "_prepare",
+                        lambda **kw: rendered.append(kw["assessment_id"]) or original(**kw))
     with app.app_context():
         jobs_batches.resume_stalled()  # moved a moment ago: not stalled yet, left alone
         assert rendered == []

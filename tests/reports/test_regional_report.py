@@ -79,9 +79,13 @@ def fetch(app, query: str, folder: Path, lang: str | None = None) -> Pdf:
     client = app.test_client()
     if lang:
         client.get(f"/language/{lang}")
-    response = client.get(f"/agencies/report.pdf?{query}")
+    response = client.get(f"/agencies/report.pdf?{query}")  # queued (and printed at once in tests), then fetched
+    assert response.status_code == 303, response.text[:2000]
+    response = client.get(response.headers["Location"] + "/report.pdf")
     assert response.status_code == 200, response.text[:2000]
-    return Pdf(response, folder / f"report-{uuid.uuid4().hex[:6]}.pdf")
+    pdf = Pdf(response, folder / f"report-{uuid.uuid4().hex[:6]}.pdf")
+    response.close()  # the file it was sent from
+    return pdf
 
 
 def page_model(app, query: str) -> tuple[ComparisonTable, Conditions]:

@@ -26,6 +26,8 @@ RESTRICTED = {
     "agencies.export_csv": {"agency", "admin"},
     "agencies.export_xlsx": {"agency", "admin"},
     "agencies.report_pdf": {"agency", "admin"},
+    "agencies.report_job": {"agency", "admin"},
+    "agencies.report_job_pdf": {"agency", "admin"},
     "batches.index": {"consultant", "admin"},
     "batches.show": {"consultant", "admin"},
     "batches.progress": {"consultant", "admin"},
@@ -128,7 +130,8 @@ def world(app, survey, example_answers):
               "quick_check", "code": "zh", "number": 1, "filename": "css/app.css", "fmt": "xlsx",
               "enterprise_id": assessment.enterprise_id, "assessment_id": assessment.id,
               "link": "not-a-link", "assignment_id": 1, "question_id": "ds_data", "evidence_id": 1,
-              "campaign_id": 1, "member_id": 1, "secret": "not-a-link", "digest": "0123456789abcdef"}  # fmt: skip
+              "campaign_id": 1, "member_id": 1, "secret": "not-a-link", "digest": "0123456789abcdef",
+              "job_id": 1}  # fmt: skip
     return users, values, assessment
 
 

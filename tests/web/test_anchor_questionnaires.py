@@ -122,7 +122,10 @@ def test_a_release_and_the_agencies_page_with_impuls_assessments(app, survey):
     assert page.status_code == 200, page.text
     assert 'id="region-370000"' in page.text and "Smart factory" in page.text
     assert "Reaching the paradigm" not in page.text and 'id="chart-reached"' not in page.text
-    pdf = app.test_client().get("/agencies/report.pdf?q=impuls")
+    client = app.test_client()
+    job = client.get("/agencies/report.pdf?q=impuls")  # queued, printed at once in tests
+    pdf = client.get(job.headers["Location"] + "/report.pdf")
+    pdf.get_data(), pdf.close()  # read whole, then the file it was sent from closed
     assert pdf.status_code == 200
     text = " ".join(pdf_text(pdf.data).split())
     assert "Smart factory" in text

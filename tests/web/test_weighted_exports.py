@@ -53,7 +53,10 @@ def xlsx_row(app) -> dict[str, object]:
 def pdf_text(app, tmp_path) -> str:
     """The regional report's text as pdftotext reads it, on one line (tables only: no browser for charts)."""
     app.config["CHROMIUM_PATH"] = "/nonexistent/chromium"
-    response = analyst(app).get("/agencies/report.pdf", query_string=QUERY)
+    client = analyst(app)
+    job = client.get("/agencies/report.pdf", query_string=QUERY)  # queued, printed at once in tests
+    response = client.get(job.headers["Location"] + "/report.pdf")
+    response.get_data(), response.close()  # read whole, then the file it was sent from closed
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     path = tmp_path / "report.pdf"
     path.write_bytes(response.data)
