@@ -26,7 +26,8 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
-from reports.chart_export import ChartExportError, ChartSize, Figure, exporter
+from reports.chart_export import ChartExportError, ChartSize, exporter
+from reports.figures import Figure
 
 STYLESHEET = Path(__file__).with_name("report.css")
 CHART_FORMAT, CHART_MIME = "png", "image/png"
@@ -62,7 +63,7 @@ class Charts:
         return base64.b64decode(uri.split(",", 1)[1]) if uri and uri.startswith("data:") else None
 
 
-Figures = dict[str, tuple[Figure, ChartSize]]  # chart name -> (Plotly figure or its dict, printed size)
+Figures = dict[str, tuple[Figure, ChartSize]]  # chart name -> (figure dict, printed size)
 # One thread draws charts for the whole process: the exporter draws one call at a time anyway, so a second report's
 # charts (the next report of a batch) wait in line here while the first report prints.
 _drawing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart-start")
