@@ -42,10 +42,10 @@ def figure(traces: list[dict], **layout) -> Figure:
 
 @functools.cache
 def trimmed_template(types: tuple[str, ...]) -> dict:
-    """plotly's default template with its layout and only the trace defaults of `types`: plotly.js works through
-    every trace type the template names on each draw (two dozen, from 3D surfaces to maps), which made drawing the
-    results page's charts take about twice as long; the trace types a figure does not draw change nothing it shows.
-    Shared between figures: never changed in place."""
+    """plotly's default template with its layout and only the trace defaults of `types`: the whole template names two
+    dozen trace types (3D surfaces, maps, tables...), 6.5 KB of JSON in every figure (2.7 KB trimmed) that plotly.js
+    reads and the page carries (the results page's HTML: 71 KiB with it, 49 KiB trimmed), while the trace types a
+    figure does not draw change nothing it shows. Shared between figures: never changed in place."""
     template = default_template()
     return {"data": {kind: template["data"][kind] for kind in types if kind in template["data"]},
             "layout": template["layout"]}
