@@ -34,8 +34,21 @@ def base_layout(**extra) -> dict:
 
 
 def figure(traces: list[dict], **layout) -> Figure:
-    """A figure from plain trace dicts and the common layout, in plotly's default template (as `go.Figure` had)."""
-    return {"data": traces, "layout": {**base_layout(**layout), "template": default_template()}}
+    """A figure from plain trace dicts and the common layout, in plotly's default template (as `go.Figure` had),
+    trimmed to the trace types the figure draws."""
+    types = tuple(sorted({trace.get("type", "scatter") for trace in traces}))  # scatter: plotly's default
+    return {"data": traces, "layout": {**base_layout(**layout), "template": trimmed_template(types)}}
+
+
+@functools.cache
+def trimmed_template(types: tuple[str, ...]) -> dict:
+    """plotly's default template with its layout and only the trace defaults of `types`: the whole template names two
+    dozen trace types (3D surfaces, maps, tables...), 6.5 KB of JSON in every figure (2.7 KB trimmed) that plotly.js
+    reads and the page carries (the results page's HTML: 71 KiB with it, 49 KiB trimmed), while the trace types a
+    figure does not draw change nothing it shows. Shared between figures: never changed in place."""
+    template = default_template()
+    return {"data": {kind: template["data"][kind] for kind in types if kind in template["data"]},
+            "layout": template["layout"]}
 
 
 @functools.cache
