@@ -55,3 +55,24 @@ def test_the_roadmap_heading_reads_right_in_chinese(client, survey, example_answ
     client.get("/language/zh")
     page = client.get(f"/a/{token}/roadmap").text
     assert "目标等级与经营目标" in page and "目标与经营目标" not in page
+
+
+def test_the_report_lists_in_chinese_with_chinese_punctuation(app, survey):
+    from types import SimpleNamespace
+
+    from flask_babel import force_locale
+
+    from reports.enterprise_report import Wording
+
+    q = survey.questionnaire("quick_check")
+    first, second = (SimpleNamespace(dimension=d.id) for d in q.dimensions[:2])
+    with app.test_request_context(), force_locale("zh"):
+        chinese = Wording(q, "zh").dimension_list([first, second])
+        goals = Wording(q, "zh").goal_list({"cost", "quality"})
+    # 战略、组织与人才 holds "、" itself, so the items are split by "；" and never by the English ", "
+    assert chinese == f"{q.dimensions[0].name.get('zh')}；{q.dimensions[1].name.get('zh')}"
+    assert "；" in goals and ", " not in goals
+    with app.test_request_context():
+        # "Strategy, organisation and talent; Data and security": the comma inside the name no longer splits it
+        english = Wording(q, "en").dimension_list([first, second])
+    assert english == "Strategy, organisation and talent; Data and security"
