@@ -76,3 +76,13 @@ def test_the_report_lists_in_chinese_with_chinese_punctuation(app, survey):
         # "Strategy, organisation and talent; Data and security": the comma inside the name no longer splits it
         english = Wording(q, "en").dimension_list([first, second])
     assert english == "Strategy, organisation and talent; Data and security"
+
+
+def test_levels_read_the_same_on_every_page_in_chinese():
+    # the history table said "0.59 · 0 级" where the workspace says "0.59 · 0级"
+    from babel.messages.pofile import read_po
+
+    with (ROOT / "translations" / "zh" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle)
+    assert catalog.get("level %(level)s").string == catalog.get("Level %(level)s").string == "%(level)s级"
+    assert "#history-table td, #history-table th { white-space: nowrap; }" in CSS
