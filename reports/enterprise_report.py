@@ -268,8 +268,13 @@ class Wording:
         self.names = {d.id: d.name.get(lang) for d in q.dimensions}
         self.levels = {band.level: band.name.get(lang) for band in q.bands(q.nodes[q.dimensions[0].id])}
 
+    def _list(self, english: str) -> str:
+        """Between items of a list: Chinese takes "；", since names such as 装备、自动化与网络 hold "、" already."""
+        return "；" if self.lang == "zh" else english
+
     def dimension_list(self, priorities) -> str:
-        return ", ".join(self.names[p.dimension] for p in priorities)
+        # "; " in English too: names such as "Strategy, organisation and talent" hold commas
+        return self._list("; ").join(self.names[p.dimension] for p in priorities)
 
     def paradigm_list(self, paradigms) -> str:
         return " · ".join(paradigm_name(p, self.lang) for p in paradigms)
@@ -278,10 +283,10 @@ class Wording:
         return " · ".join(PARADIGM_WORK[p]() for p in paradigms)
 
     def step_titles(self, steps) -> str:
-        return "; ".join(step.action.title.get(self.lang) for step in steps)
+        return self._list("; ").join(step.action.title.get(self.lang) for step in steps)
 
     def goal_list(self, goals) -> str:
-        return ", ".join(GOAL_NAMES[goal]() for goal in sorted(goals))
+        return self._list(", ").join(GOAL_NAMES[goal]() for goal in sorted(goals))
 
     def target(self, target: Target) -> str:
         if target.kind == "paradigm":
