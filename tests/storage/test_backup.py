@@ -40,6 +40,7 @@ from storage.tables import (
     MailMessage,
     RateLimitWindow,
     RegionalIndicator,
+    RegionalReportJob,
     ReportBatch,
     Respondent,
     User,
@@ -124,6 +125,9 @@ def fill(app) -> dict:
                                    token_hash="0" * 64, reminders_sent=[7], invited_at=T_SIGNED))  # fmt: skip
         session.add(MailMessage(to="li@example.org", subject="Invitation: Clients 2025", body="...", kind="campaign",
                                 ref="member:1", status="bounced", attempts=1, error="550 no such user"))
+        session.add(RegionalReportJob(user_id=_agency.id, status="done", language="zh",
+                                      selection={"regions": ["370000"]}, jurisdiction="370000",
+                                      file_name="山东 report.pdf", path="/nowhere.pdf"))
         session.add(RegionalIndicator(region_code="999999", period=2030, indicator="unbounded",
                                       value=float("inf"), source="edge case"))  # fmt: skip
         # a draft stored as raw SQL writes it (SQL NULL result), beside the ORM's JSON null of the other drafts
