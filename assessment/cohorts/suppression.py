@@ -36,6 +36,9 @@ def relations(counts: Mapping[CellKey, int], country_code: str, province_of: Cal
               type_of: Callable[[str], str]) -> tuple[dict[CellKey, int], list[Relation]]:
     """All cells (with the unnamed-city parts added) and every total-equals-parts relation among non-empty ones."""
     cells = {cell: n for cell, n in counts.items() if n > 0}
+    # Each region's parent and each division's type looked up once, not once per cell that names it.
+    province_of = _once(province_of)
+    type_of = _once(type_of)
     parts: dict[tuple[str, CellKey], list[CellKey]] = defaultdict(list)  # (hierarchy, total) -> its parts
     for cell in list(cells):
         region, industry, size = cell
@@ -79,8 +82,13 @@ def suppress(counts: Mapping[CellKey, int], k: int, country_code: str, province_
     classes: dict[CellKey, list[CellKey]] = defaultdict(list)
     for cell in cells:
         classes[same(cell)].append(cell)
-    links = list({(same(total), tuple(sorted({same(c) for c in children})))
-                  for total, children in links if len({same(c) for c in children} | {same(total)}) > 1})
+    # The relations between representatives, each once (set order is kept: it decides which partner protects a cell)
+    found: set[Relation] = set()
+    for total, children in links:
+        total, parts = same(total), {same(c) for c in children}
+        if len(parts | {total}) > 1:
+            found.add((total, tuple(sorted(parts))))
+    links = list(found)
     members_of, cells = cells, {cell: cells[cell] for cell in classes}
     unnamed = {cell for cell, members in classes.items() if all(_unnamed(m) for m in members)}
     hidden = {cell: SMALL for cell, n in cells.items() if n < k and cell not in unnamed}
@@ -109,6 +117,18 @@ def suppress(counts: Mapping[CellKey, int], k: int, country_code: str, province_
             _withhold(cell, extra, links, cells, shown, member_of, unshown)
         hidden.update(dict.fromkeys(extra, COMPLEMENTARY))
     return {member: reason for cell, reason in hidden.items() for member in classes[cell] if member in counts}
+
+
+def _once(function: Callable[[str], str]) -> Callable[[str], str]:
+    """`function`, remembering its answers."""
+    answers: dict[str, str] = {}
+
+    def remembered(code: str) -> str:
+        if code not in answers:
+            answers[code] = function(code)
+        return answers[code]
+
+    return remembered
 
 
 def _identities(cells, links) -> Callable[[CellKey], CellKey]:
