@@ -186,7 +186,12 @@ def _disclosing(cells, links, shown, derived_by, k, unshown) -> list[int]:
             continue
         total, children = links[number]
         if total in shown or total in derived_by:
-            unknown = sum(cells[cell] for cell in children if cell not in shown and cell not in derived_by)
+            unknown = 0
+            for cell in children:  # every cell holds at least one enterprise: k unknown ones settle it
+                if cell not in shown and cell not in derived_by:
+                    unknown += cells[cell]
+                    if unknown >= k:
+                        break
             if 0 < unknown < k:
                 found.append(number)
     return found
