@@ -14,7 +14,7 @@ The enterprises of a province that named no city form a part that is never shown
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 
 from assessment.cohorts.groups import ALL, CellKey
@@ -102,10 +102,7 @@ def suppress(counts: Mapping[CellKey, int], k: int, country_code: str, province_
     shown = {cell for cell in cells if cell not in hidden and cell not in unnamed}
     # Per relation, how many of its cells are not shown. Only relations with such a cell can give anything away,
     # and in a large population they are few; the counts are kept up to date as cells are withheld.
-    unshown: dict[int, int] = defaultdict(int)
-    for cell in (*hidden, *unnamed):
-        for number in member_of[cell]:
-            unshown[number] += 1
+    unshown: Counter[int] = Counter(number for cell in (*hidden, *unnamed) for number in member_of[cell])
     while True:
         derived_by = _derive(links, member_of, shown, unshown)
         chosen = {_protector(number, links, cells, shown, derived_by, set())
