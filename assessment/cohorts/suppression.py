@@ -37,20 +37,21 @@ def relations(counts: Mapping[CellKey, int], country_code: str, province_of: Cal
     """All cells (with the unnamed-city parts added) and every total-equals-parts relation among non-empty ones."""
     cells = {cell: n for cell, n in counts.items() if n > 0}
     # Each region's parent and each division's type looked up once, not once per cell that names it.
-    province_of = _once(province_of)
-    type_of = _once(type_of)
+    parent_of = {region: province_of(region) for region, _, _ in cells if region != country_code}
+    type_of_division = {industry: type_of(industry) for _, industry, _ in cells
+                        if industry not in (ALL, *INDUSTRY_TYPES)}
     parts: dict[tuple[str, CellKey], list[CellKey]] = defaultdict(list)  # (hierarchy, total) -> its parts
     for cell in list(cells):
         region, industry, size = cell
         if region == country_code:
             continue
-        parent = province_of(region)
+        parent = parent_of[region]
         if parent == country_code:  # a province: part of the country
             parts["region", (country_code, industry, size)].append(cell)
         else:  # a city: part of its province
             parts["region", (parent, industry, size)].append(cell)
     for (region, industry, size), n in list(cells.items()):
-        if region == country_code or province_of(region) != country_code:
+        if region == country_code or parent_of[region] != country_code:
             continue
         children = parts["region", (region, industry, size)]
         rest = n - sum(cells[c] for c in children)
@@ -61,7 +62,7 @@ def relations(counts: Mapping[CellKey, int], country_code: str, province_of: Cal
     for cell in list(cells):
         region, industry, size = cell
         if industry not in (ALL, *INDUSTRY_TYPES):
-            parts["industry", (region, type_of(industry), size)].append(cell)
+            parts["industry", (region, type_of_division[industry], size)].append(cell)
         elif industry != ALL:
             parts["industry", (region, ALL, size)].append(cell)
         if size != ALL:
@@ -114,18 +115,6 @@ def suppress(counts: Mapping[CellKey, int], k: int, country_code: str, province_
             _withhold(cell, extra, links, cells, shown, member_of, unshown)
         hidden.update(dict.fromkeys(extra, COMPLEMENTARY))
     return {member: reason for cell, reason in hidden.items() for member in classes[cell] if member in counts}
-
-
-def _once(function: Callable[[str], str]) -> Callable[[str], str]:
-    """`function`, remembering its answers."""
-    answers: dict[str, str] = {}
-
-    def remembered(code: str) -> str:
-        if code not in answers:
-            answers[code] = function(code)
-        return answers[code]
-
-    return remembered
 
 
 def _identities(cells, links) -> Callable[[CellKey], CellKey]:
