@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/benchmarks.py [--rows 1000000] [--reuse] [--postgres] [--database-url URL]
 
-Targets: rebuilding every cohort statistic takes at most 3 times as long as one hand-written SQL aggregate over the
+Targets: rebuilding every cohort statistic takes at most 1.5 times as long as one hand-written SQL aggregate over the
 same rows (count and mean score per finest cohort and node: the floor); one enterprise's comparison takes under 20 ms
 (median); the agencies' comparison of all provinces renders in under 300 ms (median). Each figure comes with its
 same-run baseline (the floor; a static file through the same client), so the machine's own noise can be read off.
@@ -61,6 +61,8 @@ from storage.tables import Assessment, BenchmarkEntry, Enterprise, NodeScore  # 
 
 QUESTIONNAIRE = "quick_check"
 K = 5  # the app's BENCHMARK_MIN_GROUP
+# Issue 16: a rebuild within 1.5 times the floor on both engines, at any size (its cost is per cohort, not per row)
+REBUILD_TARGET = 1.5
 CHUNK = 20_000  # assessments per insert transaction
 SYNTHETIC = True  # generated enterprises are labelled so, as `flask demo load` labels its own
 FLOOR = """
@@ -385,7 +387,7 @@ def measure(target: Target, arguments: argparse.Namespace, catalog: Catalog) -> 
     floor, built = statistics.median(floors), statistics.median(rebuilds)
     print(f"  floor   {'  '.join(f'{s:.2f}' for s in floors)} s   median {floor:.2f} s ({groups:,} groups)")
     print(f"  rebuild {'  '.join(f'{s:.2f}' for s in rebuilds)} s   median {built:.2f} s ({cohorts:,} cohorts)")
-    print(f"  rebuild / floor: {built / floor:.2f}   (target <= 3)", flush=True)
+    print(f"  rebuild / floor: {built / floor:.2f}   (target <= {REBUILD_TARGET})", flush=True)
     protection_cost(engine, catalog, QUESTIONNAIRE, PERIODS, K)
 
     times = comparison_times(engine, catalog, rows, arguments.cases)

@@ -150,25 +150,59 @@ def group_codes(population: Population, kind: tuple[str, str, str], country_code
     return rows, groups.reshape(-1), cells
 
 
+class CohortTable:
+    """The statistics of every non-empty cohort of a population, as arrays: one row per cell (in `cells`), with its
+    count and synthetic count as plain lists. A cell's figures are built as stored (`figures`) only when asked for:
+    most cells of a large population are withheld, and their figures are never written."""
+
+    def __init__(self, node_ids: Sequence[str], kinds: list[tuple]) -> None:
+        self.node_ids = tuple(node_ids)
+        self.cells: list[CellKey] = [cell for labels, *_ in kinds for cell in labels]
+        self.counts: list[int] = [n for _, totals, *_ in kinds for n in totals]
+        self.synthetic: list[int] = [n for _, _, synthetic, *_ in kinds for n in synthetic]
+        self._table = np.concatenate([table for *_, table, _ in kinds]) if kinds else np.zeros((0,))
+        levels = kinds[0][-1].keys() if kinds else ()
+        self._lagging = {level: np.concatenate([lag[level] for *_, lag in kinds]) for level in levels}
+
+    def figures(self, rows: Sequence[int]) -> list[dict]:
+        """The stored figures of the cells at these rows: {"nodes": {node: [the STORED_FIELDS]}, "lagging":
+        {level: [enterprises with 0, 1, ... dimensions below it]}}, nodes without a score left out."""
+        # Rounded to 6 places: the statistics of a million entries make a hundred thousand rows, and writing them
+        # as JSON is the slow part of a rebuild.
+        rows = np.asarray(rows, dtype=np.int64)
+        stored = self._table[rows].round(6).tolist()
+        lagging = {level: counts[rows].tolist() for level, counts in self._lagging.items()}
+        node_ids = self.node_ids
+        return [{"nodes": {node_id: values for node_id, values in zip(node_ids, nodes, strict=True) if values[0]},
+                 "lagging": {level: counts[g] for level, counts in lagging.items()}}
+                for g, nodes in enumerate(stored)]
+
+
+def cohort_table(population: Population, country_code: str) -> CohortTable:
+    """Statistics of every non-empty cohort of the population (see CohortTable)."""
+    if not len(population):
+        return CohortTable(population.node_ids, [])
+    ranked = _ranked(population)
+
+    def add(kind: tuple[str, str, str]) -> tuple | None:
+        rows, groups, labels = group_codes(population, kind, country_code)
+        return _kind_table(labels, groups, population, rows, *ranked) if rows.any() else None
+
+    # numpy's sorts and gathers release the GIL: two kinds at a time keep two cores busy
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        kinds = [found for found in pool.map(add, cohort_kinds()) if found is not None]
+    return CohortTable(population.node_ids, kinds)
+
+
 def compute_stats(population: Population, country_code: str) -> dict[CellKey, dict]:
     """Statistics of every non-empty cohort of the population, keyed by cell, as stored.
 
     Each value holds "count", "synthetic", "nodes" ({node: [the STORED_FIELDS]}) and "lagging"
     ({level: [enterprises with 0, 1, ... dimensions below it]})."""
-    cells: dict[CellKey, dict] = {}
-    if not len(population):
-        return cells
-    ranked = _ranked(population)
-
-    def add(kind: tuple[str, str, str]) -> None:
-        rows, groups, labels = group_codes(population, kind, country_code)
-        if rows.any():
-            _add_kind(cells, labels, groups, population, rows, *ranked)
-
-    # numpy's sorts and gathers release the GIL: two kinds at a time keep two cores busy
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(add, cohort_kinds()))
-    return cells
+    table = cohort_table(population, country_code)
+    figures = table.figures(range(len(table.cells)))
+    return {cell: {"count": count, "synthetic": synthetic, **found}
+            for cell, count, synthetic, found in zip(table.cells, table.counts, table.synthetic, figures, strict=True)}
 
 
 def _ranked(population: Population) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
@@ -188,8 +222,10 @@ def _dimensions_below(population: Population) -> dict[int, np.ndarray]:
     return {level: ((levels < level) & known).sum(axis=1) for level in LEVELS if level > 0}
 
 
-def _add_kind(cells, labels, groups, population, rows, order, by_rank, levels_by_rank, present, below) -> None:
-    """The statistics of every cohort of one kind (`groups` numbers the entries where `rows` is true)."""
+def _kind_table(labels, groups, population, rows, order, by_rank, levels_by_rank, present, below) -> tuple:
+    """The statistics of every cohort of one kind (`groups` numbers the entries where `rows` is true): its cells,
+    their counts and synthetic counts (lists), the table of node figures (cell × node × STORED_FIELDS) and the
+    lagging counts per level (cell × dimensions below)."""
     n_groups, m = len(labels), len(population.node_ids)
     group_of = np.full(len(population), -1, dtype=np.int64)
     group_of[rows] = groups
@@ -223,14 +259,5 @@ def _add_kind(cells, labels, groups, population, rows, order, by_rank, levels_by
     totals = np.bincount(groups, minlength=n_groups).tolist()
     synthetic = np.bincount(groups, weights=population.synthetic[rows], minlength=n_groups).astype(np.int64).tolist()
     lag_rows = {str(level): np.bincount(groups * width + b[rows], minlength=n_groups * width).reshape(-1, width)
-                .tolist() for level, b in below.items()}
-    # Stored per node as one list in the order of STORED_FIELDS, rounded to 6 places: the statistics of a million
-    # entries make a hundred thousand rows, and writing them as JSON is the slow part of a rebuild.
-    stored = table.round(6).tolist()
-    for g, label in enumerate(labels):
-        cells[label] = {
-            "count": totals[g],
-            "synthetic": synthetic[g],
-            "nodes": {node_id: stored[g][c] for c, node_id in enumerate(population.node_ids) if stored[g][c][0]},
-            "lagging": {level: rows_of_level[g] for level, rows_of_level in lag_rows.items()},
-        }
+                for level, b in below.items()}
+    return labels, totals, synthetic, table, lag_rows

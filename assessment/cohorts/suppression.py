@@ -14,7 +14,7 @@ The enterprises of a province that named no city form a part that is never shown
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 
 from assessment.cohorts.groups import ALL, CellKey
@@ -36,18 +36,22 @@ def relations(counts: Mapping[CellKey, int], country_code: str, province_of: Cal
               type_of: Callable[[str], str]) -> tuple[dict[CellKey, int], list[Relation]]:
     """All cells (with the unnamed-city parts added) and every total-equals-parts relation among non-empty ones."""
     cells = {cell: n for cell, n in counts.items() if n > 0}
+    # Each region's parent and each division's type looked up once, not once per cell that names it.
+    parent_of = {region: province_of(region) for region, _, _ in cells if region != country_code}
+    type_of_division = {industry: type_of(industry) for _, industry, _ in cells
+                        if industry not in (ALL, *INDUSTRY_TYPES)}
     parts: dict[tuple[str, CellKey], list[CellKey]] = defaultdict(list)  # (hierarchy, total) -> its parts
     for cell in list(cells):
         region, industry, size = cell
         if region == country_code:
             continue
-        parent = province_of(region)
+        parent = parent_of[region]
         if parent == country_code:  # a province: part of the country
             parts["region", (country_code, industry, size)].append(cell)
         else:  # a city: part of its province
             parts["region", (parent, industry, size)].append(cell)
     for (region, industry, size), n in list(cells.items()):
-        if region == country_code or province_of(region) != country_code:
+        if region == country_code or parent_of[region] != country_code:
             continue
         children = parts["region", (region, industry, size)]
         rest = n - sum(cells[c] for c in children)
@@ -58,7 +62,7 @@ def relations(counts: Mapping[CellKey, int], country_code: str, province_of: Cal
     for cell in list(cells):
         region, industry, size = cell
         if industry not in (ALL, *INDUSTRY_TYPES):
-            parts["industry", (region, type_of(industry), size)].append(cell)
+            parts["industry", (region, type_of_division[industry], size)].append(cell)
         elif industry != ALL:
             parts["industry", (region, ALL, size)].append(cell)
         if size != ALL:
@@ -79,8 +83,13 @@ def suppress(counts: Mapping[CellKey, int], k: int, country_code: str, province_
     classes: dict[CellKey, list[CellKey]] = defaultdict(list)
     for cell in cells:
         classes[same(cell)].append(cell)
-    links = list({(same(total), tuple(sorted({same(c) for c in children})))
-                  for total, children in links if len({same(c) for c in children} | {same(total)}) > 1})
+    # The relations between representatives, each once (set order is kept: it decides which partner protects a cell)
+    found: set[Relation] = set()
+    for total, children in links:
+        total, parts = same(total), {same(c) for c in children}
+        if len(parts | {total}) > 1:
+            found.add((total, tuple(sorted(parts))))
+    links = list(found)
     members_of, cells = cells, {cell: cells[cell] for cell in classes}
     unnamed = {cell for cell, members in classes.items() if all(_unnamed(m) for m in members)}
     hidden = {cell: SMALL for cell, n in cells.items() if n < k and cell not in unnamed}
@@ -94,10 +103,7 @@ def suppress(counts: Mapping[CellKey, int], k: int, country_code: str, province_
     shown = {cell for cell in cells if cell not in hidden and cell not in unnamed}
     # Per relation, how many of its cells are not shown. Only relations with such a cell can give anything away,
     # and in a large population they are few; the counts are kept up to date as cells are withheld.
-    unshown: dict[int, int] = defaultdict(int)
-    for cell in (*hidden, *unnamed):
-        for number in member_of[cell]:
-            unshown[number] += 1
+    unshown: Counter[int] = Counter(number for cell in (*hidden, *unnamed) for number in member_of[cell])
     while True:
         derived_by = _derive(links, member_of, shown, unshown)
         chosen = {_protector(number, links, cells, shown, derived_by, set())
@@ -166,7 +172,12 @@ def _disclosing(cells, links, shown, derived_by, k, unshown) -> list[int]:
             continue
         total, children = links[number]
         if total in shown or total in derived_by:
-            unknown = sum(cells[cell] for cell in children if cell not in shown and cell not in derived_by)
+            unknown = 0
+            for cell in children:  # every cell holds at least one enterprise: k unknown ones settle it
+                if cell not in shown and cell not in derived_by:
+                    unknown += cells[cell]
+                    if unknown >= k:
+                        break
             if 0 < unknown < k:
                 found.append(number)
     return found

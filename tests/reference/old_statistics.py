@@ -1,0 +1,241 @@
+"""The reference for the speed work on releases: `compute_stats` exactly as it was before it was made faster (a verbatim
+copy, kept here so tests can check the published statistics stay identical). Not used by the product.
+
+The original docstring follows.
+
+Statistics of every cohort of a population, as array arithmetic: no Flask, no database.
+
+A population is the entries of one questionnaire in one period (or the changes of those assessed in two), held
+as arrays: scores and levels per node, classifications as small integers. Every kind of cohort (region level ×
+industry level × size level) is then a grouping of the same arrays; see `assessment/cohorts/groups.py` for what a cohort
+is and how quantiles are defined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from assessment.cohorts.groups import (
+    ALL,
+    INDUSTRY_LEVELS,
+    LEVELS,
+    QUANTILES,
+    REGION_LEVELS,
+    SIZE_LEVELS,
+    STORED_FIELDS,
+    CellKey,
+    EntryRow,
+)
+from assessment.cohorts.perturbation import banded_levels, perturb, spread
+from questionnaires.vocabulary import INDUSTRY_TYPES
+
+
+class Population:
+    """The entries of one questionnaire in one period (or its change since a base period), as arrays."""
+
+    def __init__(self, node_ids: Sequence[str], dimension_ids: Iterable[str], rows: Iterable[EntryRow],
+                 layouts: dict[str, Sequence[str]]) -> None:
+        self.node_ids = tuple(node_ids)
+        column = {node_id: c for c, node_id in enumerate(self.node_ids)}
+        self.dimension_columns = [column[d] for d in dimension_ids if d in column]
+        moves = {version: (np.array([column[n] for n in nodes if n in column]),
+                           np.array([i for i, n in enumerate(nodes) if n in column]))
+                 for version, nodes in layouts.items()}
+        # Column by column (the fields of EntryRow, in order): a million rows are read once, not once per field.
+        columns = list(zip(*rows, strict=True)) or [()] * len(EntryRow._fields)
+        ids, versions, provinces, cities, divisions, types, sizes, synthetic, scores, levels, noise = columns
+        n, m = len(ids), len(self.node_ids)
+        self.scores = np.full((n, m), np.nan)
+        self.levels = np.full((n, m), -1, dtype=np.int8)
+        self.noise = np.full((n, m), np.nan)
+        by_version: dict[str, list[int]] = {}
+        for r, version in enumerate(versions):
+            by_version.setdefault(version, []).append(r)
+        for version, positions in by_version.items():  # one buffer per version: no per-row unpacking
+            to, source = moves[version]
+            width = len(layouts[version])
+            block = np.frombuffer(b"".join(scores[r] for r in positions), "<f8").reshape(-1, width)
+            self.scores[np.ix_(positions, to)] = block[:, source]
+            block = np.frombuffer(b"".join(levels[r] for r in positions), "i1").reshape(-1, width)
+            self.levels[np.ix_(positions, to)] = block[:, source]
+            drawn = [r for r in positions if noise[r] is not None]
+            if drawn:
+                block = np.frombuffer(b"".join(noise[r] for r in drawn), "<f4").reshape(-1, width)
+                self.noise[np.ix_(drawn, to)] = block[:, source]
+        self.enterprise_ids = np.array(ids, dtype=np.int64)
+        self.synthetic = np.array(synthetic, dtype=bool)
+        # Classifications as small integers (an index into `labels`), so that grouping is integer arithmetic.
+        self.labels: dict[str, list[str | None]] = {}
+        self.codes: dict[str, np.ndarray] = {}
+        for name, values in (("province", provinces), ("city", cities), ("division", divisions), ("type", types),
+                             ("size", sizes)):
+            labels = sorted(set(values), key=lambda v: (v is None, v or ""))
+            index = {label: i for i, label in enumerate(labels)}
+            self.labels[name] = labels
+            self.codes[name] = np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=n)
+
+    def __len__(self) -> int:
+        return len(self.enterprise_ids)
+
+    def released(self, scales: Sequence[float], bands: Sequence[tuple[tuple, tuple] | None]) -> Population:
+        """The population as releases see it: every score perturbed by its entry's noise, every level the band of
+        the perturbed score (`scales` and `bands` per node, in `node_ids` order)."""
+        part = self.subset(np.arange(len(self)))
+        spreads = [spread(scale, table) for scale, table in zip(scales, bands, strict=True)]
+        part.scores = perturb(self.scores, self.noise, spreads)
+        part.levels = banded_levels(part.scores, self.levels, bands)
+        return part
+
+    def subset(self, rows: np.ndarray) -> Population:
+        """The entries at the given positions (or where a mask is true)."""
+        part = object.__new__(Population)
+        part.node_ids, part.dimension_columns, part.labels = self.node_ids, self.dimension_columns, self.labels
+        part.scores, part.levels, part.noise = self.scores[rows], self.levels[rows], self.noise[rows]
+        part.enterprise_ids, part.synthetic = self.enterprise_ids[rows], self.synthetic[rows]
+        part.codes = {name: codes[rows] for name, codes in self.codes.items()}
+        return part
+
+    def in_cell(self, cell: CellKey, country_code: str) -> np.ndarray:
+        """A mask of the entries that belong to a cohort's cell."""
+        region, industry, size = cell
+        mask = np.ones(len(self), dtype=bool)
+        if region != country_code:
+            mask &= self._matches("province", region) | self._matches("city", region)
+        if industry != ALL:
+            mask &= self._matches("type" if industry in INDUSTRY_TYPES else "division", industry)
+        if size != ALL:
+            mask &= self._matches("size", size)
+        return mask
+
+    def _matches(self, name: str, label: str) -> np.ndarray:
+        labels = self.labels[name]
+        return self.codes[name] == labels.index(label) if label in labels else np.zeros(len(self), dtype=bool)
+
+    def change_since(self, base: Population) -> Population:
+        """Enterprises in both populations, classified as now, with their score changes (no levels)."""
+        common, here, there = np.intersect1d(self.enterprise_ids, base.enterprise_ids, return_indices=True)
+        changed = self.subset(here)
+        base_columns = {node_id: c for c, node_id in enumerate(base.node_ids)}
+        for c, node_id in enumerate(self.node_ids):
+            base_scores = base.scores[there, base_columns[node_id]] if node_id in base_columns else np.nan
+            changed.scores[:, c] -= base_scores
+        changed.levels = np.full(changed.scores.shape, -1, dtype=np.int8)
+        return changed
+
+
+
+
+def cohort_kinds() -> list[tuple[str, str, str]]:
+    """Every combination of region, industry and size level that statistics are kept for."""
+    return [(r, i, s) for r in REGION_LEVELS for i in INDUSTRY_LEVELS for s in SIZE_LEVELS]
+
+
+def group_codes(population: Population, kind: tuple[str, str, str], country_code: str
+                ) -> tuple[np.ndarray, np.ndarray, list[CellKey]]:
+    """For one kind of cohort: which entries belong to one (a mask), each one's cohort number, and the cells."""
+    region_level, industry_level, size_level = kind
+    n = len(population)
+    zeros, codes, labels = np.zeros(n, dtype=np.int64), population.codes, population.labels
+    region, region_labels = {"country": (zeros, [country_code]), "province": (codes["province"], labels["province"]),
+                             "city": (codes["city"], labels["city"])}[region_level]
+    industry, industry_labels = {"division": (codes["division"], labels["division"]),
+                                 "type": (codes["type"], labels["type"]), ALL: (zeros, [ALL])}[industry_level]
+    size, size_labels = {"class": (codes["size"], labels["size"]), ALL: (zeros, [ALL])}[size_level]
+    rows = np.array([region_labels[r] is not None for r in range(len(region_labels))])[region]
+    combined = (region * len(industry_labels) + industry) * len(size_labels) + size
+    unique, groups = np.unique(combined[rows], return_inverse=True)
+    cells = []
+    for value in unique.tolist():
+        rest, s = divmod(value, len(size_labels))
+        r, i = divmod(rest, len(industry_labels))
+        cells.append((region_labels[r], industry_labels[i], size_labels[s]))
+    return rows, groups.reshape(-1), cells
+
+
+def compute_stats(population: Population, country_code: str) -> dict[CellKey, dict]:
+    """Statistics of every non-empty cohort of the population, keyed by cell, as stored.
+
+    Each value holds "count", "synthetic", "nodes" ({node: [the STORED_FIELDS]}) and "lagging"
+    ({level: [enterprises with 0, 1, ... dimensions below it]})."""
+    cells: dict[CellKey, dict] = {}
+    if not len(population):
+        return cells
+    ranked = _ranked(population)
+
+    def add(kind: tuple[str, str, str]) -> None:
+        rows, groups, labels = group_codes(population, kind, country_code)
+        if rows.any():
+            _add_kind(cells, labels, groups, population, rows, *ranked)
+
+    # numpy's sorts and gathers release the GIL: two kinds at a time keep two cores busy
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(add, cohort_kinds()))
+    return cells
+
+
+def _ranked(population: Population) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+    """Per node (one row each): the entries in order of their score, those scores, their levels, and how many
+    have a score; per entry, the number of dimensions below each level."""
+    order = np.argsort(population.scores, axis=0, kind="stable")  # missing scores (NaN) sort last
+    by_rank = np.take_along_axis(population.scores, order, axis=0).T.copy()
+    levels = np.take_along_axis(population.levels, order, axis=0).T.astype(np.int64)
+    present = (~np.isnan(population.scores)).sum(axis=0)
+    below = _dimensions_below(population) if (population.levels >= 0).any() else {}
+    return order.T.copy(), by_rank, levels, present, below
+
+
+def _dimensions_below(population: Population) -> dict[int, np.ndarray]:
+    levels = population.levels[:, population.dimension_columns]
+    known = levels >= 0
+    return {level: ((levels < level) & known).sum(axis=1) for level in LEVELS if level > 0}
+
+
+def _add_kind(cells, labels, groups, population, rows, order, by_rank, levels_by_rank, present, below) -> None:
+    """The statistics of every cohort of one kind (`groups` numbers the entries where `rows` is true)."""
+    n_groups, m = len(labels), len(population.node_ids)
+    group_of = np.full(len(population), -1, dtype=np.int64)
+    group_of[rows] = groups
+    everyone = bool(rows.all())
+    # Per node: the entries in score order, grouped by a stable sort on the cohort number (a radix sort while
+    # cohort numbers fit in 16 bits), so each cohort's scores come out sorted without sorting scores again.
+    narrow = np.uint16 if n_groups < 2**16 else np.int64
+    table = np.zeros((n_groups, m, len(STORED_FIELDS)))
+    for c in range(m):
+        values, levels = by_rank[c, :present[c]], levels_by_rank[c, :present[c]]
+        cohort = group_of[order[c, :present[c]]]
+        if not everyone:
+            kept = cohort >= 0
+            values, levels, cohort = values[kept], levels[kept], cohort[kept]
+        counts = np.bincount(cohort, minlength=n_groups)
+        table[:, c, 0] = counts
+        table[:, c, 1] = np.divide(np.bincount(cohort, weights=values, minlength=n_groups), counts,
+                                   out=np.zeros(n_groups), where=counts > 0)
+        known = levels >= 0
+        table[:, c, 6:] = np.bincount(cohort[known] * 6 + levels[known], minlength=n_groups * 6).reshape(-1, 6)
+        values = values[np.argsort(cohort.astype(narrow), kind="stable")]
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        last = np.minimum(starts + np.maximum(counts - 1, 0), max(len(values) - 1, 0))
+        for q, p in enumerate(QUANTILES.values(), start=2):
+            position = starts + p * np.maximum(counts - 1, 0)
+            low = np.minimum(np.floor(position).astype(np.int64), last)
+            high = np.minimum(low + 1, last)
+            if len(values):  # cohorts with no score for this node are clipped to the end; their row is not kept
+                table[:, c, q] = values[low] + (values[high] - values[low]) * (position - low)
+    width = len(population.dimension_columns) + 1
+    totals = np.bincount(groups, minlength=n_groups).tolist()
+    synthetic = np.bincount(groups, weights=population.synthetic[rows], minlength=n_groups).astype(np.int64).tolist()
+    lag_rows = {str(level): np.bincount(groups * width + b[rows], minlength=n_groups * width).reshape(-1, width)
+                .tolist() for level, b in below.items()}
+    # Stored per node as one list in the order of STORED_FIELDS, rounded to 6 places: the statistics of a million
+    # entries make a hundred thousand rows, and writing them as JSON is the slow part of a rebuild.
+    stored = table.round(6).tolist()
+    for g, label in enumerate(labels):
+        cells[label] = {
+            "count": totals[g],
+            "synthetic": synthetic[g],
+            "nodes": {node_id: stored[g][c] for c, node_id in enumerate(population.node_ids) if stored[g][c][0]},
+            "lagging": {level: rows_of_level[g] for level, rows_of_level in lag_rows.items()},
+        }
