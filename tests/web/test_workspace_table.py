@@ -190,5 +190,5 @@ def test_an_enterprise_user_sees_its_own_assessments_by_title_and_status(app, wo
     client.get("/language/zh")
     page = client.get("/workspace/").text
     assert "Beta Foods" in page and "Alpha Gears" not in page and "Secret Foods" not in page
-    assert "智能制造能力成熟度自评估（快速自查）" in page and "<td>已提交</td>" in page
+    assert "智能制造成熟度快速自评（第 1.0 版）" in page and "<td>已提交</td>" in page  # quick_check.yaml's zh title
     assert "quick_check" not in page and ">submitted<" not in page
