@@ -130,7 +130,7 @@ def margin_store(problems: list[str]):
     source, year = request.form.get("source", "").strip(), request.form.get("year", "").strip()
     if not source or len(source) > 300:
         problems.append(_("Source: give the census or register the counts come from (at most 300 characters)."))
-    if not (year.isdigit() and 1900 <= int(year) <= 2100):
+    if not (year.isascii() and year.isdigit() and 1900 <= int(year) <= 2100):  # "²" is a digit, not an int
         problems.append(_("Year: “%(value)s” is not a year (four digits, e.g. 2025).", value=year))
     if problems:
         return None

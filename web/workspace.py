@@ -85,8 +85,9 @@ def _client_query(args) -> tuple[ClientQuery, str | None]:
 
 
 def _page_number(value: str) -> int:
-    """A page number from the address: digits only, at most six of them (the query clamps it to the last page)."""
-    return int(value) if value.isdigit() and len(value) <= 6 else 1
+    """A page number from the address: ASCII digits only ("²" is a digit to `isdigit`, not to `int`), at most six of
+    them (the query clamps it to the last page)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 6 else 1
 
 
 def _region_name(regions, code: str, lang: str) -> str:

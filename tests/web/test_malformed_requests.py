@@ -147,7 +147,7 @@ def world_template(database_template, tmp_path_factory):
                   "enterprise_id": assessment.enterprise_id, "assessment_id": assessment.id,
                   "link": "not-a-link", "assignment_id": 1,
                   "question_id": FIRST_QUESTION, "evidence_id": evidence.id, "campaign_id": campaign.id,
-                  "member_id": member_id, "secret": secret, "job_id": 1}  # fmt: skip
+                  "member_id": member_id, "secret": secret, "job_id": 1, "digest": "0123456789abcdef"}  # fmt: skip
         world = {"app": app, "values": values, "draft": draft, "target": target, "users": users, "team": team,
                  "api_tokens": tokens, "enterprise_id": assessment.enterprise_id}  # fmt: skip
         with patched():
