@@ -13,6 +13,9 @@ from jobs import batches, campaigns, mail, regional_reports, releases, statistic
 from jobs.queue import prepare, queue, serve
 from reports.pdf import warm_up
 
+# Libraries that log every step at INFO: the worker's log keeps their warnings and errors only.
+QUIET_LOGGERS = ("weasyprint", "fontTools", "choreographer", "kaleido")
+
 
 @click.command("worker")
 @click.option("--threads", type=click.IntRange(1, 64), default=2, show_default=True,
@@ -25,6 +28,8 @@ def worker_command(threads: int, no_periodic: bool) -> None:
         raise click.ClickException("QUEUE_IMMEDIATE is set: tasks run in the process that queues them, and a "
                                    "worker has nothing to take.")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for chatty in QUIET_LOGGERS:  # each step of every PDF and browser tab would fill the log
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     prepare(required=True)
     serve(current_app._get_current_object())
     click.echo(f"imready worker: {threads} thread(s), queue at {queue.storage_url.split('@')[-1]}")
