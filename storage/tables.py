@@ -509,8 +509,9 @@ class RegionalReportJob(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", ondelete="CASCADE", index=True)  # who asked; no one else sees it
     created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None  # when a worker took it (a run silent too long has lost its worker)
     finished_at: datetime | None = None
-    status: str = Field(default="queued", max_length=10)  # "queued", "running", "done" or "failed"
+    status: str = Field(default="queued", max_length=10)  # "queued", "running", "done", "failed" or "expired"
     language: str = Field(default="en", max_length=5)
     selection: dict = Field(sa_column=Column(JSON, nullable=False))  # the Selection's fields, as the page read them
     jurisdiction: str | None = Field(default=None, max_length=6)  # the user's, when asked (it bounds the regions)

@@ -231,6 +231,15 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def ask_regional_report(client, query_string: str | dict = ""):
+    """An analyst's press of the PDF button for a comparison: the page that offers it, then its form (a POST with
+    the token). The answer of the POST, or of the page when it refused the comparison."""
+    page = client.get("/agencies/report.pdf", query_string=query_string)
+    if page.status_code != 200:
+        return page
+    return client.post("/agencies/report.pdf", query_string=query_string, data={"csrf_token": csrf_token(page.text)})
+
+
 def form_values(question, answer) -> dict:
     """The form fields a person fills in for one answer (the JSON answer format of FORMAT.md)."""
     if answer == "na" and question.type in ("multiple", "number"):

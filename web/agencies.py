@@ -268,16 +268,27 @@ def export_xlsx():
                       file_name(found.table, "xlsx"))
 
 
-@bp.get("/report.pdf")
+@bp.route("/report.pdf", methods=["GET", "POST"])
 @role_required("agency", "admin")
 def report_pdf():
     """The page's comparison as a printed report (charts, tables, regional index, published figures, provenance), in
-    the reader's language, for the same query string: put on the queue, then its page shows when it is ready."""
+    the reader's language, for the same query string: put on the queue, then its page shows when it is ready.
+
+    Only the page's button prints (a POST with the form's token). A link, an old bookmark or one placed on another
+    site, shows what would be printed and that button: it cannot make a signed-in analyst's browser fill the queue."""
     form, choices, questionnaire = selection_form()
     problems = form_problems(form) if questionnaire is not None else [_("There are no statistics to export yet.")]
     if problems:
         return render_template("agencies/index.html", form=form, problems=problems, table=None), 400
-    job = regional_reports.queue_report(session=get_session(), user_id=current_user.id,
+    query = request.query_string.decode()
+    if request.method == "GET":
+        return render_template("agencies/report_ask.html", query=query)
+    session = get_session()
+    if regional_reports.open_reports(session=session, user_id=current_user.id) >= regional_reports.OPEN_PER_USER:
+        busy = _("You have %(count)s reports waiting or printing. Ask for another when one of them is ready.",
+                 count=regional_reports.OPEN_PER_USER)
+        return render_template("agencies/report_ask.html", query=query, problem=busy), 429
+    job = regional_reports.queue_report(session=session, user_id=current_user.id,
                                         selection=selection_of(form, questionnaire), language=current_language(),
                                         jurisdiction=jurisdiction_of(current_user), verified_only=verified_only(),
                                         weighted=weighted())  # fmt: skip
@@ -296,7 +307,8 @@ def own_report_job(job_id: int) -> RegionalReportJob:
 @role_required("agency", "admin")
 def report_job(job_id: int):
     """A queued regional report: waiting, printing (the page reloads itself), failed, or ready to download."""
-    return render_template("agencies/report_job.html", job=own_report_job(job_id))
+    return render_template("agencies/report_job.html", job=own_report_job(job_id),
+                           kept_days=regional_reports.KEPT_FOR.days)
 
 
 @bp.get("/reports/<int:job_id>/report.pdf")

@@ -19,7 +19,7 @@ from reports.display import describe_answer, describe_cohort, describe_standing,
 from reports.figures import comparison_chart, dimension_radar, figure_json, paradigm_bars, you_label
 from reports.standard import level_name, overall_title, standard_view
 from storage.access import acts_for_enterprise, can_see_enterprise
-from storage.db import get_session
+from storage.db import get_session, parse_id
 from storage.kpis import kpi_changes
 from storage.reference_data import published_benchmarks
 from storage.statistics import comparison, published_release
@@ -44,7 +44,7 @@ def show(token: str):
     enterprise = session.get(Enterprise, assessment.enterprise_id)
     record("view", enterprise_id=enterprise.id, assessment_id=assessment.id, detail="results")
     # the release the roadmap linked back with, else the latest: both pages show the same group figures
-    release = published_release(session=session, release_id=request.args.get("release", type=int))
+    release = published_release(session=session, release_id=parse_id(request.args.get("release", "")))
     compared = comparison(session=session, assessment=assessment, result=result, questionnaire=questionnaire,
                           release=release)
     region_path = " / ".join(r.name(lang) for r in load_regions().path(enterprise.region_code)[1:])

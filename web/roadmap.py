@@ -25,7 +25,7 @@ from reports.enterprise_report import (
 from reports.figures import figure_json
 from storage.access import can_see_enterprise
 from storage.actions import done_steps
-from storage.db import get_session
+from storage.db import get_session, parse_id
 from storage.statistics import published_release
 from web.access import record
 from web.catalog import get_catalog, open_assessment
@@ -87,7 +87,7 @@ def report(token: str):
 def _release(values):
     """The statistics release the results page showed (its link carries it), else the latest: the upper quartile
     and best in class the plan aims at are the ones the results page showed."""
-    return published_release(session=get_session(), release_id=values.get("release", type=int))
+    return published_release(session=get_session(), release_id=parse_id(values.get("release", "")))
 
 
 def _page(token, questionnaire, data, settings, problems, form, lang):

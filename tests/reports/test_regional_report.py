@@ -18,7 +18,7 @@ from assessment.classifications import load_regions
 from assessment.cohorts.groups import Cohort, CohortStats
 from assessment.regional.comparison import ComparisonTable
 from assessment.regional.conditions import Conditions
-from factories import K, database_copy, sign_in_as
+from factories import K, ask_regional_report, database_copy, sign_in_as
 from factories import make_app as make_test_app
 from storage.statistics import cohort_stats
 from web import agencies
@@ -79,7 +79,7 @@ def fetch(app, query: str, folder: Path, lang: str | None = None) -> Pdf:
     client = app.test_client()
     if lang:
         client.get(f"/language/{lang}")
-    response = client.get(f"/agencies/report.pdf?{query}")  # queued (and printed at once in tests), then fetched
+    response = ask_regional_report(client, query)  # queued (and printed at once in tests), then fetched
     assert response.status_code == 303, response.text[:2000]
     response = client.get(response.headers["Location"] + "/report.pdf")
     assert response.status_code == 200, response.text[:2000]
@@ -235,7 +235,7 @@ def test_without_a_browser_the_report_prints_the_tables_and_says_why(report_app,
 def test_the_page_links_to_the_report_of_its_selection(report_app):
     html = report_app.test_client().get(f"/agencies/?{SMALL}").text
     query = SMALL.replace("&", "&amp;")
-    assert f'href="/agencies/report.pdf?{query}" id="export-pdf"' in html
+    assert f'action="/agencies/report.pdf?{query}" class="inline-form"' in html and 'id="export-pdf"' in html
 
 
 def test_a_bad_selection_answers_like_the_exports(report_app, app):

@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from factories import (
     SurveyActions,
+    ask_regional_report,
     client_as,
     csrf_token,
     make_user,
@@ -123,7 +124,7 @@ def test_a_release_and_the_agencies_page_with_impuls_assessments(app, survey):
     assert 'id="region-370000"' in page.text and "Smart factory" in page.text
     assert "Reaching the paradigm" not in page.text and 'id="chart-reached"' not in page.text
     client = app.test_client()
-    job = client.get("/agencies/report.pdf?q=impuls")  # queued, printed at once in tests
+    job = ask_regional_report(client, "q=impuls")  # queued, printed at once in tests
     pdf = client.get(job.headers["Location"] + "/report.pdf")
     pdf.get_data(), pdf.close()  # read whole, then the file it was sent from closed
     assert pdf.status_code == 200

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import subprocess
 import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
 from test_weighted_attacks import JINAN, SHANDONG, released
 
-from factories import client_as, make_user
+from factories import ask_regional_report, client_as, make_user
+from jobs import regional_reports
 from storage.tables import RegionalReportJob
 
 QUERY = {"q": "quick_check", "period": "2026", "region": JINAN}
@@ -30,7 +33,7 @@ def asked(app, quick):
     released(app, quick, k=1)
     app.config["CHROMIUM_PATH"] = "/nonexistent/chromium"
     client = analyst(app)
-    response = client.get("/agencies/report.pdf", query_string=QUERY)
+    response = ask_regional_report(client, QUERY)
     assert response.status_code == 303
     return client, response.headers["Location"]
 
@@ -94,7 +97,7 @@ def test_a_report_that_fails_to_print_is_marked_failed(app, quick, monkeypatch):
 
     monkeypatch.setattr("jobs.regional_reports.print_queued", broken)
     client = analyst(app)
-    page = client.get("/agencies/report.pdf", query_string=QUERY).headers["Location"]
+    page = ask_regional_report(client, QUERY).headers["Location"]
     assert "The report could not be printed." in client.get(page).text
     with Session(app.extensions["db_engine"]) as session:
         job = session.get(RegionalReportJob, int(page.rsplit("/", 1)[1]))
@@ -115,3 +118,69 @@ def test_a_bad_query_is_refused_and_queues_nothing(app, quick):
     assert response.status_code == 400
     with Session(app.extensions["db_engine"]) as session:
         assert session.exec(select(RegionalReportJob)).all() == []
+
+
+def jobs_of(app) -> list[RegionalReportJob]:
+    with Session(app.extensions["db_engine"]) as session:
+        return session.exec(select(RegionalReportJob)).all()
+
+
+def test_a_link_cannot_print_a_report_only_the_pages_button_can(app, quick):
+    # the attacker's page holds <img src="https://imready…/agencies/report.pdf?…"> or a POST form without the token:
+    # an analyst's browser, signed in, follows it. Before, the GET itself queued a report every time.
+    released(app, quick, k=1)
+    client = analyst(app)
+    for _ in range(5):
+        shown = client.get("/agencies/report.pdf", query_string=QUERY)
+        assert shown.status_code == 200 and 'id="print-report"' in shown.text  # what would be printed, and the button
+    assert client.post("/agencies/report.pdf", query_string=QUERY).status_code == 400  # no token: refused
+    assert jobs_of(app) == []
+    assert ask_regional_report(client, QUERY).status_code == 303  # the button, with the token
+    assert len(jobs_of(app)) == 1
+
+
+def test_an_analyst_has_at_most_three_reports_waiting(app, quick):
+    released(app, quick, k=1)
+    user = make_user(app, "agency", email="busy@example.org", jurisdiction=SHANDONG)
+    client = client_as(app, user)
+    with Session(app.extensions["db_engine"]) as session:  # three waiting (a busy queue), as the worker left them
+        session.add_all([RegionalReportJob(user_id=user.id, selection={}, status=status)
+                         for status in ("queued", "queued", "running")])  # fmt: skip
+        session.commit()
+    refused = ask_regional_report(client, QUERY)
+    assert refused.status_code == 429
+    assert "You have 3 reports waiting or printing." in refused.text and 'id="print-report"' in refused.text
+    assert len(jobs_of(app)) == 3  # nothing more queued
+    assert ask_regional_report(analyst(app), QUERY).status_code == 303  # another analyst is not held up
+
+
+def test_a_run_whose_worker_died_is_marked_failed_and_old_pdfs_are_deleted(app, asked):
+    client, page = asked
+    now = datetime.now(UTC)
+    done = int(page.rsplit("/", 1)[1])
+    pdf = Path(jobs_of(app)[0].path)
+    assert pdf.is_file()
+    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        user_id = session.get(RegionalReportJob, done).user_id
+        late = RegionalReportJob(user_id=user_id, selection={}, status="running",
+                                 started_at=now - regional_reports.STALLED_AFTER - timedelta(minutes=1))
+        busy = RegionalReportJob(user_id=user_id, selection={}, status="running", started_at=now - timedelta(minutes=2))
+        session.add_all([late, busy])
+        session.commit()
+    with app.app_context():
+        regional_reports.tidy()  # the PDF printed a moment ago stays; the run silent for 11 minutes has failed
+    statuses = {job.id: job.status for job in jobs_of(app)}
+    assert statuses == {done: "done", late.id: "failed", busy.id: "running"}
+    assert pdf.is_file()
+    with Session(app.extensions["db_engine"]) as session:
+        job = session.get(RegionalReportJob, done)
+        job.finished_at = now - regional_reports.KEPT_FOR - timedelta(minutes=1)
+        session.add(job)
+        session.commit()
+    with app.app_context():
+        regional_reports.tidy()
+    assert not pdf.exists()
+    assert {job.id: job.status for job in jobs_of(app)}[done] == "expired"
+    shown = client.get(page)
+    assert "This report was deleted 7 days after it was printed." in shown.text and "/report.pdf" not in shown.text
+    assert client.get(page + "/report.pdf").status_code == 404

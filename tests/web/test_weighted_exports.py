@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session
 from test_weighted_attacks import JINAN, SHANDONG, released
 
-from factories import K, client_as, make_user
+from factories import K, ask_regional_report, client_as, make_user
 from storage.tables import User
 from storage.tokens import create_token
 
@@ -54,7 +54,7 @@ def pdf_text(app, tmp_path) -> str:
     """The regional report's text as pdftotext reads it, on one line (tables only: no browser for charts)."""
     app.config["CHROMIUM_PATH"] = "/nonexistent/chromium"
     client = analyst(app)
-    job = client.get("/agencies/report.pdf", query_string=QUERY)  # queued, printed at once in tests
+    job = ask_regional_report(client, QUERY)  # queued, printed at once in tests
     response = client.get(job.headers["Location"] + "/report.pdf")
     response.get_data(), response.close()  # read whole, then the file it was sent from closed
     assert response.status_code == 200 and response.mimetype == "application/pdf"
