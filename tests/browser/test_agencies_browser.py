@@ -93,4 +93,13 @@ def test_agency_compares_regions_drills_down_and_downloads(app, live_server, pag
     table = list(csv.reader(io.StringIO(body)))
     assert [row[1] for row in table[1:]] == [re.sub(r"\s*cities ›$", "", name) for name in names]
     assert trailer.startswith("# Formula of the regional index")
+
+    # the PDF report: the button (a form, not a link) queues it; its page offers the PDF once printed (at once here)
+    expect(page.locator("#export-pdf")).to_have_text("PDF report")
+    page.click("#export-pdf")
+    page.wait_for_url(re.compile(r"/agencies/reports/\d+$"), timeout=180_000)  # printed in the request in tests
+    expect(page.locator("#status")).to_have_text("The report is ready.")
+    with page.expect_download() as download:
+        page.click("#download a")
+    assert download.value.path().read_bytes().startswith(b"%PDF")
     assert outside == []
