@@ -156,6 +156,11 @@ class Phase:
     end: int | None  # None: open-ended
     paradigms: tuple[str, ...]
     steps: tuple[Step, ...]
+    until: int | None = None  # the month it is shown to end: its end, or the plan's last month when that is sooner
+
+    @property
+    def shown_end(self) -> int | None:
+        return self.until if self.until is not None else self.end
 
 
 @dataclass(frozen=True)
@@ -242,8 +247,11 @@ def build_plan(
     phases = _phases(roadmap, steps)
     steps.sort(key=lambda s: (s.start, -s.priority, order[s.dimension], s.level))
     steps = tuple(_with_phase(step, phases) for step in steps)
+    months = max((step.end for step in steps), default=0)
+    # a plan of 12 months shows its last phase as months 6-12, not the declared 6-18 it never reaches
     phases = tuple(
-        Phase(phase.start, phase.end, phase.paradigms, tuple(s for s in steps if s.phase == index))
+        Phase(phase.start, phase.end, phase.paradigms, tuple(s for s in steps if s.phase == index),
+              until=months if phase.end is None or months < phase.end else phase.end)
         for index, phase in enumerate(phases)
     )
     return Plan(
@@ -253,7 +261,7 @@ def build_plan(
         steps=steps,
         phases=phases,
         parallel_tracks=roadmap.parallel_tracks,
-        months=max((step.end for step in steps), default=0),
+        months=months,
         cohort_used=comparison is not None,
         industry_type=industry_type,
         size=size,

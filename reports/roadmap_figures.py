@@ -111,13 +111,13 @@ def timeline_chart(plan: Plan, names: dict[str, str], paradigm_names: dict[str, 
         })
     # a dotted vertical line where each phase after the first starts, across the whole plot
     phases = [{"type": "line", "x0": phase.start, "x1": phase.start, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
-               "line": {"color": "#999", "dash": "dot", "width": 1}} for phase in plan.phases[1:]]
+               "line": {"color": "#999", "dash": "dot", "width": 1}} for phase in plan.phases[1:] if phase.steps]
     return figure(
         traces,
         shapes=phases,
         barmode="overlay",
         yaxis=dict(autorange="reversed", categoryorder="array", categoryarray=[names[d] for d in order]),
-        xaxis=dict(title=dict(text=month_label), range=[0, max(plan.months, plan.phases[-1].end or plan.months) + 1],
+        xaxis=dict(title=dict(text=month_label), range=[0, plan.months + 1],
                    dtick=6),
         height=120 + 30 * max(1, len(order)),
         legend=dict(orientation="h", y=1.0, yanchor="bottom"),

@@ -153,6 +153,9 @@ def test_one_track_runs_steps_one_after_another_by_priority(tmp_path):
     ]
     assert [(phase.start, phase.end) for phase in plan.phases] == [(0, 6), (6, 18), (18, 36)]
     assert [len(phase.steps) for phase in plan.phases] == [1, 2, 1]
+    # the plan is done at month 27 (security 3 ends then): its last phase is shown as months 18-27, not the declared
+    # 18-36 the plan never reaches
+    assert plan.months == 27 and [phase.shown_end for phase in plan.phases] == [6, 18, 27]
 
 
 def test_phases_are_named_for_the_paradigm_work_they_hold(questionnaire):
