@@ -83,7 +83,8 @@ def selection_form() -> tuple[ComparisonForm, SelectionChoices, Questionnaire | 
     imports = margin_summary(session=session)
     if imports:  # the newest margins name the option; without any it is not offered
         source, year = describe_source(imports[0][0], current_language()), imports[0][1]
-        form.weighted.label.text = _("Weighted to the population (%(source)s, %(year)s)", source=source, year=year)
+        form.weighted.label.text = _("Weighted to the population (%(year)s)", year=year)
+        form.weighted.description = source  # a census citation may run to several lines: shown on one, in full on hover
     else:
         del form.weighted
     return form, choices, chosen

@@ -126,7 +126,9 @@ def page(app, **query):
 def test_the_agencies_page_shows_weighted_figures_beside_the_unweighted(app, released):
     plain = page(app)
     assert plain.status_code == 200
-    assert "Weighted to the population (Census, 2024)" in plain.text  # the option, named by its margins
+    # the option, named by its margins: the year in the label, the source on a line of its own
+    assert "Weighted to the population (2024)</label>" in plain.text
+    assert '<span class="source-line" title="Census">Census</span>' in plain.text
     assert 'id="weighted-table"' not in plain.text
     shown = page(app, weighted="y")
     assert shown.status_code == 200
