@@ -26,7 +26,9 @@ RULE_WORDS = {
 
 # Statuses as stored (assessments, report batches: storage/tables.py) as a reader says them, wherever one is shown
 STATUS_WORDS = {
+    "none": lazy_pgettext("status", "Not started"),  # a client with no assessment yet
     "draft": lazy_pgettext("status", "Not submitted yet"),
+    "returned": lazy_pgettext("status", "Returned for revision"),  # sent back by a reviewer
     "submitted": lazy_pgettext("status", "Submitted"),
     "queued": lazy_pgettext("status", "Waiting to start"),
     "running": lazy_pgettext("status", "Running"),

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext as _lp
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlmodel import col, select
 
 from assessment.classifications import load_industries, load_regions
+from reports.display import STATUS_WORDS
 from storage.access import can_see_enterprise, visible_enterprises
 from storage.assessments import find_assessment
 from storage.db import get_session
@@ -50,13 +50,8 @@ def index():
     )
 
 
-# What each status and verification state is called in the table and its filters.
-STATUS_NAMES = {
-    "none": _l("Not started"),
-    "draft": _l("Draft"),
-    "returned": _l("Returned for revision"),
-    "submitted": _lp("status", "Submitted"),
-}
+# What each status (reports/display.py, as everywhere) and verification state is called in the table and its filters.
+STATUS_NAMES = {status: STATUS_WORDS[status] for status in STATUSES}
 VERIFIED_NAMES = {"verified": _l("Verified"), "self_declared": _l("Self-declared")}
 
 
