@@ -129,6 +129,19 @@ def app(database_url, tmp_path):
 
 
 @pytest.fixture
+def queued_app(database_url, tmp_path):
+    """The app with a real queue (not run at once), on this test's own database; the queue put back after
+    (factories.drain runs what waits on it)."""
+    from jobs.queue import queue
+
+    app = make_app(database_url, tmp_path / "instance", QUEUE_IMMEDIATE=False)
+    yield app
+    queue.storage.close()
+    queue.configure(None)
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
 def client(app):
     """A test client of the app."""
     return app.test_client()

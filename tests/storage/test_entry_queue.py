@@ -3,25 +3,13 @@ comparison included, do not wait for it, and the worker records it as the submit
 
 from __future__ import annotations
 
-import pytest
 from sqlmodel import Session, select
 from test_statistics import QINGDAO, submitted
 
 from assessment.scoring import Result
-from factories import SurveyActions, drain, make_app, publish
-from jobs.queue import queue
+from factories import SurveyActions, drain, publish
 from storage.statistics import comparison
 from storage.tables import Assessment, BenchmarkEntry
-
-
-@pytest.fixture
-def queued_app(database_url, tmp_path):
-    """The app with a real queue (not run at once), as tests/jobs/conftest.py has it; the queue put back after."""
-    app = make_app(database_url, tmp_path / "instance", QUEUE_IMMEDIATE=False)
-    yield app
-    queue.storage.close()
-    queue.configure(None)
-    app.extensions["db_engine"].dispose()
 
 
 def test_the_entry_is_recorded_by_the_worker_and_the_results_do_not_wait_for_it(queued_app, example_answers):
