@@ -101,6 +101,7 @@ class Priority:
     goals: float
     value: float
     note: str = ""  # why the target differs from the one asked for, if it does
+    in_place: tuple[int, ...] = ()  # levels between the dimension's and its target's that the answers show done
 
     @property
     def at_target(self) -> bool:
@@ -336,6 +337,7 @@ def _priorities(
             goals=parts["goals"],
             value=sum(weights[name] * parts[name] for name in parts),
             note=note,
+            in_place=tuple(level for level in sorted(in_place) if node.level < level < target_level),
         )
     return priorities
 

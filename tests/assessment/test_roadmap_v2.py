@@ -186,6 +186,7 @@ def test_erp_and_mes_live_give_no_go_live_with_erp_step():
     assert ("operations", 3) in planned
     operations = next(p for p in plan.priorities if p.dimension == "operations")
     assert (operations.level, operations.target_level, operations.target_score) == (1, 3, 3.0)
+    assert operations.in_place == (2,)  # said beside the target: 1.33 -> 3.00 passes a level already done
     # gap (3 - 1.33) / 5 = 0.333
     assert operations.gap == pytest.approx((3 - 4 / 3) / 5)
     [in_place] = [item for item in plan.in_place if item.dimension == "operations"]
