@@ -32,6 +32,10 @@ LANGUAGES = ("en", "zh")  # of a campaign's mails
 DEFAULT_REMINDER_DAYS = (7, 2)  # a week ahead, then two days ahead: enough to be noticed, few enough not to annoy
 MAX_REMINDERS = 5  # reminder days a campaign may set: more reads as spam and gets the sender blocked
 MAX_REMINDER_DAY = 60  # the earliest reminder, in days before the deadline
+# A personal link opens its assessment until this long after the deadline (late answers, results read back), then no
+# more: a forwarded or leaked invitation does not open an enterprise's answers for ever. The respondent keeps its
+# assessment's own resume link.
+LINK_OPEN_AFTER_DEADLINE = timedelta(days=90)
 INSERT_CHUNK = 2000  # rows per bulk insert of a list: a few statements for 50,000 enterprises, none too large
 # An enterprise on a list gives its size class, not its employees and revenue: it gets the smallest figures of that
 # class under China's 2011 rule (CN2011_FLOORS), which derive the same class again; micro: 0 and 0.
@@ -115,6 +119,11 @@ def add_members(*, session: Session, campaign: Campaign, listed: Sequence[Listed
             for enterprise_id, item in zip(ids, chunk, strict=True)])
     session.commit()
     return len(listed)
+
+
+def link_closed(campaign: Campaign, today: date) -> bool:
+    """Whether the campaign's personal links have stopped opening assessments."""
+    return today > campaign.deadline + LINK_OPEN_AFTER_DEADLINE
 
 
 def find_member(*, session: Session, secret: str) -> CampaignMember | None:

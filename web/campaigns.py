@@ -29,6 +29,7 @@ from storage import campaign_tracking as tracking
 from storage.access import jurisdiction_of
 from storage.campaigns import (
     DEFAULT_REMINDER_DAYS,
+    LINK_OPEN_AFTER_DEADLINE,
     MAX_REMINDER_DAY,
     MAX_REMINDERS,
     add_members,
@@ -38,6 +39,7 @@ from storage.campaigns import (
     find_member,
     known_credit_codes,
     known_emails,
+    link_closed,
     member_secret,
     open_member,
 )
@@ -344,6 +346,8 @@ def open_link(secret: str):
     if member is None:
         return render_template("campaigns/invalid.html"), 404
     campaign = session.get(Campaign, member.campaign_id)
+    if link_closed(campaign, date.today()):
+        return render_template("campaigns/invalid.html", closed=campaign.deadline + LINK_OPEN_AFTER_DEADLINE), 410
     questionnaire = get_questionnaire_or_404(campaign.questionnaire_id, campaign.questionnaire_version)
     assessment = open_member(session=session, member=member, questionnaire=questionnaire)
     return redirect(url_for("survey.resume", token=assessment.token))

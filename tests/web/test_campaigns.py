@@ -19,7 +19,7 @@ from werkzeug.test import encode_multipart
 from factories import CAMPAIGN_COLUMNS, campaign_list_csv, client_as, credit_code, csrf_token, make_user
 from jobs import mail
 from jobs.campaigns import send_reminders
-from storage.campaigns import member_secret
+from storage.campaigns import LINK_OPEN_AFTER_DEADLINE, member_secret
 from storage.tables import Assessment, BenchmarkEntry, Campaign, CampaignMember, Enterprise, MailMessage
 
 DEADLINE = date.today() + timedelta(days=30)
@@ -200,6 +200,33 @@ def test_the_personal_link_opens_the_members_assessment_once(app, analyst):
     assert assessment.token == token and enterprise.name == "Enterprise 0"  # the profile from the list
     assert members(app, campaign_id)[0].opened_at is not None
     assert visitor.get(f"/a/{token}").status_code == 302  # on to the survey's first page
+
+
+def test_a_personal_link_stops_opening_the_assessment_after_the_campaign(app, analyst):
+    # a forwarded or leaked invitation, found long after: the link worked, then the campaign closed 90 days after
+    # its deadline and the link opens nothing more (the member's own assessment link still does)
+    campaign_id = invited_campaign(app, analyst)
+    member = members(app, campaign_id)[0]
+    visitor = client_as(app, None)
+    opened = visitor.get(link_of(app, campaign_id, member))
+    assert opened.status_code == 302
+
+    def deadline_moved(days_ago: int) -> None:
+        with db(app) as session:
+            campaign = session.get(Campaign, campaign_id)
+            campaign.deadline = date.today() - timedelta(days=days_ago)
+            session.add(campaign)
+            session.commit()
+
+    deadline_moved(LINK_OPEN_AFTER_DEADLINE.days)  # the last day the link works
+    assert visitor.get(link_of(app, campaign_id, member)).headers["Location"] == opened.headers["Location"]
+    deadline_moved(LINK_OPEN_AFTER_DEADLINE.days + 1)
+    closed = client_as(app, None).get(link_of(app, campaign_id, member))
+    assert closed.status_code == 410 and "Location" not in closed.headers
+    token = opened.headers["Location"].rsplit("/", 1)[1]
+    assert token not in closed.text and 'id="campaign-link-closed"' in closed.text
+    assert f"stopped working on {date.today() - timedelta(days=1)}" in closed.text  # deadline + 90 days: yesterday
+    assert visitor.get(opened.headers["Location"]).status_code == 302  # its own link still opens the assessment
 
 
 def test_forged_guessed_and_stored_values_open_nothing(app, analyst):
