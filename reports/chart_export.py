@@ -54,6 +54,11 @@ class ChartSize:
     height: int = 420
     scale: float = 1.5
 
+    @property
+    def pixels(self) -> tuple[int, int]:
+        """The PNG's width and height in pixels: the browser's canvas drops the fraction of size × scale."""
+        return int(self.width * self.scale), int(self.height * self.scale)
+
 
 def figure_height(figure: dict) -> int | None:
     """The height a figure's layout asks for (None: not set)."""

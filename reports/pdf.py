@@ -7,18 +7,24 @@ still printed, with the tables that carry the same figures and a note saying the
 Charts go in as PNG at 1.5 times their size (about 150 dpi on the page): WeasyPrint draws an SVG chart itself, in
 Python, which took a third of a report's printing time; a PNG is only copied in.
 
-`print_report` overlaps the two: the browser draws the charts on a thread of its own while WeasyPrint parses the
-HTML and computes its styles, and an image is only waited for when WeasyPrint reaches it. The HTML names each chart
-by a placeholder URL (`imready-chart:<name>`) that `render_pdf` resolves; when the charts fail, the report is
-printed again with the tables and the note.
+`print_report` overlaps the two: the browser draws the charts on a thread of its own while WeasyPrint prints. The
+HTML names each chart by a placeholder URL (`imready-chart:<name>`) that `render_pdf` resolves. WeasyPrint reads an
+image twice: its header (size and colours) when it builds the page's boxes, a fifth of the way in, and its pixels
+when it writes the PDF, at the very end. A chart still being drawn is given first as a blank PNG of the size it will
+have (`ChartImages`), and its drawn pixels are handed over when WeasyPrint writes them, so the browser has the whole
+layout's time to draw. When the charts fail, the report is printed again with the tables and the note.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
+import io
 import logging
+import struct
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -74,12 +80,17 @@ class PendingCharts:
 
     def __init__(self, figures: Figures, browser: str | None = None):
         self.names = tuple(figures)
+        self.sizes = {name: size for name, (_figure, size) in figures.items()}
         self._future: Future[Charts] = _drawing.submit(export_charts, figures, browser)
 
     @property
     def placeholders(self) -> Charts:
         """Charts whose images are the placeholder URLs, for the HTML printed while they are drawn."""
         return Charts({name: f"{CHART_SCHEME}:{name}" for name in self.names})
+
+    def done(self) -> bool:
+        """Whether the charts are drawn (or have failed)."""
+        return self._future.done()
 
     def result(self) -> Charts:
         """The drawn charts (waits for them), or none with the reason."""
@@ -127,25 +138,113 @@ BLANK_PNG = base64.b64decode(
 )
 
 
-def render_pdf(html: str, base_url: str | None = None, charts: Charts | PendingCharts | None = None) -> bytes:
-    """Print an HTML report to PDF bytes; `charts` resolves the placeholder URLs of its charts.
+def blank_png(name: str, size: tuple[int, int]) -> bytes:
+    """A transparent PNG of a chart's size and colours as the browser draws it (8-bit RGBA), named after the chart
+    in a text chunk so that no two stand-ins are the same bytes."""
+    width, height = size
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8 bits, RGBA, no interlace
+    chunks = (b"IHDR", header), (b"tEXt", b"imready-chart\0" + name.encode()), (b"IDAT", _blank_pixels(size))
+    return PNG_SIGNATURE + b"".join(_chunk(kind, body) for kind, body in (*chunks, (b"IEND", b"")))
 
-    The font configuration and the stylesheet are built once per process and shared, so each report skips the
-    font lookup and the CSS parse; a lock keeps one report printing at a time, as they are not meant to be shared
-    between threads."""
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+@functools.lru_cache(maxsize=64)
+def _blank_pixels(size: tuple[int, int]) -> bytes:
+    """The compressed rows of a transparent image (cached: compressing a chart's 3 MB of zeros takes 15 ms, and the
+    charts of every report come in a few sizes)."""
+    width, height = size
+    return zlib.compress(bytes(height * (1 + 4 * width)), 1)  # each row: filter type 0, then 4 bytes a pixel
+
+
+def fitted(image: bytes, stand_in: bytes) -> bytes:
+    """The drawn chart, converted to the stand-in's size and colours if the browser drew it otherwise (WeasyPrint
+    took the size and colours from the stand-in; pixels of another size would spoil the image)."""
+    from PIL import Image
+
+    drawn, expected = Image.open(io.BytesIO(image)), Image.open(io.BytesIO(stand_in))
+    if (drawn.size, drawn.mode, drawn.info.get("transparency")) == (expected.size, expected.mode, None):
+        return image
+    log.warning("chart drawn at %s %s, printed at %s %s", drawn.size, drawn.mode, expected.size, expected.mode)
+    out = io.BytesIO()
+    drawn.convert(expected.mode).resize(expected.size).save(out, format="PNG")
+    return out.getvalue()
+
+
+class ChartImages(dict):
+    """WeasyPrint's image cache for one print (its `cache` option, a mapping it stores fetched images in and reads
+    them back from when it writes the PDF). A chart still being drawn is first given as a blank stand-in of its size;
+    reading the stand-in back at writing time gives the drawn chart, waiting for it if need be."""
+
+    def __init__(self, charts: Charts | PendingCharts | None):
+        super().__init__()
+        self.charts = charts
+        self.late: dict[bytes, str] = {}  # stand-in -> chart name
+        self.swapped: set[str] = set()
+
+    def first_look(self, name: str) -> bytes:
+        """What WeasyPrint is given when it builds the boxes: the chart if drawn, else a stand-in of its size."""
+        charts = self.charts
+        if charts is None:
+            return BLANK_PNG
+        if isinstance(charts, PendingCharts) and not charts.done() and name in charts.sizes:
+            stand_in = blank_png(name, charts.sizes[name].pixels)
+            self.late[stand_in] = name
+            return stand_in
+        return charts.image(name) or BLANK_PNG
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        name = self.late.get(value) if isinstance(value, bytes) else None
+        if name is None:
+            return value
+        image = self.charts.image(name)
+        if image is None:  # the charts failed: this print is thrown away and printed again with the tables
+            return value
+        image = fitted(image, value)
+        super().__setitem__(key, image)
+        self.swapped.add(name)
+        return image
+
+    @property
+    def unswapped(self) -> set[str]:
+        """Charts given as stand-ins whose pixels WeasyPrint never read back (their print shows them blank)."""
+        return set(self.late.values()) - self.swapped
+
+
+def render_pdf(html: str, base_url: str | None = None, charts: Charts | PendingCharts | None = None) -> bytes:
+    """Print an HTML report to PDF bytes; `charts` resolves the placeholder URLs of its charts."""
+    images = ChartImages(charts)
+    pdf = _print(html, base_url, images)
+    if images.unswapped and charts.image(next(iter(images.unswapped))) is not None:
+        # WeasyPrint read the stand-ins' pixels some other way (a newer WeasyPrint?): print again with every chart
+        # drawn, so no chart is ever printed blank
+        log.warning("charts %s were printed blank; printing again with the drawn charts", sorted(images.unswapped))
+        pdf = _print(html, base_url, ChartImages(charts.result()))
+    return pdf
+
+
+def _print(html: str, base_url: str | None, images: ChartImages) -> bytes:
+    """Print with WeasyPrint, its images cached in `images`. The font configuration and the stylesheet are built
+    once per process and shared, so each report skips the font lookup and the CSS parse; a lock keeps one report
+    printing at a time, as they are not meant to be shared between threads."""
     global _printer
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class ChartFetcher(URLFetcher):
-        """Resolves imready-chart:<name> from the charts (waiting for them if still drawn), the rest as usual."""
+        """Resolves imready-chart:<name> from the charts (a stand-in if still drawn), the rest as usual."""
 
         def fetch(self, url, headers=None):
             if not url.startswith(CHART_SCHEME + ":"):
                 return super().fetch(url, headers)
-            image = charts.image(url.split(":", 1)[1]) if charts is not None else None
-            return URLFetcherResponse(url, image or BLANK_PNG, {"Content-Type": CHART_MIME})
+            return URLFetcherResponse(url, images.first_look(url.split(":", 1)[1]), {"Content-Type": CHART_MIME})
 
     with _printer_lock:
         if _printer is None:
@@ -153,7 +252,7 @@ def render_pdf(html: str, base_url: str | None = None, charts: Charts | PendingC
             _printer = (fonts, CSS(filename=str(STYLESHEET), font_config=fonts))
         fonts, stylesheet = _printer
         document = HTML(string=html, base_url=base_url, url_fetcher=ChartFetcher())
-        return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
+        return document.write_pdf(stylesheets=[stylesheet], font_config=fonts, cache=images)
 
 
 # Latin and Chinese, regular and bold: the faces every report prints with, loaded by `warm_up`
