@@ -58,7 +58,7 @@ class CellGraph:
             a, b = find(total), find(part)
             if a != b:
                 root[max(a, b)] = min(a, b)
-        parent = np.array(root)
+        parent = np.array(root, dtype=np.int64)
         while True:  # every id straight to its class's root
             higher = parent[parent]
             if np.array_equal(higher, parent):
