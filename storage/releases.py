@@ -19,9 +19,11 @@ same perturbed entries. A region whose cohort cell the release withholds gets th
 
 from __future__ import annotations
 
+import gc
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import numpy as np
@@ -64,11 +66,30 @@ def make_release(*, session: Session, catalog: Catalog, k: int, trigger: str = "
                  progress: Progress | None = None) -> StatisticsRelease:
     """Publish a new release of every cohort statistic (committed), and return it; when any entry is verified, its
     verified-only companion follows it. `progress`, if given, is told how far each has come."""
-    release = _make_release(session=session, catalog=catalog, k=k, trigger=trigger, verified_only=False,
-                            progress=progress)
-    if session.exec(select(BenchmarkEntry.enterprise_id).where(BenchmarkEntry.verified == true()).limit(1)).first():
-        _make_release(session=session, catalog=catalog, k=k, trigger=trigger, verified_only=True, progress=progress)
+    with _no_cycle_collection():
+        release = _make_release(session=session, catalog=catalog, k=k, trigger=trigger, verified_only=False,
+                                progress=progress)
+        if session.exec(select(BenchmarkEntry.enterprise_id).where(BenchmarkEntry.verified == true())
+                        .limit(1)).first():
+            _make_release(session=session, catalog=catalog, k=k, trigger=trigger, verified_only=True,
+                          progress=progress)
     return release
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while a release is made, and restart it after (if it was running).
+
+    A release makes millions of small lists, tuples and dicts (the entries, every cell's figures and rows) that
+    reference counting frees; each few hundred of them set off the collector, which walks the whole heap again and
+    again for cycles there are none of: about a fifth of a rebuild's CPU time at 20,000 entries."""
+    running = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if running:
+            gc.enable()
 
 
 def _make_release(*, session: Session, catalog: Catalog, k: int, trigger: str, verified_only: bool,

@@ -10,64 +10,36 @@ a small group away, and one more part of it is then hidden, the smallest, until 
 cell hidden to protect another would be worked back out if it were the only unknown of some total, so it gets a
 partner there at once.
 The enterprises of a province that named no city form a part that is never shown but can still be derived.
+
+The search runs on cell ids (assessment/cohorts/cell_graph.py): a cell is an integer, a relation a tuple of them,
+what is shown or known a bytearray; a release searches tens of thousands of cells, once per period.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
+from itertools import chain
 
-from assessment.cohorts.groups import ALL, CellKey
-from questionnaires.vocabulary import INDUSTRY_TYPES
+import numpy as np
+
+from assessment.cohorts.cell_graph import CellGraph, cell_graph, unnamed_city
+from assessment.cohorts.groups import CellKey
 
 SMALL, COMPLEMENTARY = "small", "complementary"
+REASONS = (None, SMALL, COMPLEMENTARY)  # a cell's reason, by its code in the search
 
 Relation = tuple[CellKey, tuple[CellKey, ...]]  # a total and the parts it is the sum of
 
 MIN_GROUP = 5  # k: no statistic of fewer enterprises is ever shown (the app's BENCHMARK_MIN_GROUP by default)
 
-
-def unnamed_city(province_code: str) -> str:
-    """The never-shown part of a province: its enterprises that named no city."""
-    return f"{province_code}*"
+__all__ = ["COMPLEMENTARY", "MIN_GROUP", "SMALL", "relations", "suppress", "unnamed_city"]
 
 
 def relations(counts: Mapping[CellKey, int], country_code: str, province_of: Callable[[str], str],
               type_of: Callable[[str], str]) -> tuple[dict[CellKey, int], list[Relation]]:
     """All cells (with the unnamed-city parts added) and every total-equals-parts relation among non-empty ones."""
-    cells = {cell: n for cell, n in counts.items() if n > 0}
-    # Each region's parent and each division's type looked up once, not once per cell that names it.
-    parent_of = {region: province_of(region) for region, _, _ in cells if region != country_code}
-    type_of_division = {industry: type_of(industry) for _, industry, _ in cells
-                        if industry not in (ALL, *INDUSTRY_TYPES)}
-    parts: dict[tuple[str, CellKey], list[CellKey]] = defaultdict(list)  # (hierarchy, total) -> its parts
-    for cell in list(cells):
-        region, industry, size = cell
-        if region == country_code:
-            continue
-        parent = parent_of[region]
-        if parent == country_code:  # a province: part of the country
-            parts["region", (country_code, industry, size)].append(cell)
-        else:  # a city: part of its province
-            parts["region", (parent, industry, size)].append(cell)
-    for (region, industry, size), n in list(cells.items()):
-        if region == country_code or parent_of[region] != country_code:
-            continue
-        children = parts["region", (region, industry, size)]
-        rest = n - sum(cells[c] for c in children)
-        if rest > 0:
-            unnamed = (unnamed_city(region), industry, size)
-            cells[unnamed] = rest
-            children.append(unnamed)
-    for cell in list(cells):
-        region, industry, size = cell
-        if industry not in (ALL, *INDUSTRY_TYPES):
-            parts["industry", (region, type_of_division[industry], size)].append(cell)
-        elif industry != ALL:
-            parts["industry", (region, ALL, size)].append(cell)
-        if size != ALL:
-            parts["size", (region, industry, ALL)].append(cell)
-    return cells, [(total, tuple(children)) for (_, total), children in parts.items() if total in cells]
+    graph = cell_graph(counts, country_code, province_of, type_of)
+    return dict(zip(graph.cells, graph.counts, strict=True)), graph.relations()
 
 
 def suppress(counts: Mapping[CellKey, int], k: int, country_code: str, province_of: Callable[[str], str],
@@ -76,148 +48,167 @@ def suppress(counts: Mapping[CellKey, int], k: int, country_code: str, province_
 
     `start` is an earlier answer for nearly the same counts: its complementary cells stay withheld, which keeps
     the pattern stable between rebuilds and makes the search short."""
-    cells, links = relations(counts, country_code, province_of, type_of)
-    # A total with a single part is the same group under two names (a municipality and its only slice, say):
-    # such cells are decided together, as one.
-    same = _identities(cells, links)
-    classes: dict[CellKey, list[CellKey]] = defaultdict(list)
-    for cell in cells:
-        classes[same(cell)].append(cell)
-    # The relations between representatives, each once, in sorted order: the order decides which partner protects a
-    # cell, so it must not follow the process's hash order, or two rebuilds over the same entries would withhold
-    # different partners and together give a small group away (tests/assessment/cohorts/test_suppression_determinism)
-    found: set[Relation] = set()
-    for total, children in links:
-        total, parts = same(total), {same(c) for c in children}
-        if len(parts | {total}) > 1:
-            found.add((total, tuple(sorted(parts))))
-    links = sorted(found)
-    members_of, cells = cells, {cell: cells[cell] for cell in classes}
-    unnamed = {cell for cell, members in classes.items() if all(_unnamed(m) for m in members)}
-    hidden = {cell: SMALL for cell, n in cells.items() if n < k and cell not in unnamed}
-    for cell, reason in (start or {}).items():
-        if reason == COMPLEMENTARY and cell in members_of and same(cell) not in hidden:
-            hidden[same(cell)] = COMPLEMENTARY
-    member_of: dict[CellKey, list[int]] = defaultdict(list)
-    for number, (total, children) in enumerate(links):
-        for cell in (total, *children):
-            member_of[cell].append(number)
-    shown = {cell for cell in cells if cell not in hidden and cell not in unnamed}
-    # Per relation, how many of its cells are not shown. Only relations with such a cell can give anything away,
-    # and in a large population they are few; the counts are kept up to date as cells are withheld.
-    unshown: Counter[int] = Counter(number for cell in (*hidden, *unnamed) for number in member_of[cell])
-    while True:
-        derived_by = _derive(links, member_of, shown, unshown)
-        chosen = {_protector(number, links, cells, shown, derived_by, set())
-                  for number in _disclosing(cells, links, shown, derived_by, k, unshown)} - {None}
-        if not chosen:
-            break
-        extra: set[CellKey] = set()
-        for cell in sorted(chosen):
-            _withhold(cell, extra, links, cells, shown, member_of, unshown)
-        hidden.update(dict.fromkeys(extra, COMPLEMENTARY))
-    return {member: reason for cell, reason in hidden.items() for member in classes[cell] if member in counts}
+    graph = cell_graph(counts, country_code, province_of, type_of)
+    # Cells holding exactly the same enterprises are decided together, as one: their smallest id stands for all.
+    same = graph.identities()
+    search = _Search(graph, _links(graph, same), k)
+    representative = same == np.arange(len(same))
+    # a class is never shown when all its cells are unnamed-city parts
+    named = np.bincount(same, weights=~graph.unnamed, minlength=len(same)) > 0
+    hidden = np.zeros(len(same), dtype=np.int8)
+    hidden[representative & named & (np.array(graph.counts) < k)] = REASONS.index(SMALL)
+    if start:
+        at = {cell: c for c, cell in enumerate(graph.cells)}
+        earlier = [same[at[cell]] for cell, reason in start.items() if reason == COMPLEMENTARY and cell in at]
+        earlier = np.array(earlier, dtype=np.int64)
+        hidden[earlier[hidden[earlier] == 0]] = REASONS.index(COMPLEMENTARY)
+    search.start(shown=representative & named & (hidden == 0), present=representative)
+    for cell in search.run():
+        hidden[cell] = REASONS.index(COMPLEMENTARY)
+    reasons = hidden[same]
+    return {graph.cells[c]: REASONS[reasons[c]] for c in np.flatnonzero((reasons > 0) & ~graph.unnamed).tolist()}
 
 
-def _identities(cells, links) -> Callable[[CellKey], CellKey]:
-    """A function naming one representative for every group of cells that hold exactly the same enterprises."""
-    parent = {cell: cell for cell in cells}
-
-    def find(cell: CellKey) -> CellKey:
-        while parent[cell] != cell:
-            parent[cell] = parent[parent[cell]]
-            cell = parent[cell]
-        return cell
-
-    for total, children in links:
-        if len(children) == 1:
-            a, b = find(total), find(children[0])
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    # Looked up, not searched: the suppression asks for cells' representatives hundreds of thousands of times.
-    return {cell: find(cell) for cell in cells}.__getitem__
-
-
-def _unnamed(cell: CellKey) -> bool:
-    return cell[0].endswith("*")
-
-
-def _derive(links, member_of, shown, unshown) -> dict[CellKey, int]:
-    """Cells that follow from shown ones, each with the relation that gives it away."""
-    known = set(shown)
-    # in a fixed order: which relation is found to give a cell away decides which partner protects it
-    unknown_in = {number: unshown[number] for number in sorted(unshown) if unshown[number]}
-    queue = [number for number, count in unknown_in.items() if count == 1]
-    derived_by: dict[CellKey, int] = {}
-    while queue:
-        number = queue.pop()
-        total, children = links[number]
-        missing = [cell for cell in (total, *children) if cell not in known]
-        if len(missing) != 1:
-            continue
-        cell = missing[0]
-        known.add(cell)
-        derived_by[cell] = number
-        for other in member_of[cell]:
-            unknown_in[other] -= 1
-            if unknown_in[other] == 1:
-                queue.append(other)
-    return derived_by
+def _links(graph: CellGraph, same: np.ndarray) -> list[tuple[int, tuple[int, ...]]]:
+    """The relations between representatives, each once, in sorted order: the order decides which partner protects a
+    cell, so it must not follow the process's hash order, or two rebuilds over the same entries would withhold
+    different partners and together give a small group away (tests/assessment/cohorts/test_suppression_determinism)
+    """
+    sizes = np.diff(graph.bounds)
+    relation = np.repeat(np.arange(len(sizes)), sizes)
+    parts = same[graph.parts]
+    order = np.lexsort((parts, relation))  # each relation's parts ascending, then each part once
+    relation, parts = relation[order], parts[order]
+    once = np.ones(len(parts), dtype=bool)
+    once[1:] = (parts[1:] != parts[:-1]) | (relation[1:] != relation[:-1])
+    relation, parts = relation[once], parts[once]
+    sizes = np.bincount(relation, minlength=len(sizes))
+    bounds = np.concatenate(([0], np.cumsum(sizes)))
+    totals = same[graph.totals]
+    first = parts[np.minimum(bounds[:-1], max(len(parts) - 1, 0))] if len(parts) else totals
+    # a relation says something when it names a cell besides its total
+    kept = np.flatnonzero((sizes > 1) | ((sizes == 1) & (first != totals))).tolist()
+    parts, bounds, totals = parts.tolist(), bounds.tolist(), totals.tolist()
+    return sorted({(totals[r], tuple(parts[bounds[r]:bounds[r + 1]])) for r in kept})
 
 
-def _disclosing(cells, links, shown, derived_by, k, unshown) -> list[int]:
-    """Relations that give away a group of fewer than k enterprises: a derived small cell, or a known total whose
-    unknown parts together are small."""
-    found = [number for cell, number in derived_by.items() if cells[cell] < k]
-    for number, count in unshown.items():
-        if not count:
-            continue
-        total, children = links[number]
-        if total in shown or total in derived_by:
+class _Search:
+    """Complementary suppression over cell ids: which shown cells to withhold so that nothing small can be
+    derived. Relations are numbered in sorted order; every choice is made in that order or by (count, id)."""
+
+    def __init__(self, graph: CellGraph, links: list[tuple[int, tuple[int, ...]]], k: int) -> None:
+        self.k, self.counts = k, graph.counts
+        self.totals = [total for total, _ in links]
+        self.parts = [parts for _, parts in links]
+        self.members = [(total, *parts) for total, parts in links]
+        # per cell, the relations it is a member of, ascending (twice where it is a relation's total and a part)
+        cells = np.fromiter(chain.from_iterable(self.members), np.int64)
+        numbers = np.repeat(np.arange(len(links)), [len(members) for members in self.members])
+        order = np.argsort(cells, kind="stable")
+        bounds = np.searchsorted(cells[order], np.arange(len(graph.cells) + 1)).tolist()
+        numbers = numbers[order].tolist()
+        self.member_of = [numbers[bounds[c]:bounds[c + 1]] for c in range(len(graph.cells))]
+
+    def start(self, shown: np.ndarray, present: np.ndarray) -> None:
+        """Set what is shown; per relation, how many of its cells are not (only those can give anything away)."""
+        self.shown = bytearray(shown.astype(np.uint8).tobytes())
+        unshown = np.flatnonzero(present & ~shown)
+        self.unshown = [0] * len(self.members)
+        for cell in unshown.tolist():
+            for number in self.member_of[cell]:
+                self.unshown[number] += 1
+
+    def run(self) -> list[int]:
+        """The cells to withhold as complements, until nothing small can be derived."""
+        extra: list[int] = []
+        while True:
+            known, derived_by = self._derive()
+            chosen = {self._protector(number, known, derived_by, set())
+                      for number in self._disclosing(known, derived_by)} - {None}
+            if not chosen:
+                return extra
+            for cell in sorted(chosen):
+                self._withhold(cell, extra)
+
+    def _derive(self) -> tuple[bytearray, dict[int, int]]:
+        """Cells that follow from shown ones (known: shown or derived), each with the relation that gives it away."""
+        known, members, member_of = bytearray(self.shown), self.members, self.member_of
+        unknown_in = self.unshown[:]
+        # in a fixed order: which relation is found to give a cell away decides which partner protects it
+        queue = [number for number, count in enumerate(unknown_in) if count == 1]
+        derived_by: dict[int, int] = {}
+        while queue:
+            number = queue.pop()
+            missing = [cell for cell in members[number] if not known[cell]]
+            if len(missing) != 1:
+                continue
+            cell = missing[0]
+            known[cell] = 1
+            derived_by[cell] = number
+            for other in member_of[cell]:
+                unknown_in[other] -= 1
+                if unknown_in[other] == 1:
+                    queue.append(other)
+        return known, derived_by
+
+    def _disclosing(self, known: bytearray, derived_by: dict[int, int]) -> set[int]:
+        """Relations that give away a group of fewer than k enterprises: a derived small cell, or a known total whose
+        unknown parts together are small."""
+        k, counts, totals, parts = self.k, self.counts, self.totals, self.parts
+        found = {number for cell, number in derived_by.items() if counts[cell] < k}
+        for number, count in enumerate(self.unshown):
+            if not count or not known[totals[number]]:
+                continue
             unknown = 0
-            for cell in children:  # every cell holds at least one enterprise: k unknown ones settle it
-                if cell not in shown and cell not in derived_by:
-                    unknown += cells[cell]
+            for cell in parts[number]:  # every cell holds at least one enterprise: k unknown ones settle it
+                if not known[cell]:
+                    unknown += counts[cell]
                     if unknown >= k:
                         break
             if 0 < unknown < k:
-                found.append(number)
-    return found
+                found.add(number)
+        return found
 
+    def _smallest_shown(self, number: int) -> int | None:
+        """The shown part of a relation with the fewest enterprises (the smallest id among equals), else its total
+        if shown."""
+        shown, counts = self.shown, self.counts
+        best = None
+        for cell in self.parts[number]:
+            if shown[cell] and (best is None or counts[cell] < counts[best]):
+                best = cell  # parts ascend by id: the first of equal counts is the smallest id
+        if best is None and shown[self.totals[number]]:
+            return self.totals[number]
+        return best
 
-def _withhold(cell, extra, links, cells, shown, member_of, unshown) -> None:
-    """Withhold a shown cell, and at once a partner for it in every relation where it would be the only unknown
-    (it would be derived back at the next look and protect nothing): fewer rounds of the search."""
-    queue = [cell]
-    while queue:
-        cell = queue.pop()
-        if cell not in shown:
-            continue
-        shown.discard(cell)
-        extra.add(cell)
-        for number in member_of[cell]:
-            unshown[number] += 1
-            if unshown[number] == 1:
-                total, children = links[number]
-                partners = sorted((cells[c], c) for c in children if c in shown) or [(0, total)] * (total in shown)
-                if partners:
-                    queue.append(partners[0][1])
+    def _withhold(self, cell: int, extra: list[int]) -> None:
+        """Withhold a shown cell, and at once a partner for it in every relation where it would be the only unknown
+        (it would be derived back at the next look and protect nothing): fewer rounds of the search."""
+        queue = [cell]
+        while queue:
+            cell = queue.pop()
+            if not self.shown[cell]:
+                continue
+            self.shown[cell] = 0
+            extra.append(cell)
+            for number in self.member_of[cell]:
+                self.unshown[number] += 1
+                if self.unshown[number] == 1:
+                    partner = self._smallest_shown(number)
+                    if partner is not None:
+                        queue.append(partner)
 
-
-def _protector(number, links, cells, shown, derived_by, seen) -> CellKey | None:
-    """The smallest shown cell of a relation to hide, looking behind derived cells when none is shown."""
-    if number in seen:
+    def _protector(self, number: int, known: bytearray, derived_by: dict[int, int], seen: set[int]) -> int | None:
+        """The smallest shown cell of a relation to hide, looking behind derived cells when none is shown."""
+        if number in seen:
+            return None
+        seen.add(number)
+        partner = self._smallest_shown(number)
+        if partner is not None:
+            return partner
+        for cell in self.members[number]:
+            if cell in derived_by:
+                found = self._protector(derived_by[cell], known, derived_by, seen)
+                if found is not None:
+                    return found
         return None
-    seen.add(number)
-    total, children = links[number]
-    candidates = sorted((cells[cell], cell) for cell in children if cell in shown)
-    if candidates:
-        return candidates[0][1]
-    if total in shown:
-        return total
-    for cell in (total, *children):
-        if cell in derived_by:
-            found = _protector(derived_by[cell], links, cells, shown, derived_by, seen)
-            if found is not None:
-                return found
-    return None

@@ -114,3 +114,45 @@ def test_suppression_matches_the_old_code_on_random_counts(seed):
     for k in (3, 5, 10):
         assert suppress(counts, k, country, province_of, type_of) == old_suppress(counts, k, country, province_of,
                                                                                   type_of)
+
+
+def national_counts(rng: np.random.Generator, n: int) -> dict[tuple, int]:
+    """Cohort counts of n enterprises spread over every province and city of the country, many industries and
+    sizes: thousands of cells, most of them small, so that the complementary search runs many rounds."""
+    regions, industries = load_regions(), load_industries()
+    places = [(province.code, city.code) for province in regions.provinces()
+              for city in regions.children(province.code)]
+    places += [(province.code, None) for province in regions.provinces()]  # enterprises that named no city
+    divisions = sorted(industries)
+    cells: dict[tuple, int] = {}
+    for _ in range(n):
+        province, city = places[rng.integers(len(places))]
+        add_enterprise(cells, province, city, divisions[rng.integers(len(divisions))],
+                       ("micro", "small", "medium", "large")[rng.integers(4)])
+    return cells
+
+
+def add_enterprise(cells: dict[tuple, int], province: str, city: str | None, division: str, size: str) -> None:
+    """Count one enterprise in every cohort it belongs to."""
+    regions, industries = load_regions(), load_industries()
+    for region in (regions.country.code, province, *([city] if city else [])):
+        for industry in ("all", industries[division].type, division):
+            for group in ("all", size):
+                cells[region, industry, group] = cells.get((region, industry, group), 0) + 1
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_suppression_matches_the_old_code_on_a_national_population(seed):
+    rng = np.random.default_rng(seed)
+    counts = national_counts(rng, 3000)
+    regions, industries = load_regions(), load_industries()
+    rules = (regions.country.code, lambda code: regions.get(code).parent_code, lambda code: industries[code].type)
+    expected = old_suppress(counts, K, *rules)
+    assert sum(reason == "complementary" for reason in expected.values()) > 100  # the search had work to do
+    assert suppress(counts, K, *rules) == expected
+    # the same cells handed over in another order: the same answer (the search never follows the order given)
+    shuffled = dict(sorted(counts.items(), key=lambda _: rng.random()))
+    assert suppress(shuffled, K, *rules) == expected
+    # a rebuild starting from the earlier answer after one more submission, as releases make them
+    add_enterprise(counts, "370000", "370100", "34", "small")
+    assert suppress(counts, K, *rules, start=expected) == old_suppress(counts, K, *rules, start=expected)
