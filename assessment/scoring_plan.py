@@ -12,7 +12,7 @@ nodes in post-order (every node after its inputs). The function returns every sl
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from itertools import combinations
 from typing import NamedTuple
@@ -76,8 +76,10 @@ class ScoringPlan:
     question_ids: tuple[str, ...]  # slot i holds the value of question_ids[i]
     question_slots: dict[str, int]  # question id -> its slot
     node_index: dict[str, int]  # node id -> j: slot len(question_ids) + j holds its score
-    functions: dict[str | None, SlotFunction]  # profile -> (answers.get, hidden question ids) -> every slot's value
-    default_function: SlotFunction  # for any other profile (scoring_tree.profile_of)
+    # profile -> its slot function, compiled when first used: (answers.get, hidden question ids) -> (every slot's
+    # value, every node's level)
+    functions: dict[str | None, SlotFunction]
+    compile_function: Callable[[str | None], SlotFunction]
     # profile -> per node in post-order: its inputs, and for a levels node its requirements' domains (else ())
     sources: dict[str | None, tuple[tuple[tuple[Source, ...], tuple], ...]]
 
@@ -85,7 +87,12 @@ class ScoringPlan:
                     hidden: Collection[str]) -> tuple[tuple, tuple]:
         """Every slot's value (the scored questions' numbers, then the nodes' scores, None when nothing applies),
         and every node's level (None without bands or score)."""
-        return self.functions.get(profile, self.default_function)(answers.get, hidden)
+        function = self.functions.get(profile)
+        if function is None:
+            profile = profile_of(self.questionnaire, profile)
+            function = self.functions.get(profile) or self.functions.setdefault(profile,
+                                                                                self.compile_function(profile))
+        return function(answers.get, hidden)
 
     def scores(self, answers: Mapping[str, Answer], profile: str | None = None) -> ScoreSheet:
         """Score parsed answers in one pass; unanswered, hidden and not-applicable questions drop out."""
@@ -115,16 +122,17 @@ def compile_plan(questionnaire: Questionnaire) -> ScoringPlan:
     slots = {question_id: slot for slot, question_id in enumerate(ordered)}
     for offset, node_id in enumerate(questionnaire.node_order):
         slots[node_id] = len(ordered) + offset
-    functions = {profile: compile_source(scoring_source(questionnaire, profile, slots, tables, converted),
-                                         tables, converters)
-                 for profile in profile_names(questionnaire)}
+
+    def compile_function(profile: str | None) -> SlotFunction:
+        return compile_source(scoring_source(questionnaire, profile, slots, tables, converted), tables, converters)
+
     return ScoringPlan(
         questionnaire=questionnaire,
         question_ids=ordered,
         question_slots={question_id: slots[question_id] for question_id in ordered},
         node_index={node_id: index for index, node_id in enumerate(questionnaire.node_order)},
-        functions=functions,
-        default_function=functions[profile_of(questionnaire, None)],
+        functions={},
+        compile_function=compile_function,
         sources={profile: tuple(_sources(questionnaire, questionnaire.nodes[node_id], profile, slots)
                                 for node_id in questionnaire.node_order)
                  for profile in profile_names(questionnaire)},

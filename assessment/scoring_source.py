@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Collection
+from types import CodeType
 
 from assessment.scoring_tree import TOLERANCE, band_table, requirements, weight_of
 from questionnaires.loader import Questionnaire
@@ -22,10 +23,17 @@ SlotFunction = Callable[[Callable, Collection[str]], tuple]
 TOP = 5.0  # gating and levels: the result never passes the top level
 
 
+# source -> its compiled code: a questionnaire file loaded again (each app, each test) is not compiled again
+_compiled: dict[str, CodeType] = {}
+
+
 def compile_source(source: str, tables: dict, converters: dict) -> SlotFunction:
     """The slot function a source defines, given the answer tables and the value functions (question id -> each)."""
+    code = _compiled.get(source)
+    if code is None:
+        code = _compiled[source] = compile(source, "<scoring plan>", "exec")
     namespace = {"TABLES": tuple(tables.values()), "TABLE_IDS": tuple(tables), "CONVERT": converters}
-    exec(compile(source, "<scoring plan>", "exec"), namespace)  # noqa: S102 - numbers and quoted ids only
+    exec(code, namespace)  # noqa: S102 - numbers and quoted ids only
     return namespace["slot_values"]
 
 
