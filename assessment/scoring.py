@@ -139,7 +139,7 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, Answer], profile: 
         node = questionnaire.nodes[node_id]
         inputs = [(ref, weight, level, value, "" if value is not None else notes.get(ref, "not applicable"))
                   for ref, weight, level, slot in sources for value in (values[slot],)]
-        trace = levels_trace(node, inputs, domains) if domains else TRACES[node.rule](node, inputs)
+        trace = levels_trace(node, inputs, domains) if domains else TRACES[node.rule](node, inputs, node_scores[index])
         results[node_id] = _node_result((node_id, node.kind, node.rule, node_scores[index], levels[index], trace))
     return Result(questionnaire.id, questionnaire.version, profile, results, dict(answers), question_values)
 

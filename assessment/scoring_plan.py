@@ -76,7 +76,7 @@ class ScoringPlan:
     question_ids: tuple[str, ...]  # slot i holds the value of question_ids[i]
     question_slots: dict[str, int]  # question id -> its slot
     node_index: dict[str, int]  # node id -> j: slot len(question_ids) + j holds its score
-    # profile -> its slot function, compiled when first used: (answers.get, hidden question ids) -> (every slot's
+    # profile -> its slot function, compiled when first used: (answers, hidden question ids) -> (every slot's
     # value, every node's level)
     functions: dict[str | None, SlotFunction]
     compile_function: Callable[[str | None], SlotFunction]
@@ -92,7 +92,7 @@ class ScoringPlan:
             profile = profile_of(self.questionnaire, profile)
             function = self.functions.get(profile) or self.functions.setdefault(profile,
                                                                                 self.compile_function(profile))
-        return function(answers.get, hidden)
+        return function(answers, hidden)
 
     def scores(self, answers: Mapping[str, Answer], profile: str | None = None) -> ScoreSheet:
         """Score parsed answers in one pass; unanswered, hidden and not-applicable questions drop out."""

@@ -10,15 +10,16 @@ functions are handed over by position, never written out.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
+from operator import itemgetter
 from types import CodeType
 
 from assessment.scoring_tree import TOLERANCE, band_table, requirements, weight_of
 from questionnaires.loader import Questionnaire
 from questionnaires.schema import NOT_APPLICABLE, LinearScale, MultipleQuestion, Node, ThresholdScale
 
-# (answers.get, ids of the hidden questions) -> every slot's value (scoring_plan's slots)
-SlotFunction = Callable[[Callable, Collection[str]], tuple]
+# (answers, ids of the hidden questions) -> (every slot's value (scoring_plan's slots), every node's level)
+SlotFunction = Callable[[Mapping, Collection[str]], tuple[tuple, tuple]]
 
 TOP = 5.0  # gating and levels: the result never passes the top level
 
@@ -32,7 +33,8 @@ def compile_source(source: str, tables: dict, converters: dict) -> SlotFunction:
     code = _compiled.get(source)
     if code is None:
         code = _compiled[source] = compile(source, "<scoring plan>", "exec")
-    namespace = {"TABLES": tuple(tables.values()), "TABLE_IDS": tuple(tables), "CONVERT": converters}
+    namespace = {"TABLES": tuple(tables.values()), "TABLE_IDS": tuple(tables), "CONVERT": converters,
+                 "TAKE": itemgetter(*tables) if len(tables) > 1 else None}
     exec(code, namespace)  # noqa: S102 - numbers and quoted ids only
     return namespace["slot_values"]
 
@@ -42,10 +44,15 @@ def scoring_source(questionnaire: Questionnaire, profile: str | None, slots: dic
     """The source of the slot function of one weight profile (slots: question or node id -> its slot). It returns
     every slot's value, then every node's level (None without bands or score)."""
     names = {ref: f"v{slot}" for ref, slot in slots.items()}
-    lines = ["def slot_values(get, hidden):"]
+    lines = ["def slot_values(answers, hidden):", "    get = answers.get"]
     table_names = [names[question_id] for question_id in tables]
+    if len(table_names) > 1:  # every answer in one call when all are there (a KeyError when one is missing)
+        lines += ["    try:", "        answered = TAKE(answers)", "    except KeyError:",
+                  "        answered = map(get, TABLE_IDS)"]
+    elif table_names:
+        lines.append("    answered = map(get, TABLE_IDS)")
     if table_names:
-        lines.append(f"    ({', '.join(table_names)},) = map(dict.get, TABLES, map(get, TABLE_IDS))")
+        lines.append(f"    ({', '.join(table_names)},) = map(dict.get, TABLES, answered)")
     for question_id in tables:
         if isinstance(questionnaire.questions[question_id], MultipleQuestion):  # not in the table: ticked in
             name = names[question_id]                                           # another order, or unanswered

@@ -1,8 +1,8 @@
 """The trace of a score: how each input of a node moved it, built from the values the compiled plan gave.
 
 One function per rule, each given the node's inputs with their values (question numbers and node scores from the
-plan) and returning one `Contribution` per input, with the numbers the rule's own arithmetic gives (the plan's
-source, scoring_source.py, is written to the same operations in the same order).
+plan) and the node's own score, and returning one `Contribution` per input, with the numbers the rule's own
+arithmetic gives (the plan's source, scoring_source.py, is written to the same operations in the same order).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _dropped(inputs: Inputs) -> tuple:
     return tuple(_contribution((ref, value, 0.0, 0.0, note)) for ref, _, _, value, note in inputs)
 
 
-def _weighted_mean(node: Node, inputs: Inputs) -> tuple:
+def _weighted_mean(node: Node, inputs: Inputs, score: float | None) -> tuple:
     available = sum([weight for _, weight, _, value, _ in inputs if value is not None])
     if available <= 0:
         return _dropped(inputs)
@@ -49,7 +49,7 @@ def _weighted_mean(node: Node, inputs: Inputs) -> tuple:
     return tuple(trace)
 
 
-def _sum(node: Node, inputs: Inputs) -> tuple:
+def _sum(node: Node, inputs: Inputs, score: float | None) -> tuple:
     declared = sum(weight for _, weight, _, _, _ in inputs)
     available = sum(weight for _, weight, _, value, _ in inputs if value is not None)
     if available <= 0:
@@ -71,11 +71,11 @@ def _sum(node: Node, inputs: Inputs) -> tuple:
     return tuple(trace)
 
 
-def _minimum(node: Node, inputs: Inputs) -> tuple:
-    present = [(value, ref) for ref, _, _, value, _ in inputs if value is not None]
-    if not present:
+def _minimum(node: Node, inputs: Inputs, score: float | None) -> tuple:
+    if score is None:
         return _dropped(inputs)
-    _, lowest_ref = min(present, key=lambda pair: pair[0])
+    # the score is the lowest value: the first input that has it is the one that counts
+    lowest_ref = next(ref for ref, _, _, value, _ in inputs if value is not None and value == score)
     return tuple(
         _contribution((ref, value, 1.0, value, "lowest"))
         if ref == lowest_ref
@@ -84,18 +84,22 @@ def _minimum(node: Node, inputs: Inputs) -> tuple:
     )
 
 
-def _gating(node: Node, inputs: Inputs) -> tuple:
-    by_level: dict[int, list[tuple[float, float]]] = {}
+def _gating(node: Node, inputs: Inputs, score: float | None) -> tuple:
+    by_level: dict[int, list] = {}  # level -> [sum of weight * rating, sum of weights], added as sum() adds
     for _, weight, level, value, _ in inputs:
         if value is not None and weight > 0:
-            by_level.setdefault(level, []).append((weight, value))
+            held = by_level.get(level)
+            if held is None:
+                held = by_level[level] = [0, 0]
+            held[0] += weight * value
+            held[1] += weight
     if not by_level:
         return _dropped(inputs)
     trace_notes = {}
     failed_level = None
     for level in sorted(by_level):
-        requirements = by_level[level]
-        mean = sum(w * v for w, v in requirements) / sum(w for w, _ in requirements)
+        rated, weights = by_level[level]
+        mean = rated / weights
         if mean >= node.threshold - TOLERANCE:
             trace_notes[level] = f"level {level} met ({mean:.2f})"
         else:
@@ -159,7 +163,7 @@ def levels_trace(node: Node, inputs: Inputs, domains: tuple) -> tuple:
     return tuple(trace)
 
 
-def _progress(node: Node, inputs: Inputs) -> tuple:
+def _progress(node: Node, inputs: Inputs, score: float | None) -> tuple:
     low, high = node.range
     scale = 100.0 / (high - low)
     mapped = [
@@ -167,7 +171,7 @@ def _progress(node: Node, inputs: Inputs) -> tuple:
                                                           else (value - low) * scale), note)
         for ref, weight, level, value, note in inputs
     ]
-    return _weighted_mean(node, mapped)
+    return _weighted_mean(node, mapped, score)
 
 
 TRACES = {
