@@ -70,7 +70,10 @@ def assert_identical(questionnaire, answers: dict, profile) -> None:
     assert json.dumps(new.to_dict(questionnaire)) == json.dumps(old.to_dict(questionnaire))
 
 
-@pytest.mark.parametrize("key", [pytest.param(key, id=f"{key[0]}-{key[1]}") for key in sorted(SHIPPED)])
+@pytest.mark.parametrize("key", [
+    pytest.param(key, id=f"{key[0]}-{key[1]}",
+                 marks=[pytest.mark.slow] if len(SHIPPED[key].questions) > 100 else [])  # the old walk is slow
+    for key in sorted(SHIPPED)])
 def test_score_through_the_plan_is_identical_to_the_tree_walk(key):
     questionnaire = SHIPPED[key]
     profiles = questionnaire.definition.scoring.profiles
