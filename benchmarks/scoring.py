@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/scoring.py [--assessments 5000] [--requests 300]
 
 Targets: at least 20,000 full assessments scored per second on one core (issue 16: every node's score and level,
-through the compiled scoring plan; the traced path, which also explains every score, is shown beside it); median
+through the compiled scoring plan; `score`, which the product stores and which adds the trace explaining every
+score to the plan's values, is shown beside it as "traced"); median
 and 95th-percentile time to render a questionnaire page and to save a page of answers through the app's test client
 under 30 ms. Timings are medians over repeated rounds; the page timings come with a baseline in the same process
 (a static file through the same client) so the machine's own noise can be read off. Scoring rates are counted in

@@ -6,7 +6,8 @@ import pytest
 
 from assessment.answers import parse_answers
 from assessment.scoring import score
-from assessment.scoring_plan import GATING, LEVELS, RULE_CODES, scoring_plan
+from assessment.scoring_plan import scoring_plan
+from assessment.scoring_source import scoring_source
 from assessment.synthetic import synthetic_answers
 from factories import MINI, MINI_ANSWERS
 from questionnaires.loader import load_directory, load_questionnaire
@@ -35,10 +36,7 @@ def assert_same(questionnaire, answers, profile):
     assert set(sheet.scores) == set(sheet.levels) == set(result.nodes)
     for node_id, node in result.nodes.items():
         planned = sheet.score(node_id)
-        if node.score is None:
-            assert planned is None, node_id
-        else:
-            assert planned == pytest.approx(node.score, rel=0, abs=1e-12), node_id
+        assert planned == node.score, node_id  # exactly: score() takes its values from the plan
         assert sheet.level(node_id) == sheet.levels[node_id] == node.level, node_id
 
 
@@ -58,10 +56,21 @@ def test_the_plan_scores_every_shipped_questionnaire_as_score_does(key):
 
 def test_the_shipped_questionnaires_use_every_rule_the_plan_knows():
     rules = {node.rule for questionnaire in SHIPPED.values() for node in questionnaire.nodes.values()}
-    assert rules == set(RULE_CODES)  # so the test above passes through every rule, gating and levels included
-    steps = {step.rule for questionnaire in SHIPPED.values() for step in scoring_plan(questionnaire).steps[
-        questionnaire.definition.scoring.profiles.default if questionnaire.definition.scoring.profiles else None]}
-    assert {GATING, LEVELS} <= steps
+    # so the test above passes through every rule, gating and levels included
+    assert rules == {"weighted_mean", "sum", "min", "gating", "progress", "levels"}
+
+
+def test_the_levels_node_reads_the_sums_the_gating_nodes_wrote():
+    """Each level's requirement sums are written once: the CMMM level reuses every gating node's."""
+    full = SHIPPED[("imready_full", "2.0")]
+    plan = scoring_plan(full)
+    slots = {**plan.question_slots, **{node_id: len(plan.question_ids) + index
+                                       for node_id, index in plan.node_index.items()}}
+    source = scoring_source(full, "discrete", slots, {}, [])
+    written = source.count(" = 0 + ")  # one line per level of every gating node, and no more
+    gating_levels = sum(len({source.level for source in node.inputs}) for node in full.nodes.values()
+                        if node.rule == "gating")
+    assert written == gating_levels
 
 
 @pytest.fixture(scope="module")
