@@ -80,6 +80,8 @@ STATIC_FILE = "/static/css/app.css"  # the baseline: a file the server sends as 
 BASELINE_STEP = "static file"
 # the app as the load test serves it: production refuses demo data (see the docstring); `wsgi:app` otherwise
 APP = "app:create_app(production=False)"
+WORKER_SETTLE_TIMEOUT = 120  # seconds at most for the queue worker to finish starting
+WORKER_IDLE_SHARE = 0.05  # of a core: the worker is waiting on its queue, not starting up
 BOOT_TIMEOUT = 300  # seconds for gunicorn's workers to import the app; a minute was too short on the loaded machine
 
 
@@ -351,6 +353,15 @@ class Monitor:
         fields = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
         ticks = os.sysconf("SC_CLK_TCK")
         used = {"machine": (sum(fields) - fields[3] - fields[4]) / ticks, "client": time.process_time()}
+        parents, times = self.processes()
+        for name, root in self.servers.items():
+            used[name] = self.tree_cpu(root, parents, times)
+        return used
+
+    @staticmethod
+    def processes() -> tuple[dict[int, int], dict[int, float]]:
+        """(parent, CPU seconds) of every process on the machine, by process id."""
+        ticks = os.sysconf("SC_CLK_TCK")
         parents, times = {}, {}
         for entry in Path("/proc").iterdir():
             try:
@@ -360,14 +371,20 @@ class Monitor:
             if stat:  # ppid, then utime, stime and what reaped children used
                 parents[int(entry.name)] = int(stat[1])
                 times[int(entry.name)] = sum(int(value) for value in stat[11:15]) / ticks
-        for name, root in self.servers.items():
-            tree, grown = {root}, True
-            while grown:
-                more = {pid for pid, parent in parents.items() if parent in tree} - tree
-                tree |= more
-                grown = bool(more)
-            used[name] = sum(times.get(pid, 0.0) for pid in tree)
-        return used
+        return parents, times
+
+    @classmethod
+    def tree_cpu(cls, root: int, parents: dict[int, int] | None = None, times: dict[int, float] | None = None
+                 ) -> float:  # fmt: skip
+        """CPU seconds used so far by process `root` and its descendants."""
+        if parents is None or times is None:
+            parents, times = cls.processes()
+        tree, grown = {root}, True
+        while grown:
+            more = {pid for pid, parent in parents.items() if parent in tree} - tree
+            tree |= more
+            grown = bool(more)
+        return sum(times.get(pid, 0.0) for pid in tree)
 
     def _count(self) -> int:
         with self.engine.connect() as connection:
@@ -509,6 +526,22 @@ def wait_for_server(port: int, process: subprocess.Popen, log: Path, seconds: fl
                      f"{seconds:.0f} s; gunicorn logged:\n{tail(log)}")  # fmt: skip
 
 
+def wait_until_idle(process: subprocess.Popen, log: Path, seconds: float = WORKER_SETTLE_TIMEOUT) -> float:
+    """Wait until `process` (with its children) has used under WORKER_IDLE_SHARE of a core for a second, at most
+    `seconds`; return the seconds waited. Fail, with the end of its log, if it exits."""
+    started = time.monotonic()
+    before = Monitor.tree_cpu(process.pid)
+    while time.monotonic() < started + seconds:
+        time.sleep(1.0)
+        if process.poll() is not None:
+            raise SystemExit(f"the queue worker exited with status {process.returncode}; it logged:\n{tail(log)}")
+        now = Monitor.tree_cpu(process.pid)
+        if now - before < WORKER_IDLE_SHARE:
+            break
+        before = now
+    return time.monotonic() - started
+
+
 def answers(port: int, path: str) -> bool:
     """Whether GET `path` gets a 200 on `port` (a slow answer is waited for: a worker may still be importing)."""
     try:
@@ -590,6 +623,9 @@ def main() -> int:
         worker = subprocess.Popen([*flask, "worker", "--threads", "2"], cwd=ROOT, env=env, stdout=worker_log.open("w"),
                                   stderr=subprocess.STDOUT)  # fmt: skip
         servers = {"gunicorn": gunicorn.pid, "queue worker": worker.pid}
+        # the worker loads the report fonts and starts a browser when it starts: a second of CPU or more that would
+        # otherwise fall into the first phase
+        settled = wait_until_idle(worker, worker_log)
         database = "SQLite"
         if url.startswith("postgresql"):
             with engine_for(url) as connection:
@@ -600,7 +636,7 @@ def main() -> int:
             database = f"PostgreSQL max_connections {max_connections}"
         workers, threads = server_settings(env)
         print(f"gunicorn: {workers} workers x {threads} threads on port {args.port}, up in {booted:.0f} s; {database}; "
-              f"server log {log}")  # fmt: skip
+              f"server log {log}; queue worker settled in {settled:.0f} s")  # fmt: skip
         return asyncio.run(measure(args, think, url, workers * threads, log, servers))
     finally:
         if worker is not None:
