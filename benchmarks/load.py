@@ -1,18 +1,25 @@
-"""Drive concurrent respondents through the quick check on gunicorn and PostgreSQL; print latency and what was lost.
+"""Drive concurrent respondents through the quick check on gunicorn; print latency and what was lost.
 
-    .venv/bin/python benchmarks/load.py [--respondents 200] [--duration 180] [--think 5-15] [--workers N]
+    .venv/bin/python benchmarks/load.py [--respondents 200] [--duration 180] [--think 5-15] [--workers N] [--sqlite]
 
 It starts a throwaway PostgreSQL server (`.ci/pg.sh`, port `--pg-port`, default 55502) unless DATABASE_URL names a
-database, which must be expendable: it gets the demo data and thousands of test enterprises. It upgrades the
-schema, loads `--demo` synthetic enterprises (so that results pages compare with real groups), and serves the app
-as production does: `gunicorn -c gunicorn.conf.py wsgi:app` with a random secret key, on `--port`, with a queue
-worker beside it (`flask worker`, which records the submissions' benchmark entries).
+database, which must be expendable: it gets the demo data and thousands of test enterprises; `--sqlite` uses a
+SQLite file in a temporary folder instead. It upgrades the schema, loads `--demo` synthetic enterprises (so that
+results pages compare with real groups), and serves the app with gunicorn as production does (`gunicorn -c
+gunicorn.conf.py`, a random secret key, its instance folder in the temporary folder), on `--port`, with a queue
+worker beside it (`flask worker`, which records the submissions' benchmark entries). It serves `create_app()`
+rather than `wsgi:app`, because production refuses to start on a database holding demo data; the two differ only
+in the secret-key, cookie and host checks, which cost nothing per request. The server counts as up once a page of
+the app and a static file answer (`--boot-timeout`, default 300 s: workers boot slowly on a loaded machine); if it
+does not come up, or a setup command fails, the end of what it logged is printed.
 
 Each simulated respondent is a browser of its own (one keep-alive connection, its own cookies) that fills in the
 profile, GETs every page, POSTs valid random answers with the CSRF token read from the page, opens the review,
 submits and opens the results, thinking a random `--think` seconds (default uniform 5-15 s, a demanding pace: the
 quick check's five pages take a person about eight minutes, 90 s a page) before every form and after the results;
-then it starts over with a new enterprise. Three phases, one after the other: a warm-up (one respondent per server
+then it starts over with a new enterprise. Each cycle it also GETs a static file (`STATIC_FILE`, as a browser
+would for the pages' stylesheet): the same server's fastest answer, printed beside every step as the baseline of
+the same run and phase. Three phases, one after the other: a warm-up (one respondent per server
 thread, no think time, not counted in the figures), the baseline (one respondent alone for `--baseline` seconds, no
 think time) and the load (`--respondents` for `--duration` seconds; a respondent stops at the first step it would
 start after the end).
@@ -56,7 +63,8 @@ from storage.tables import Assessment, BenchmarkEntry, StoredAnswer  # noqa: E40
 
 QUESTIONNAIRE = "quick_check"
 SUBMIT_TO_RESULTS = "submit → results"  # from pressing submit until the results page has arrived
-STEPS = ("profile page", "start", "page GET", "page save", "review", "submit", "results", SUBMIT_TO_RESULTS)
+STEPS = ("static file", "profile page", "start", "page GET", "page save", "review", "submit", "results",
+         SUBMIT_TO_RESULTS)
 PAGE_SAVE_P95_TARGET = 0.200
 SUBMIT_TO_RESULTS_P95_TARGET = 1.0
 ENTRY_WAIT = 120  # seconds the worker gets, after the load, to record the last submissions' benchmark entries
@@ -68,6 +76,13 @@ ERROR_MARKERS = ('class="flash flash-error"', 'class="flash flash-warning"', 'cl
 SERVER_LOG_ERROR = re.compile(r"\[ERROR\]|\] ERROR in |\[CRITICAL\]|WORKER TIMEOUT")
 SERVER_LOG_EXCEPTION = re.compile(r"^[\w.]+(Error|Exception|Violation): ")
 REQUEST_TIMEOUT = 60
+STATIC_FILE = "/static/css/app.css"  # the baseline: a file the server sends as it is, through the same workers
+BASELINE_STEP = "static file"
+# the app as the load test serves it: production refuses demo data (see the docstring); `wsgi:app` otherwise
+APP = "app:create_app(production=False)"
+WORKER_SETTLE_TIMEOUT = 120  # seconds at most for the queue worker to finish starting
+WORKER_IDLE_SHARE = 0.05  # of a core: the worker is waiting on its queue, not starting up
+BOOT_TIMEOUT = 300  # seconds for gunicorn's workers to import the app; a minute was too short on the loaded machine
 
 
 class StepFailed(Exception):
@@ -205,7 +220,8 @@ class Phase:
             return self._fail(name, path, f"status {response.status}, expected {status}")
         if location is not None and not re.search(location, response.headers.get("location", "")):
             return self._fail(name, path, f"redirected to {response.headers.get('location')!r}, expected {location}")
-        if status == 200 and (marker := next((m for m in ERROR_MARKERS if m in response.body), None)):
+        html = response.headers.get("content-type", "").startswith("text/html")
+        if status == 200 and html and (marker := next((m for m in ERROR_MARKERS if m in response.body), None)):
             return self._fail(name, path, f"the page shows an error ({marker})")
         return response
 
@@ -268,6 +284,7 @@ async def respondent(number: int, phase: Phase, enterprises: Enterprises, host: 
         while cycles is None or cycle < cycles:
             cycle += 1
             try:
+                await phase.step(browser, BASELINE_STEP, "GET", STATIC_FILE, status=200)
                 page = await phase.step(browser, "profile page", "GET", start, status=200)
                 await phase.pause(rng)
                 form = {**enterprises.profile(f"Load test {phase.name} {number}-{cycle}"), "csrf_token": csrf(page)}
@@ -325,7 +342,7 @@ class Monitor:
     """Samples during a phase: the client's event-loop lag, CPU by process tree, PostgreSQL's connections."""
 
     def __init__(self, url: str, servers: dict[str, int]):
-        self.engine = create_engine(url, pool_size=1)
+        self.engine = create_engine(url, pool_size=1) if url.startswith("postgresql") else None
         self.servers = servers  # name -> root process id
         self.lags: list[float] = []
         self.connections: list[int] = []
@@ -336,6 +353,15 @@ class Monitor:
         fields = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
         ticks = os.sysconf("SC_CLK_TCK")
         used = {"machine": (sum(fields) - fields[3] - fields[4]) / ticks, "client": time.process_time()}
+        parents, times = self.processes()
+        for name, root in self.servers.items():
+            used[name] = self.tree_cpu(root, parents, times)
+        return used
+
+    @staticmethod
+    def processes() -> tuple[dict[int, int], dict[int, float]]:
+        """(parent, CPU seconds) of every process on the machine, by process id."""
+        ticks = os.sysconf("SC_CLK_TCK")
         parents, times = {}, {}
         for entry in Path("/proc").iterdir():
             try:
@@ -345,14 +371,20 @@ class Monitor:
             if stat:  # ppid, then utime, stime and what reaped children used
                 parents[int(entry.name)] = int(stat[1])
                 times[int(entry.name)] = sum(int(value) for value in stat[11:15]) / ticks
-        for name, root in self.servers.items():
-            tree, grown = {root}, True
-            while grown:
-                more = {pid for pid, parent in parents.items() if parent in tree} - tree
-                tree |= more
-                grown = bool(more)
-            used[name] = sum(times.get(pid, 0.0) for pid in tree)
-        return used
+        return parents, times
+
+    @classmethod
+    def tree_cpu(cls, root: int, parents: dict[int, int] | None = None, times: dict[int, float] | None = None
+                 ) -> float:  # fmt: skip
+        """CPU seconds used so far by process `root` and its descendants."""
+        if parents is None or times is None:
+            parents, times = cls.processes()
+        tree, grown = {root}, True
+        while grown:
+            more = {pid for pid, parent in parents.items() if parent in tree} - tree
+            tree |= more
+            grown = bool(more)
+        return sum(times.get(pid, 0.0) for pid in tree)
 
     def _count(self) -> int:
         with self.engine.connect() as connection:
@@ -366,7 +398,7 @@ class Monitor:
             before = time.monotonic()
             await asyncio.sleep(0.05)
             self.lags.append(time.monotonic() - before - 0.05)
-            if before >= next_count:
+            if self.engine is not None and before >= next_count:
                 self.connections.append(await asyncio.to_thread(self._count))
                 next_count = before + 1.0
 
@@ -385,7 +417,8 @@ async def monitored(url: str, servers: dict[str, int], phase_run) -> tuple[Phase
     task = asyncio.create_task(monitor.run())
     phase = await phase_run
     task.cancel()
-    monitor.engine.dispose()
+    if monitor.engine is not None:
+        monitor.engine.dispose()
     return phase, monitor
 
 
@@ -406,16 +439,24 @@ def print_phase(phase: Phase, monitor: Monitor | None) -> None:
           f"{requests} requests, {phase.in_time['requests'] / seconds:.1f} requests/s, {phase.completed} respondents "
           f"completed ({phase.in_time['completed'] / seconds * 60:.0f}/min), {len(phase.errors)} errors, "
           f"{phase.reconnects} reconnects")  # fmt: skip
-    print(f"  {'step':<17}{'count':>7}{'median ms':>11}{'p95 ms':>9}{'max ms':>9}")
+    baseline = phase.latencies.get(BASELINE_STEP) or [float("nan")]
+    base_median, base_p95 = statistics.median(baseline), percentile(baseline, 0.95)
+    print(f"  {'step':<17}{'count':>7}{'median ms':>11}{'p95 ms':>9}{'max ms':>9}   beside the {BASELINE_STEP}")
     for step in STEPS:
         values = phase.latencies.get(step)
         if values:
-            print(f"  {step:<17}{len(values):>7}{statistics.median(values) * 1000:>11.0f}"
-                  f"{percentile(values, 0.95) * 1000:>9.0f}{max(values) * 1000:>9.0f}")  # fmt: skip
+            median, p95 = statistics.median(values), percentile(values, 0.95)
+            beside = f"   median x{median / base_median:.0f}, p95 x{p95 / base_p95:.0f}"
+            beside = "" if step == BASELINE_STEP else beside
+            print(f"  {step:<17}{len(values):>7}{median * 1000:>11.0f}{p95 * 1000:>9.0f}{max(values) * 1000:>9.0f}"
+                  f"{beside}")  # fmt: skip
+    print(f"  ({BASELINE_STEP}: GET {STATIC_FILE} on the same server, same phase: median {base_median * 1000:.1f} ms, "
+          f"p95 {base_p95 * 1000:.1f} ms)")  # fmt: skip
     if monitor is not None:
         print(f"  {monitor.cpu(seconds)}")
+        connections = f"; PostgreSQL connections at most {max(monitor.connections)}" if monitor.connections else ""
         print(f"  client event-loop lag p95 {percentile(monitor.lags, 0.95) * 1000:.0f} ms, max "
-              f"{max(monitor.lags) * 1000:.0f} ms; PostgreSQL connections at most {max(monitor.connections)}")
+              f"{max(monitor.lags) * 1000:.0f} ms{connections}")
     for error in phase.errors[:5]:
         print(f"  error: {error}")
 
@@ -468,21 +509,59 @@ def unrecorded_entries(url: str, phases: list[Phase]) -> int:
         time.sleep(2)
 
 
-def wait_for_server(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
-    """Wait until the app answers on `port`; fail if gunicorn exits first."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+def wait_for_server(port: int, process: subprocess.Popen, log: Path, seconds: float) -> float:
+    """Wait until the app's home page and a static file answer 200 on `port` and return the seconds it took; fail,
+    with the end of the server's log, if gunicorn exits first or the deadline passes."""
+    started = time.monotonic()
+    ready = dict.fromkeys(("/", STATIC_FILE), False)
+    while time.monotonic() < started + seconds:
         if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with status {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
-                connection.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-                if connection.recv(12).startswith(b"HTTP/1.1 200"):
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"the app did not answer on port {port} within {seconds:.0f} s")
+            raise SystemExit(f"gunicorn exited with status {process.returncode}; it logged:\n{tail(log)}")
+        for path in [path for path, answered in ready.items() if not answered]:
+            ready[path] = answers(port, path)
+        if all(ready.values()):
+            return time.monotonic() - started
+        time.sleep(0.5)
+    raise SystemExit(f"the app did not answer {[p for p, ok in ready.items() if not ok]} on port {port} within "
+                     f"{seconds:.0f} s; gunicorn logged:\n{tail(log)}")  # fmt: skip
+
+
+def wait_until_idle(process: subprocess.Popen, log: Path, seconds: float = WORKER_SETTLE_TIMEOUT) -> float:
+    """Wait until `process` (with its children) has used under WORKER_IDLE_SHARE of a core for a second, at most
+    `seconds`; return the seconds waited. Fail, with the end of its log, if it exits."""
+    started = time.monotonic()
+    before = Monitor.tree_cpu(process.pid)
+    while time.monotonic() < started + seconds:
+        time.sleep(1.0)
+        if process.poll() is not None:
+            raise SystemExit(f"the queue worker exited with status {process.returncode}; it logged:\n{tail(log)}")
+        now = Monitor.tree_cpu(process.pid)
+        if now - before < WORKER_IDLE_SHARE:
+            break
+        before = now
+    return time.monotonic() - started
+
+
+def answers(port: int, path: str) -> bool:
+    """Whether GET `path` gets a 200 on `port` (a slow answer is waited for: a worker may still be importing)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+            connection.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+            return connection.recv(12).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
+
+
+def tail(log: Path, lines: int = 40) -> str:
+    """The last `lines` lines of a log file."""
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else "(no log)"
+
+
+def run_setup(command: list[str], env: dict, what: str) -> None:
+    """Run a setup command (schema, demo data); fail with what it printed if it fails."""
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"{what} failed (status {result.returncode}):\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
 
 
 def start_postgres(port: int) -> str:
@@ -506,23 +585,28 @@ def main() -> int:
     parser.add_argument("--pg-port", type=int, default=int(os.environ.get("IMREADY_PG_PORT", 55502)))
     parser.add_argument("--demo", type=int, default=1000, help="synthetic enterprises loaded first")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--wsgi", default="wsgi:app", help="the app gunicorn serves, to measure a variant")
+    parser.add_argument("--wsgi", default=APP, help="the app gunicorn serves, to measure a variant")
+    parser.add_argument("--sqlite", action="store_true", help="a SQLite file instead of PostgreSQL")
+    parser.add_argument("--boot-timeout", type=float, default=BOOT_TIMEOUT, help="seconds for gunicorn to come up")
     args = parser.parse_args()
     think = tuple(float(value) for value in args.think.split("-"))
     think = (think[0], think[-1])
 
     folder = Path(tempfile.mkdtemp(prefix="imready-load-"))
-    url = os.environ.get("DATABASE_URL") or start_postgres(args.pg_port)
-    own_server = not os.environ.get("DATABASE_URL")
+    own_server = not os.environ.get("DATABASE_URL") and not args.sqlite
+    if args.sqlite:
+        url = f"sqlite:///{folder / 'load.db'}"
+    else:
+        url = os.environ.get("DATABASE_URL") or start_postgres(args.pg_port)
     gunicorn = worker = None
     try:
-        env = {**os.environ, "DATABASE_URL": url}
+        # the instance folder (secret key file, evidence, reports) in the temporary folder, not the repository's
+        env = {**os.environ, "DATABASE_URL": url, "IMREADY_INSTANCE_PATH": str(folder / "instance")}
         flask = [sys.executable, "-m", "flask", "--app", "app"]
-        subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+        run_setup([*flask, "db", "upgrade"], env, "flask db upgrade")
         if args.demo:
             started = time.perf_counter()
-            subprocess.run([*flask, "demo", "load", "--count", str(args.demo)], cwd=ROOT, env=env, check=True,
-                           capture_output=True)  # fmt: skip
+            run_setup([*flask, "demo", "load", "--count", str(args.demo)], env, "flask demo load")
             print(f"demo data: {args.demo} enterprises in {time.perf_counter() - started:.0f} s")
         env.update(IMREADY_SECRET_KEY=secrets.token_urlsafe(36), IMREADY_SESSION_COOKIE_SECURE="false",
                    IMREADY_BIND=f"127.0.0.1:{args.port}")  # fmt: skip
@@ -533,20 +617,26 @@ def main() -> int:
         log = folder / "gunicorn.log"
         command = [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", args.wsgi]
         gunicorn = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-        wait_for_server(args.port, gunicorn)
+        booted = wait_for_server(args.port, gunicorn, log, args.boot_timeout)
         # the queue's worker records the submissions' benchmark entries (jobs/statistics.py), as in production
         worker_log = folder / "worker.log"
         worker = subprocess.Popen([*flask, "worker", "--threads", "2"], cwd=ROOT, env=env, stdout=worker_log.open("w"),
                                   stderr=subprocess.STDOUT)  # fmt: skip
-        with engine_for(url) as connection:
-            max_connections = connection.execute(text("SHOW max_connections")).scalar_one()
-            backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
-        servers = {"gunicorn": gunicorn.pid}
-        if Path(f"/proc/{backend}").exists():  # a server on this machine: count its processes' CPU too
-            servers["PostgreSQL"] = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        servers = {"gunicorn": gunicorn.pid, "queue worker": worker.pid}
+        # the worker loads the report fonts and starts a browser when it starts: a second of CPU or more that would
+        # otherwise fall into the first phase
+        settled = wait_until_idle(worker, worker_log)
+        database = "SQLite"
+        if url.startswith("postgresql"):
+            with engine_for(url) as connection:
+                max_connections = connection.execute(text("SHOW max_connections")).scalar_one()
+                backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            if Path(f"/proc/{backend}").exists():  # a server on this machine: count its processes' CPU too
+                servers["PostgreSQL"] = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            database = f"PostgreSQL max_connections {max_connections}"
         workers, threads = server_settings(env)
-        print(f"gunicorn: {workers} workers x {threads} threads on port {args.port}; PostgreSQL max_connections "
-              f"{max_connections}; server log {log}")  # fmt: skip
+        print(f"gunicorn: {workers} workers x {threads} threads on port {args.port}, up in {booted:.0f} s; {database}; "
+              f"server log {log}; queue worker settled in {settled:.0f} s")  # fmt: skip
         return asyncio.run(measure(args, think, url, workers * threads, log, servers))
     finally:
         if worker is not None:

@@ -6,6 +6,7 @@ import re
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlmodel import select
 
@@ -138,17 +139,23 @@ def explain(questionnaire: Questionnaire, result: Result, node: NodeResult, lang
     return rows
 
 
+# The fixed notes of the scoring engine, translated when shown: a results page shows a few hundred notes, and
+# translating every one of these for each of them was a tenth of the page's time.
+FIXED_NOTES = {
+    "not applicable": _l("not applicable"),
+    "hidden": _l("not asked (condition not met)"),
+    "unanswered": _l("not answered"),
+    "lowest": _l("lowest: sets the score"),
+    "capped": _l("capped"),
+}
+
+
 def describe_note(note: str) -> str:
     """A trace note of the scoring engine in the user's language."""
-    fixed = {
-        "not applicable": _("not applicable"),
-        "hidden": _("not asked (condition not met)"),
-        "unanswered": _("not answered"),
-        "lowest": _("lowest: sets the score"),
-        "capped": _("capped"),
-    }
-    if note in fixed:
-        return fixed[note]
+    if not note:  # most rows carry none
+        return note
+    if note in FIXED_NOTES:
+        return str(FIXED_NOTES[note])
     match = re.fullmatch(r"level (\d) met \(([\d.]+)\)", note)
     if match:
         return _("level %(level)s met (%(mean)s)", level=match[1], mean=match[2])
