@@ -66,8 +66,9 @@ def _column_text(values: list) -> list[str]:
             escaped = [value.translate(COPY_ESCAPES) for value in present]
     elif kinds == {int}:
         escaped = list(map(str, present))
-    else:
-        escaped = list(map(_scalar_text, present))
+    else:  # timestamps and the like, mostly one value repeated: each distinct one written once
+        written = {value: _scalar_text(value) for value in set(present)}
+        escaped = list(map(written.__getitem__, present))
     if len(present) == len(values):
         return escaped
     given = iter(escaped)
