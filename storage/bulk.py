@@ -7,10 +7,17 @@ the write stays in the session's transaction."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table
 from sqlmodel import Session
+
+# What COPY's text format escapes inside a value (https://www.postgresql.org/docs/current/sql-copy.html).
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+COPY_NULL = "\\N"
+# Joins a column's texts so that they are escaped in one call; PostgreSQL text never holds a NUL character.
+SEPARATOR = "\x00"
 
 
 def stored_value(session: Session, table: Table, column: str, value: Any) -> Any:
@@ -25,10 +32,55 @@ def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: It
     connection = session.connection()
     names = ", ".join(columns)
     if connection.dialect.name == "postgresql":
-        driver = connection.connection.driver_connection
-        with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        text = copy_text(rows, len(columns))
+        if text:
+            driver = connection.connection.driver_connection
+            with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                copy.write(text.encode())
         return
     marks = ", ".join("?" * len(columns))
     connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", list(rows))
+
+
+def copy_text(rows: Iterable[tuple], width: int) -> str:
+    """`rows` in COPY's text format, built column by column: one pass of C code per column rather than a call per
+    value, which is what writing the rows one by one costs."""
+    columns = list(zip(*rows, strict=True))
+    if not columns:
+        return ""
+    if len(columns) != width:
+        raise ValueError(f"rows of {len(columns)} values for {width} columns")
+    texts = [_column_text(list(values)) for values in columns]
+    return "\n".join(map("\t".join, zip(*texts, strict=True))) + "\n"
+
+
+def _column_text(values: list) -> list[str]:
+    """One column's values as COPY text: NULL as \\N, strings escaped, numbers and timestamps written out."""
+    present = [value for value in values if value is not None]
+    kinds = set(map(type, present))
+    if kinds == {str}:
+        joined = SEPARATOR.join(present)
+        if joined.count(SEPARATOR) == len(present) - 1:  # no value holds the separator itself
+            escaped = joined.translate(COPY_ESCAPES).split(SEPARATOR)
+        else:
+            escaped = [value.translate(COPY_ESCAPES) for value in present]
+    elif kinds == {int}:
+        escaped = list(map(str, present))
+    else:  # timestamps and the like, mostly one value repeated: each distinct one written once
+        written = {value: _scalar_text(value) for value in set(present)}
+        escaped = list(map(written.__getitem__, present))
+    if len(present) == len(values):
+        return escaped
+    given = iter(escaped)
+    return [COPY_NULL if value is None else next(given) for value in values]
+
+
+def _scalar_text(value: Any) -> str:
+    """A value that is not text, as COPY's text format reads it."""
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime | date):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, str):
+        return value.translate(COPY_ESCAPES)
+    return str(value)
