@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import Babel, get_locale, refresh
+from flask_babel import Babel, Domain, _get_current_context, get_locale, get_translations, refresh
+from werkzeug.utils import cached_property
 
 from assessment.classifications import INDUSTRY_TYPE_LABELS
 from questionnaires.vocabulary import paradigm_name
@@ -42,11 +43,56 @@ def current_language() -> str:
     return str(get_locale().language) if get_locale() else "en"
 
 
+class RequestDomain(Domain):
+    """The interface's message domain, its catalog for the request's language found once per request: flask_babel
+    otherwise looks up the locale and the catalog again on every gettext call, hundreds of times a page."""
+
+    def get_translations(self):
+        """The catalog of the current request's language, kept on flask_babel's per-request namespace under the
+        name its refresh() and force_locale() already clear, so a language chosen mid-request still wins."""
+        context = _get_current_context()
+        if context is None:  # no app context: flask_babel's untranslated catalog
+            return super().get_translations()
+        translations = getattr(context, "babel_translations", None)
+        if translations is None:
+            translations = context.babel_translations = super().get_translations()
+        return translations
+
+
+class RequestBabel(Babel):
+    """Flask-Babel with the request-cached message domain; `gettext as _` call sites get the cache unchanged."""
+
+    @cached_property
+    def domain_instance(self) -> RequestDomain:
+        return RequestDomain(domain=self.domain)
+
+
+def request_translations():
+    """The current request's catalog: one lookup on the per-request namespace once it is found."""
+    context = _get_current_context()
+    translations = getattr(context, "babel_translations", None) if context is not None else None
+    return translations if translations is not None else get_translations()
+
+
+def install_template_gettext(app: Flask) -> None:
+    """Give templates gettext, ngettext, pgettext and npgettext over the request's catalog, with the newstyle
+    semantics flask_babel sets (%-formatting of keyword arguments, autoescaping of the translation)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: request_translations().ugettext(string),
+        ngettext=lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
+        pgettext=lambda context, string: request_translations().upgettext(context, string),
+        npgettext=lambda context, singular, plural, n: request_translations().unpgettext(
+            context, singular, plural, n),
+        newstyle=True,
+    )
+
+
 def init_app(app: Flask) -> None:
     """Set up Flask-Babel and give templates `lang` and `text(...)` for bilingual content, and the words for rules,
     statuses, node kinds, question types, paradigms, weight profiles and questionnaires (`rule_words`...,
     `questionnaire_name(id, version)`)."""
-    Babel(app, locale_selector=select_locale)
+    RequestBabel(app, locale_selector=select_locale)
+    install_template_gettext(app)
 
     @app.context_processor
     def _language_helpers() -> dict:
