@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, Domain, _get_current_context, get_locale, get_translations, refresh
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 from werkzeug.utils import cached_property
 
 from assessment.classifications import INDUSTRY_TYPE_LABELS
@@ -74,17 +77,53 @@ def request_translations():
     return translations if translations is not None else get_translations()
 
 
+# Templates' translation functions take the evaluation context only: Jinja's own newstyle wrappers take the whole
+# template context, and Jinja copies that context for every such call made inside a loop or a block that sets a
+# variable (thousands of copies on the agencies' table). The semantics are Jinja's newstyle ones, unchanged: the
+# translation is trusted markup when autoescaping is on, and always %-formatted with the keyword arguments, which
+# Markup's % escapes.
+
+
+def _newstyle(eval_context: EvalContext, translated: str, variables: dict) -> str:
+    """A translation as Jinja's newstyle gettext returns it."""
+    if eval_context.autoescape:
+        translated = Markup(translated)
+    return translated % variables
+
+
+@pass_eval_context
+def template_gettext(eval_context: EvalContext, string: str, /, **variables) -> str:
+    """`_()` and `gettext()` in templates."""
+    return _newstyle(eval_context, request_translations().ugettext(string), variables)
+
+
+@pass_eval_context
+def template_ngettext(eval_context: EvalContext, singular: str, plural: str, num: int, /, **variables) -> str:
+    """`ngettext()` in templates; `num` is a variable of the message too."""
+    variables.setdefault("num", num)
+    return _newstyle(eval_context, request_translations().ungettext(singular, plural, num), variables)
+
+
+@pass_eval_context
+def template_pgettext(eval_context: EvalContext, context: str, string: str, /, **variables) -> str:
+    """`pgettext()` in templates; `context` is a variable of the message too."""
+    variables.setdefault("context", context)
+    return _newstyle(eval_context, request_translations().upgettext(context, string), variables)
+
+
+@pass_eval_context
+def template_npgettext(eval_context: EvalContext, context: str, singular: str, plural: str, num: int, /,
+                       **variables) -> str:
+    """`npgettext()` in templates."""
+    variables.setdefault("context", context)
+    variables.setdefault("num", num)
+    return _newstyle(eval_context, request_translations().unpgettext(context, singular, plural, num), variables)
+
+
 def install_template_gettext(app: Flask) -> None:
-    """Give templates gettext, ngettext, pgettext and npgettext over the request's catalog, with the newstyle
-    semantics flask_babel sets (%-formatting of keyword arguments, autoescaping of the translation)."""
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda string: request_translations().ugettext(string),
-        ngettext=lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
-        pgettext=lambda context, string: request_translations().upgettext(context, string),
-        npgettext=lambda context, singular, plural, n: request_translations().unpgettext(
-            context, singular, plural, n),
-        newstyle=True,
-    )
+    """Give templates `_`, gettext, ngettext, pgettext and npgettext over the request's catalog."""
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext,
+                                 pgettext=template_pgettext, npgettext=template_npgettext)
 
 
 def init_app(app: Flask) -> None:

@@ -57,3 +57,28 @@ def test_template_gettext_keeps_formatting_and_escaping(app):
             " levels='<b>1</b>') }}")
     assert rendered == "levels &lt;b&gt;1&lt;/b&gt; in place already"
 
+
+
+# Inside a loop that sets a variable (Jinja passes loop variables to context functions there), with and without
+# autoescaping, keyword arguments holding markup, a literal %% and plural forms.
+SAMPLES = ("{% for n in [1, 2] %}{% set shown = n %}{{ _('Sign in') }} {{ gettext('Level %(level)s %(name)s: weighted"
+           " %% (95 %% interval)', level=shown, name='<i>x</i>') }} {{ ngettext('level %(levels)s in place already',"
+           " 'levels %(levels)s in place already', n, levels='<b>' ~ n ~ '</b>') }}|{% endfor %}"
+           "{% autoescape false %}{{ _('Sign in') }} {{ gettext('Level %(level)s %(name)s: weighted"
+           " %% (95 %% interval)',"
+           " level=1, name='<i>x</i>') }}{% endautoescape %}")
+
+
+def test_template_gettext_renders_as_jinjas_newstyle_gettext(app):
+    from flask_babel import get_translations
+    with app.test_request_context(headers={"Accept-Language": "zh"}):
+        ours = render_template_string(SAMPLES)
+        jinjas = app.jinja_env.overlay()
+        jinjas.globals = dict(app.jinja_env.globals)
+        jinjas.install_gettext_callables(
+            gettext=lambda s: get_translations().ugettext(s),
+            ngettext=lambda s, p, n: get_translations().ungettext(s, p, n), newstyle=True)
+        jinjas.globals["_"] = jinjas.globals["gettext"]
+        theirs = jinjas.from_string(SAMPLES).render()
+    assert "登录" in ours and "&lt;b&gt;2&lt;/b&gt;" in ours and "<i>x</i>" in ours.split("|")[-1]
+    assert ours == theirs
