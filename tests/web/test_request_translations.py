@@ -82,3 +82,14 @@ def test_template_gettext_renders_as_jinjas_newstyle_gettext(app):
         theirs = jinjas.from_string(SAMPLES).render()
     assert "登录" in ours and "&lt;b&gt;2&lt;/b&gt;" in ours and "<i>x</i>" in ours.split("|")[-1]
     assert ours == theirs
+
+
+def test_background_work_switches_language_per_job(app):
+    # the worker and the command line run many jobs in one app context, each in its own language via force_locale
+    with app.app_context():
+        assert gettext("Sign in") == "Sign in"
+        for language, expected in (("zh", "登录"), ("en", "Sign in"), ("zh", "登录")):
+            with force_locale(language):
+                assert gettext("Sign in") == expected
+                assert render_template_string("{{ _('Sign in') }}") == expected
+        assert gettext("Sign in") == "Sign in"
