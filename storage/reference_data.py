@@ -60,10 +60,11 @@ def regional_index_table(*, session: Session, region_codes: Sequence[str], perio
     reference, provinces = regions.country.code, [province.code for province in regions.provinces()]
     wanted = {reference, *provinces, *region_codes}
     values: dict[str, dict[str, float]] = {code: {} for code in region_codes}
-    query = select(RegionalIndicator).where(RegionalIndicator.period == period,
-                                            col(RegionalIndicator.region_code).in_(wanted))
-    for record in session.exec(query):
-        values.setdefault(record.region_code, {})[record.indicator] = record.value
+    # the three columns only: loading whole rows as objects cost more than the index computed from them
+    query = select(RegionalIndicator.region_code, RegionalIndicator.indicator, RegionalIndicator.value).where(
+        RegionalIndicator.period == period, col(RegionalIndicator.region_code).in_(wanted))
+    for code, indicator, value in session.exec(query):
+        values.setdefault(code, {})[indicator] = value
     results = composite_index(definition, values, reference, reference_parts=provinces)
     return [results[reference], *(results[code] for code in dict.fromkeys(region_codes) if code != reference)]
 
