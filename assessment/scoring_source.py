@@ -250,13 +250,30 @@ def _gating(node: Node, profile: str | None, sums: _LevelSums, target: str) -> l
     for source in node.inputs:
         if (weight := weight_of(source, profile)) > 0:
             by_level.setdefault(source.level, []).append((source.ref, weight))
-    lines, chain = [], ["achieved, following, present, going = 0, 0.0, False, True"]
+    lines, chain, levels = [], ["achieved, following, present, going = 0, 0.0, False, True"], []
     for level in sorted(by_level):
         written, rated, weights = sums.lines(tuple(by_level[level]))
         lines += written
+        levels.append((level, rated, weights))
         chain += [f"if going and {weights}:", "    present = True", f"    mean = {rated} / {weights}",
                   f"    if mean >= {threshold}: achieved = {level}", "    else: following = mean; going = False"]
-    return [*lines, *chain, *_capped(target)]
+    if not levels:
+        return [*lines, *chain, *_capped(target)]
+    return [*lines, f"if {' and '.join(weights for _, _, weights in levels)}:",
+            *("    " + line for line in _gating_steps(levels, threshold, 0)),
+            f"    {target} = result if result < {TOP!r} else {TOP!r}",
+            "else:", *("    " + line for line in [*chain, *_capped(target)])]
+
+
+def _gating_steps(levels: list, threshold: str, achieved: int) -> list[str]:
+    """Every level with requirements (the usual case): the levels reached in a row as nested tests, `result` the
+    highest reached plus the mean of the first missed (achieved + following, as the lines that track them add)."""
+    if not levels:
+        return [f"result = {achieved} + 0.0"]
+    (level, rated, weights), *higher = levels
+    return [f"mean = {rated} / {weights}", f"if mean >= {threshold}:",
+            *("    " + line for line in _gating_steps(higher, threshold, level)),
+            "else:", f"    result = {achieved} + mean"]
 
 
 def _levels(questionnaire: Questionnaire, node: Node, profile: str | None, sums: _LevelSums,
