@@ -124,7 +124,8 @@ def compile_plan(questionnaire: Questionnaire) -> ScoringPlan:
         slots[node_id] = len(ordered) + offset
 
     def compile_function(profile: str | None) -> SlotFunction:
-        return compile_source(scoring_source(questionnaire, profile, slots, tables, converted), tables, converters)
+        return compile_source(scoring_source(questionnaire, profile, slots, tables, converted), tables, converters,
+                              frozenset(question_id for question_id, _ in questionnaire.conditional))
 
     return ScoringPlan(
         questionnaire=questionnaire,

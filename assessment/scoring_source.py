@@ -28,13 +28,16 @@ TOP = 5.0  # gating and levels: the result never passes the top level
 _compiled: dict[str, CodeType] = {}
 
 
-def compile_source(source: str, tables: dict, converters: dict) -> SlotFunction:
-    """The slot function a source defines, given the answer tables and the value functions (question id -> each)."""
+def compile_source(source: str, tables: dict, converters: dict, conditional: Collection[str]) -> SlotFunction:
+    """The slot function a source defines, given the answer tables and the value functions (question id -> each),
+    and the ids of the questions shown only on a condition."""
     code = _compiled.get(source)
     if code is None:
         code = _compiled[source] = compile(source, "<scoring plan>", "exec")
-    namespace = {"TABLES": tuple(tables.values()), "TABLE_IDS": tuple(tables), "CONVERT": converters,
-                 "TAKE": itemgetter(*tables) if len(tables) > 1 else None}
+    asked, shown = _split(tables, conditional)
+    namespace = {"TABLES": tuple(tables[question_id] for question_id in asked), "TABLE_IDS": asked,
+                 "SHOWN_TABLES": tuple(tables[question_id] for question_id in shown), "SHOWN_IDS": shown,
+                 "CONVERT": converters, "TAKE": itemgetter(*asked) if len(asked) > 1 else None}
     exec(code, namespace)  # noqa: S102 - numbers and quoted ids only
     return namespace["slot_values"]
 
@@ -45,14 +48,18 @@ def scoring_source(questionnaire: Questionnaire, profile: str | None, slots: dic
     every slot's value, then every node's level (None without bands or score)."""
     names = {ref: f"v{slot}" for ref, slot in slots.items()}
     lines = ["def slot_values(answers, hidden):", "    get = answers.get"]
-    table_names = [names[question_id] for question_id in tables]
-    if len(table_names) > 1:  # every answer in one call when all are there (a KeyError when one is missing)
+    asked, shown = _split(tables, _conditional(questionnaire))
+    if len(asked) > 1:  # every answer in one call when all are there (a KeyError when one is missing)
         lines += ["    try:", "        answered = TAKE(answers)", "    except KeyError:",
                   "        answered = map(get, TABLE_IDS)"]
-    elif table_names:
+    elif asked:
         lines.append("    answered = map(get, TABLE_IDS)")
-    if table_names:
-        lines.append(f"    ({', '.join(table_names)},) = map(dict.get, TABLES, answered)")
+    if asked:
+        lines.append(f"    ({', '.join(names[question_id] for question_id in asked)},)"
+                     " = map(dict.get, TABLES, answered)")
+    if shown:  # often unanswered (hidden): looked up one by one, so that the others stay in one call
+        lines.append(f"    ({', '.join(names[question_id] for question_id in shown)},)"
+                     " = map(dict.get, SHOWN_TABLES, map(get, SHOWN_IDS))")
     for question_id in tables:
         if isinstance(questionnaire.questions[question_id], MultipleQuestion):  # not in the table: ticked in
             name = names[question_id]                                           # another order, or unanswered
@@ -77,6 +84,17 @@ def scoring_source(questionnaire: Questionnaire, profile: str | None, slots: dic
         levels.append(f"level_{name}" if band_levels else "None")
     lines.append(f"    return ({', '.join(f'v{slot}' for slot in sorted(slots.values()))},), ({', '.join(levels)},)")
     return "\n".join(lines) + "\n"
+
+
+def _conditional(questionnaire: Questionnaire) -> frozenset[str]:
+    """The ids of the questions shown only on a condition: their answers are often missing."""
+    return frozenset(question_id for question_id, _ in questionnaire.conditional)
+
+
+def _split(tables: dict, conditional: Collection[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The ids of the questions with an answer table: those always asked, and those shown on a condition."""
+    return (tuple(question_id for question_id in tables if question_id not in conditional),
+            tuple(question_id for question_id in tables if question_id in conditional))
 
 
 def _converted(questionnaire: Questionnaire, question_id: str, name: str) -> list[str]:
@@ -232,13 +250,30 @@ def _gating(node: Node, profile: str | None, sums: _LevelSums, target: str) -> l
     for source in node.inputs:
         if (weight := weight_of(source, profile)) > 0:
             by_level.setdefault(source.level, []).append((source.ref, weight))
-    lines, chain = [], ["achieved, following, present, going = 0, 0.0, False, True"]
+    lines, chain, levels = [], ["achieved, following, present, going = 0, 0.0, False, True"], []
     for level in sorted(by_level):
         written, rated, weights = sums.lines(tuple(by_level[level]))
         lines += written
+        levels.append((level, rated, weights))
         chain += [f"if going and {weights}:", "    present = True", f"    mean = {rated} / {weights}",
                   f"    if mean >= {threshold}: achieved = {level}", "    else: following = mean; going = False"]
-    return [*lines, *chain, *_capped(target)]
+    if not levels:
+        return [*lines, *chain, *_capped(target)]
+    return [*lines, f"if {' and '.join(weights for _, _, weights in levels)}:",
+            *("    " + line for line in _gating_steps(levels, threshold, 0)),
+            f"    {target} = result if result < {TOP!r} else {TOP!r}",
+            "else:", *("    " + line for line in [*chain, *_capped(target)])]
+
+
+def _gating_steps(levels: list, threshold: str, achieved: int) -> list[str]:
+    """Every level with requirements (the usual case): the levels reached in a row as nested tests, `result` the
+    highest reached plus the mean of the first missed (achieved + following, as the lines that track them add)."""
+    if not levels:
+        return [f"result = {achieved} + 0.0"]
+    (level, rated, weights), *higher = levels
+    return [f"mean = {rated} / {weights}", f"if mean >= {threshold}:",
+            *("    " + line for line in _gating_steps(higher, threshold, level)),
+            "else:", f"    result = {achieved} + mean"]
 
 
 def _levels(questionnaire: Questionnaire, node: Node, profile: str | None, sums: _LevelSums,
@@ -257,12 +292,19 @@ def _levels(questionnaire: Questionnaire, node: Node, profile: str | None, sums:
         for domain_weight, pairs in by_level[level].values():
             written, rated, weights = sums.lines(tuple(pairs))
             lines += written
-            parts.append((_number(domain_weight), rated, weights))
-        chain += [f"if going and ({' or '.join(weights for _, _, weights in parts)}):", "    present = True",
+            parts.append((domain_weight, rated, weights))
+        # every domain applicable (the usual case): the domain weights' total and shares are known here
+        total = _added(weight for weight, _, _ in parts)
+        shares = [f"{rated} / {weights} * {_number(weight / total)}" for weight, rated, weights in parts]
+        chain += [f"if going and {' and '.join(weights for _, _, weights in parts)}:", "    present = True",
+                  f"    score = 0 + {' + '.join(shares)}",
+                  f"    if score >= {threshold}: achieved = {level}",
+                  "    else: following = score; going = False",
+                  f"elif going and ({' or '.join(weights for _, _, weights in parts)}):", "    present = True",
                   "    total = 0",
-                  *(f"    if {weights}: total += {weight}" for weight, _, weights in parts),
+                  *(f"    if {weights}: total += {_number(weight)}" for weight, _, weights in parts),
                   "    score = 0",
-                  *(f"    if {weights}: score += {rated} / {weights} * ({weight} / total)"
+                  *(f"    if {weights}: score += {rated} / {weights} * ({_number(weight)} / total)"
                     for weight, rated, weights in parts),
                   f"    if score >= {threshold}: achieved = {level}",
                   "    else: following = score; going = False"]
