@@ -92,13 +92,21 @@ class ScoringPlan:
             profile = profile_of(self.questionnaire, profile)
             function = self.functions.get(profile) or self.functions.setdefault(profile,
                                                                                 self.compile_function(profile))
-        return function(answers, hidden)
+        try:
+            return function(answers, hidden)
+        except TypeError:  # a checklist as a list (answers read back from JSON): the tables are keyed by tuples
+            return function(_with_tuples(answers), hidden)
 
     def scores(self, answers: Mapping[str, Answer], profile: str | None = None) -> ScoreSheet:
         """Score parsed answers in one pass; unanswered, hidden and not-applicable questions drop out."""
         hidden = hidden_questions(self.questionnaire, answers) if self.questionnaire.conditional else ()
         values, levels = self.slot_values(answers, profile, hidden)
         return ScoreSheet(self.node_index, values[len(self.question_ids):], levels)
+
+
+def _with_tuples(answers: Mapping[str, Answer]) -> dict[str, Answer]:
+    """The answers with every list turned into the tuple a parsed answer is."""
+    return {key: tuple(value) if isinstance(value, list) else value for key, value in answers.items()}
 
 
 _plans: dict[int, ScoringPlan] = {}
