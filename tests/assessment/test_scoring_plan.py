@@ -4,6 +4,7 @@ import random
 import re
 
 import pytest
+from test_scoring_identical import gaps
 
 from assessment.answers import parse_answers
 from assessment.scoring import score
@@ -12,7 +13,6 @@ from assessment.scoring_source import scoring_source
 from assessment.synthetic import synthetic_answers
 from factories import MINI, MINI_ANSWERS
 from questionnaires.loader import load_directory, load_questionnaire
-from questionnaires.schema import NOT_APPLICABLE, TextQuestion
 
 SHIPPED = load_directory()
 ANSWER_SETS = 150  # per questionnaire and profile: enough to pass through every rule's branches many times
@@ -20,15 +20,7 @@ ANSWER_SETS = 150  # per questionnaire and profile: enough to pass through every
 
 def varied_answers(questionnaire, rng: random.Random) -> dict:
     """A synthetic answer set with some answers left out and some turned not-applicable, so inputs drop out."""
-    answers = synthetic_answers(questionnaire, rng.uniform(0, 5), rng)
-    dropping, na_share = rng.choice([0.0, 0.1, 0.5, 0.95]), rng.choice([0.0, 0.2, 0.9])
-    for question_id in list(answers):
-        question = questionnaire.questions[question_id]
-        if rng.random() < dropping:
-            del answers[question_id]
-        elif rng.random() < na_share and question.not_applicable and not isinstance(question, TextQuestion):
-            answers[question_id] = NOT_APPLICABLE
-    return answers
+    return gaps(questionnaire, synthetic_answers(questionnaire, rng.uniform(0, 5), rng), rng)
 
 
 def assert_same(questionnaire, answers, profile):
