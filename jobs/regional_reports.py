@@ -101,7 +101,8 @@ def tidy() -> None:
         old = session.exec(select(RegionalReportJob).where(RegionalReportJob.status == "done",
                                                            RegionalReportJob.finished_at < now - KEPT_FOR))
         for job in old:
-            Path(job.path).unlink(missing_ok=True)
+            if job.path:  # Path("") is the working folder
+                Path(job.path).unlink(missing_ok=True)
             job.status, job.path = "expired", ""
             session.add(job)
         session.commit()

@@ -27,12 +27,12 @@ def test_the_roadmap_page_leaves_out_what_is_in_place_and_shows_the_figures_once
     # with one platform application (1) and file exchange with suppliers (2) operations scores
     # (2 x 2 + 1 + 2) / 4 = 1.75, level 1: the level 2 step ("introduce ERP") is in place, not planned.
     assert 'id="step-operations-2"' not in page
-    if result.nodes["operations"].level < 2:
-        assert 'id="in-place-operations-2"' in page
-        assert 'id="step-operations-3"' in page
-        # the priority table's 1.75 -> 3.00 says why it passes level 2
-        row = page.split('id="priority-operations"')[1].split("</tr>")[0]
-        assert "1.75 → 3.00" in row and "level 2 in place already" in row
+    assert (result.nodes["operations"].score, result.nodes["operations"].level) == (1.75, 1)
+    assert 'id="in-place-operations-2"' in page
+    assert 'id="step-operations-3"' in page
+    # the priority table's 1.75 -> 3.00 says why it passes level 2
+    row = page.split('id="priority-operations"')[1].split("</tr>")[0]
+    assert "1.75 → 3.00" in row and "level 2 in place already" in row
     # the survey's figures: once, in their own block with the caveat and the source
     assert page.count("308") == 2  # the figures' text and the source name the 308 projects, both in one block
     block = re.search(r'<div id="benefit-context".*?</div>', page, re.S).group(0)
@@ -45,6 +45,5 @@ def test_the_roadmap_page_leaves_out_what_is_in_place_and_shows_the_figures_once
     visitor.client.get("/language/zh")  # chosen: the assessment was started in English, and pages keep its language
     chinese = visitor.client.get(f"/a/{token}/roadmap?target=next_level").text
     assert chinese.count("34%") == 1 and "并不代表本规划能为贵企业带来的效果" in chinese
-    if result.nodes["operations"].level < 2:
-        assert "根据答卷已经具备的举措" in chinese
-        assert "第 2 级已具备" in chinese.split('id="priority-operations"')[1].split("</tr>")[0]
+    assert "根据答卷已经具备的举措" in chinese
+    assert "第 2 级已具备" in chinese.split('id="priority-operations"')[1].split("</tr>")[0]
