@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Table
 from sqlmodel import Session
 
@@ -25,6 +26,12 @@ def stored_value(session: Session, table: Table, column: str, value: Any) -> Any
     dialect = session.get_bind().dialect
     process = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
     return process(value) if process else value
+
+
+def json_text(value: Any) -> str:
+    """`value` as the JSON text a JSON column stores. orjson writes a release's hundred thousand figure rows about ten
+    times faster than the json module (the same numbers: floats in their shortest form that reads back exactly)."""
+    return orjson.dumps(value).decode()
 
 
 def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> None:

@@ -20,7 +20,6 @@ same perturbed entries. A region whose cohort cell the release withholds gets th
 from __future__ import annotations
 
 import gc
-import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,7 +39,7 @@ from assessment.margins import covers, one_way_margins
 from assessment.trust import DEFAULT_MIN_TRUST
 from questionnaires.catalog import Catalog
 from questionnaires.loader import Questionnaire
-from storage.bulk import insert_rows, stored_value
+from storage.bulk import insert_rows, json_text, stored_value
 from storage.margins import MarginImport, margin_imports
 from storage.settings import COUNT_ANONYMOUS, RELEASE_INTERVAL_DAYS, get_setting
 from storage.statistics import latest_release, load_population, statistics_lock
@@ -179,7 +178,7 @@ def _store(session: Session, release_id: int, questionnaire_id: str, period: int
     # of a small group kept in the database would be a backup away from being read. Only the shown cells' figures
     # are built and written as JSON, which is most of a rebuild's time saved: most cells are withheld.
     shown = [g for g, cell in enumerate(table.cells) if cell not in hidden]
-    figures = dict(zip(shown, map(json.dumps, table.figures(shown)), strict=True))
+    figures = dict(zip(shown, map(json_text, table.figures(shown)), strict=True))
     rows = ((release_id, questionnaire_id, period, base_period, *cell, count, 0 if any_real else synthetic,
              hidden.get(cell), figures.get(g, WITHHELD_STATS), now)
             for g, (cell, count, synthetic) in enumerate(zip(table.cells, table.counts, table.synthetic, strict=True)))

@@ -115,6 +115,9 @@ def load_population(*, session: Session, catalog: Catalog, questionnaire_id: str
                BenchmarkEntry.noise)
         .where(BenchmarkEntry.questionnaire_id == questionnaire_id, BenchmarkEntry.period == period,
                BenchmarkEntry.trust.in_(counted(min_trust)), ~withdrawn, *where)
+        # In the primary key's order: SQLite then reads the entries through that index, a third faster than through
+        # the cohort index it picks otherwise, and looks their enterprises up in order.
+        .order_by(BenchmarkEntry.enterprise_id)
     ).all()
     versions = {row[1] for row in rows}
     latest = catalog.get(questionnaire_id)
