@@ -39,7 +39,7 @@ from assessment.margins import covers, one_way_margins
 from assessment.trust import DEFAULT_MIN_TRUST
 from questionnaires.catalog import Catalog
 from questionnaires.loader import Questionnaire
-from storage.bulk import insert_rows, json_text, stored_value
+from storage.bulk import RowWriter, json_text, stored_value
 from storage.margins import MarginImport, margin_imports
 from storage.settings import COUNT_ANONYMOUS, RELEASE_INTERVAL_DAYS, get_setting
 from storage.statistics import latest_release, load_population, statistics_lock
@@ -112,27 +112,35 @@ def _make_release(*, session: Session, catalog: Catalog, k: int, trigger: str, v
         done = 0
         report = progress or (lambda *_: None)
         report(verified_only, done, steps)
-        for questionnaire_id, periods in plan.items():
-            questionnaire = catalog.get(questionnaire_id)
-            previous = None
-            for period, recorded in periods:
-                population = load_population(session=session, catalog=catalog, questionnaire_id=questionnaire_id,
-                                             period=period, min_trust=trust, where=only)
-                scales, bands = release_scales(questionnaire, population.node_ids)
-                population = population.released(scales, bands)
-                entries += len(population)
-                stored, hidden = _store(session, release.id, questionnaire_id, period, 0, population, k, any_real)
-                cells, withheld = cells + stored, withheld + hidden
-                _store_weighted(session, release.id, questionnaire, period, population, k, margins)
-                done += recorded
-                report(verified_only, done, steps)
-                if previous is not None:
-                    stored, hidden = _store(session, release.id, questionnaire_id, period, previous[0],
-                                            population.change_since(previous[1]), k, any_real)
+        with RowWriter(session) as writer:
+            for questionnaire_id, periods in plan.items():
+                questionnaire = catalog.get(questionnaire_id)
+                # Every period's entries are read first, so that one period's rows are written while the next
+                # period's statistics are computed (the session is the writer's until it has written them)
+                writer.wait()
+                populations = []
+                for period, recorded in periods:
+                    population = load_population(session=session, catalog=catalog, questionnaire_id=questionnaire_id,
+                                                 period=period, min_trust=trust, where=only)
+                    scales, bands = release_scales(questionnaire, population.node_ids)
+                    populations.append((period, recorded, population.released(scales, bands)))
+                previous = None
+                for period, recorded, population in populations:
+                    entries += len(population)
+                    stored, hidden = _store(writer, release.id, questionnaire_id, period, 0, population, k, any_real)
                     cells, withheld = cells + stored, withheld + hidden
                     done += recorded
                     report(verified_only, done, steps)
-                previous = (period, population)
+                    if previous is not None:
+                        stored, hidden = _store(writer, release.id, questionnaire_id, period, previous[0],
+                                                population.change_since(previous[1]), k, any_real)
+                        cells, withheld = cells + stored, withheld + hidden
+                        done += recorded
+                        report(verified_only, done, steps)
+                    previous = (period, population)
+                writer.wait()
+                for period, _, population in populations:
+                    _store_weighted(session, release.id, questionnaire, period, population, k, margins)
         release.entries, release.cells, release.withheld = entries, cells, withheld
         release.seconds = round(time.perf_counter() - started, 3)
         session.add(release)
@@ -165,15 +173,16 @@ def _draw_missing_noise(session: Session) -> None:
             for q, p, e, width in missing[start:start + 5000]])
 
 
-def _store(session: Session, release_id: int, questionnaire_id: str, period: int, base_period: int,
+def _store(writer: RowWriter, release_id: int, questionnaire_id: str, period: int, base_period: int,
            population: Population, k: int, any_real: bool) -> tuple[int, int]:
-    """Store the statistics of one period (or change) in a release; returns how many cells, and how many withheld."""
+    """Store the statistics of one period (or change) in a release through `writer`; returns how many cells, and how
+    many withheld."""
     if not len(population):
         return 0, 0
     country = load_regions().country.code
     table = cohort_table(population, country)
     hidden = withheld_cells(dict(zip(table.cells, table.counts, strict=True)), k)
-    now = stored_value(session, CohortStat.__table__, "updated_at", utcnow())
+    now = stored_value(writer.session, CohortStat.__table__, "updated_at", utcnow())
     # A withheld cell is stored without its figures: no page or answer reads them (they show Hidden), and figures
     # of a small group kept in the database would be a backup away from being read. Only the shown cells' figures
     # are built and written as JSON, which is most of a rebuild's time saved: most cells are withheld.
@@ -182,7 +191,7 @@ def _store(session: Session, release_id: int, questionnaire_id: str, period: int
     rows = ((release_id, questionnaire_id, period, base_period, *cell, count, 0 if any_real else synthetic,
              hidden.get(cell), figures.get(g, WITHHELD_STATS), now)
             for g, (cell, count, synthetic) in enumerate(zip(table.cells, table.counts, table.synthetic, strict=True)))
-    insert_rows(session, CohortStat.__table__, COHORT_COLUMNS, rows)
+    writer.write(CohortStat.__table__, COHORT_COLUMNS, rows)
     return len(table.cells), len(hidden)
 
 

@@ -140,7 +140,10 @@ class CohortStat(SQLModel, table=True):
     """The statistics of one cohort for one questionnaire and period, or of its change since `base_period`, in one
     release."""
 
-    release_id: int = Field(foreign_key="statisticsrelease.id", primary_key=True)
+    # The release's id, without a foreign key: only `storage.releases` writes these rows, in the transaction that
+    # adds their release, and releases are never deleted. The key was checked row by row, 0.75 of the 2 s a release
+    # of 200,000 entries spends writing its 85,000 rows on PostgreSQL (migration 0022).
+    release_id: int = Field(primary_key=True)
     questionnaire_id: str = Field(max_length=64, primary_key=True)
     period: int = Field(primary_key=True)
     base_period: int = Field(default=0, primary_key=True)  # 0: the period itself; else change for those in both

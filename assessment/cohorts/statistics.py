@@ -140,8 +140,10 @@ def group_codes(population: Population, kind: tuple[str, str, str], country_code
                                  "type": (codes["type"], labels["type"]), ALL: (zeros, [ALL])}[industry_level]
     size, size_labels = {"class": (codes["size"], labels["size"]), ALL: (zeros, [ALL])}[size_level]
     rows = np.array([region_labels[r] is not None for r in range(len(region_labels))])[region]
-    combined = (region * len(industry_labels) + industry) * len(size_labels) + size
-    unique, groups = np.unique(combined[rows], return_inverse=True)
+    combined = ((region * len(industry_labels) + industry) * len(size_labels) + size)[rows]
+    # The cells that occur, numbered in order, by counting (the combinations are few): no sort of the entries
+    occurs = np.bincount(combined, minlength=len(region_labels) * len(industry_labels) * len(size_labels)) > 0
+    unique, groups = np.flatnonzero(occurs), (np.cumsum(occurs) - 1)[combined]
     cells = []
     for value in unique.tolist():
         rest, s = divmod(value, len(size_labels))
@@ -205,15 +207,18 @@ def compute_stats(population: Population, country_code: str) -> dict[CellKey, di
             for cell, count, synthetic, found in zip(table.cells, table.counts, table.synthetic, figures, strict=True)}
 
 
-def _ranked(population: Population) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+def _ranked(population: Population) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict, list[int]]:
     """Per node (one row each): the entries in order of their score, those scores, their levels, and how many
-    have a score; per entry, the number of dimensions below each level."""
+    have a score; per entry, the number of dimensions below each level; per node, whether every scored entry has a
+    level (1), none has (0: changes have no levels) or some have (-1)."""
     order = np.argsort(population.scores, axis=0, kind="stable")  # missing scores (NaN) sort last
     by_rank = np.take_along_axis(population.scores, order, axis=0).T.copy()
     levels = np.take_along_axis(population.levels, order, axis=0).T.astype(np.int64)
     present = (~np.isnan(population.scores)).sum(axis=0)
     below = _dimensions_below(population) if (population.levels >= 0).any() else {}
-    return order.T.copy(), by_rank, levels, present, below
+    known = levels >= 0
+    leveled = [1 if known[c, :p].all() else 0 if not known[c, :p].any() else -1 for c, p in enumerate(present)]
+    return order.T.copy(), by_rank, levels, present, below, leveled
 
 
 def _dimensions_below(population: Population) -> dict[int, np.ndarray]:
@@ -222,38 +227,41 @@ def _dimensions_below(population: Population) -> dict[int, np.ndarray]:
     return {level: ((levels < level) & known).sum(axis=1) for level in LEVELS if level > 0}
 
 
-def _kind_table(labels, groups, population, rows, order, by_rank, levels_by_rank, present, below) -> tuple:
+def _kind_table(labels, groups, population, rows, order, by_rank, levels_by_rank, present, below, leveled) -> tuple:
     """The statistics of every cohort of one kind (`groups` numbers the entries where `rows` is true): its cells,
     their counts and synthetic counts (lists), the table of node figures (cell × node × STORED_FIELDS) and the
     lagging counts per level (cell × dimensions below)."""
     n_groups, m = len(labels), len(population.node_ids)
-    group_of = np.full(len(population), -1, dtype=np.int64)
+    # Entries in no cohort of this kind (no city, say) are numbered `n_groups`: they fall in a spare last row that
+    # is dropped, and sort after every cohort, so nothing needs copying to leave them out. Per node, the entries
+    # in score order are grouped by a stable sort on the cohort number (a radix sort while cohort numbers fit in
+    # 16 bits), so each cohort's scores come out sorted without sorting scores again.
+    narrow = np.uint16 if n_groups < 2**16 - 1 else np.int64
+    group_of = np.full(len(population), n_groups, dtype=narrow)
     group_of[rows] = groups
-    everyone = bool(rows.all())
-    # Per node: the entries in score order, grouped by a stable sort on the cohort number (a radix sort while
-    # cohort numbers fit in 16 bits), so each cohort's scores come out sorted without sorting scores again.
-    narrow = np.uint16 if n_groups < 2**16 else np.int64
+    size = n_groups + 1
+    everyone_scored = np.bincount(group_of, minlength=size)  # a node's counts when every entry has its score
     table = np.zeros((n_groups, m, len(STORED_FIELDS)))
     for c in range(m):
         values, levels = by_rank[c, :present[c]], levels_by_rank[c, :present[c]]
         cohort = group_of[order[c, :present[c]]]
-        if not everyone:
-            kept = cohort >= 0
-            values, levels, cohort = values[kept], levels[kept], cohort[kept]
-        counts = np.bincount(cohort, minlength=n_groups)
-        table[:, c, 0] = counts
-        table[:, c, 1] = np.divide(np.bincount(cohort, weights=values, minlength=n_groups), counts,
-                                   out=np.zeros(n_groups), where=counts > 0)
-        known = levels >= 0
-        table[:, c, 6:] = np.bincount(cohort[known] * 6 + levels[known], minlength=n_groups * 6).reshape(-1, 6)
-        values = values[np.argsort(cohort.astype(narrow), kind="stable")]
+        counts = everyone_scored if present[c] == len(population) else np.bincount(cohort, minlength=size)
+        table[:, c, 0] = counts[:n_groups]
+        table[:, c, 1] = np.divide(np.bincount(cohort, weights=values, minlength=size)[:n_groups], counts[:n_groups],
+                                   out=np.zeros(n_groups), where=counts[:n_groups] > 0)
+        if leveled[c]:  # the entries at each level: all have one, or only some (those are picked out)
+            key = cohort.astype(np.int64) * 6 + levels
+            key = key if leveled[c] > 0 else key[levels >= 0]
+            table[:, c, 6:] = np.bincount(key, minlength=size * 6).reshape(-1, 6)[:n_groups]
+        values = values[np.argsort(cohort, kind="stable")]
+        counts = counts[:n_groups]
         starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
         last = np.minimum(starts + np.maximum(counts - 1, 0), max(len(values) - 1, 0))
         for q, p in enumerate(QUANTILES.values(), start=2):
             position = starts + p * np.maximum(counts - 1, 0)
             low = np.minimum(np.floor(position).astype(np.int64), last)
             high = np.minimum(low + 1, last)
-            if len(values):  # cohorts with no score for this node are clipped to the end; their row is not kept
+            if len(values):  # cohorts with no score for this node read any value; their row is not kept
                 table[:, c, q] = values[low] + (values[high] - values[low]) * (position - low)
     width = len(population.dimension_columns) + 1
     totals = np.bincount(groups, minlength=n_groups).tolist()

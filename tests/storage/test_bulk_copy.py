@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
+from psycopg.errors import UniqueViolation
 from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, select
+from sqlalchemy.exc import IntegrityError
 
-from storage.bulk import copy_text, insert_rows, stored_value
+from storage.bulk import RowWriter, copy_text, insert_rows, stored_value
 
 SCRATCH = Table("bulk_scratch", MetaData(), Column("id", Integer, primary_key=True), Column("label", String(40)),
                 Column("figures", JSON), Column("written", DateTime))
@@ -36,3 +39,23 @@ def test_copy_text_escapes_what_copy_reads_specially():
     text = copy_text([(1, "a\tb\\c", None), (22, "plain", "x")], 3)
     assert text == "1\ta\\tb\\\\c\t\\N\n22\tplain\tx\n"
     assert copy_text([], 3) == ""
+
+
+def test_row_writer_writes_batches_in_order_and_raises_a_failed_batch(db):
+    """Batches through RowWriter (on PostgreSQL each is written on a thread while the next is made) are all in the
+    table when the block ends; a batch the database refuses is not lost silently: its error comes out of the
+    writer, and the transaction rolls back."""
+    connection = db.connection()
+    SCRATCH.create(connection)
+    with RowWriter(db) as writer:
+        writer.write(SCRATCH, ("id", "label"), [(1, "one"), (2, "two")])
+        writer.write(SCRATCH, ("id", "label"), ((n, f"n{n}") for n in range(3, 6)))
+    assert connection.execute(select(SCRATCH.c.id, SCRATCH.c.label).order_by(SCRATCH.c.id)).all() == [
+        (1, "one"), (2, "two"), (3, "n3"), (4, "n4"), (5, "n5")]
+    db.commit()
+    # SQLAlchemy's error on SQLite; on PostgreSQL the driver's own, from COPY (which runs below SQLAlchemy)
+    with pytest.raises((IntegrityError, UniqueViolation)), RowWriter(db) as writer:
+        writer.write(SCRATCH, ("id", "label"), [(6, "six")])
+        writer.write(SCRATCH, ("id", "label"), [(1, "one again")])  # id 1 is taken
+    db.rollback()
+    assert db.connection().execute(select(SCRATCH.c.id)).scalars().all() == [1, 2, 3, 4, 5]
