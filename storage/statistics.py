@@ -34,6 +34,7 @@ from assessment.scoring import Result
 from assessment.trust import DEFAULT_MIN_TRUST, TrustLevel, counted
 from questionnaires.catalog import Catalog
 from questionnaires.loader import Questionnaire
+from storage.bulk import fetch_rows
 from storage.tables import Assessment, BenchmarkEntry, CohortStat, Enterprise, StatisticsRelease, utcnow
 
 
@@ -108,7 +109,7 @@ def load_population(*, session: Session, catalog: Catalog, questionnaire_id: str
     # Looked up by primary key per entry (an anti-join): cheap for one cohort's comparison, no scan of enterprises.
     withdrawn = exists().where(Enterprise.id == BenchmarkEntry.enterprise_id, Enterprise.benchmark_consent == false())
     # Through the connection, not the ORM: a million plain rows, no objects to build per row.
-    rows = session.connection().execute(
+    rows = fetch_rows(session.connection(),
         select(BenchmarkEntry.enterprise_id, BenchmarkEntry.questionnaire_version, BenchmarkEntry.province_code,
                BenchmarkEntry.city_code, BenchmarkEntry.industry_code, BenchmarkEntry.industry_type,
                BenchmarkEntry.size_class, BenchmarkEntry.synthetic, BenchmarkEntry.scores, BenchmarkEntry.levels,
@@ -117,8 +118,7 @@ def load_population(*, session: Session, catalog: Catalog, questionnaire_id: str
                BenchmarkEntry.trust.in_(counted(min_trust)), ~withdrawn, *where)
         # In the primary key's order: SQLite then reads the entries through that index, a third faster than through
         # the cohort index it picks otherwise, and looks their enterprises up in order.
-        .order_by(BenchmarkEntry.enterprise_id)
-    ).all()
+        .order_by(BenchmarkEntry.enterprise_id))
     versions = {row[1] for row in rows}
     latest = catalog.get(questionnaire_id)
     layouts = {version: benchmark_nodes(catalog.get(questionnaire_id, version) or latest) for version in versions}
