@@ -41,9 +41,10 @@ def fetch_rows(connection: Connection, statement: Select) -> Sequence[Sequence]:
 
 
 def json_text(value: Any) -> str:
-    """`value` as the JSON text a JSON column stores. orjson writes a release's hundred thousand figure rows about ten
-    times faster than the json module (the same numbers: floats in their shortest form that reads back exactly)."""
-    return orjson.dumps(value).decode()
+    """`value` as the JSON text a JSON column stores, numpy arrays as lists. orjson writes a release's hundred
+    thousand figure rows about ten times faster than the json module (the same numbers: floats in their shortest
+    form that reads back exactly), and arrays without making a Python float of each value."""
+    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
 def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> None:

@@ -187,7 +187,7 @@ def _store(writer: RowWriter, release_id: int, questionnaire_id: str, period: in
     # of a small group kept in the database would be a backup away from being read. Only the shown cells' figures
     # are built and written as JSON, which is most of a rebuild's time saved: most cells are withheld.
     shown = [g for g, cell in enumerate(table.cells) if cell not in hidden]
-    figures = dict(zip(shown, map(json_text, table.figures(shown)), strict=True))
+    figures = dict(zip(shown, map(json_text, table.figure_arrays(shown)), strict=True))
     rows = ((release_id, questionnaire_id, period, base_period, *cell, count, 0 if any_real else synthetic,
              hidden.get(cell), figures.get(g, WITHHELD_STATS), now)
             for g, (cell, count, synthetic) in enumerate(zip(table.cells, table.counts, table.synthetic, strict=True)))

@@ -180,6 +180,19 @@ class CohortTable:
                 for g, nodes in enumerate(stored)]
 
 
+    def figure_arrays(self, rows: Sequence[int]) -> list[dict]:
+        """`figures`, with each node's figures and each level's lagging counts as an array row rather than a list:
+        for a writer that turns arrays into text itself (a release's 50,000 rows skip making 7 million floats)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        stored = self._table[rows].round(6)
+        kept = (stored[:, :, 0] != 0).tolist()
+        lagging = {level: counts[rows] for level, counts in self._lagging.items()}
+        node_ids = self.node_ids
+        return [{"nodes": {node_id: nodes[c] for c, node_id in enumerate(node_ids) if kept[g][c]},
+                 "lagging": {level: counts[g] for level, counts in lagging.items()}}
+                for g, nodes in enumerate(stored)]
+
+
 def cohort_table(population: Population, country_code: str) -> CohortTable:
     """Statistics of every non-empty cohort of the population (see CohortTable)."""
     if not len(population):

@@ -20,7 +20,7 @@ from assessment.cohorts.groups import (
     quantile,
     unpack_scores,
 )
-from assessment.cohorts.statistics import Population, compute_stats
+from assessment.cohorts.statistics import Population, cohort_table, compute_stats
 
 COUNTRY = "100000"
 NODES = ("overall", "digital", "d1", "d2")
@@ -193,3 +193,29 @@ def population_has(row: EntryRow, cell) -> bool:
     region, industry, size = cell
     return (region in (COUNTRY, row.province_code, row.city_code) and industry in (ALL, row.industry_type,
             row.industry_code) and size in (ALL, row.size_class))
+
+
+def test_levels_are_counted_only_where_an_entry_has_one():
+    # Node "digital" scored for all three, with a level for two of them (levels 1 and 3, one without); "d1" scored
+    # and leveled for all. The country cell counts digital's levels {1: 1, 3: 1} among 3 scored, d1's {0: 1, 2: 2}.
+    entries = [entry(1, "370000", "370100", "13", "process", "small", [1.0, 10, 0, 1], [1, 1, 0, 1]),
+               entry(2, "370000", "370100", "13", "process", "small", [2.0, 20, 2, 1], [2, None, 2, 1]),
+               entry(3, "370000", None, "34", "discrete", "large", [3.0, 30, 2, 1], [3, 3, 2, 1])]
+    stats = compute_stats(Population(NODES, ["d1", "d2"], entries, {"1": NODES}), COUNTRY)
+    country = stats[(COUNTRY, ALL, ALL)]["nodes"]
+    assert decode_node(country["digital"]).count == 3 and decode_node(country["digital"]).levels == {1: 1, 3: 1}
+    assert decode_node(country["d1"]).levels == {0: 1, 2: 2}
+    # Jinan (370100) holds entries 1 and 2: digital's levels {1: 1}, from entry 1 only
+    assert decode_node(stats[("370100", ALL, ALL)]["nodes"]["digital"]).levels == {1: 1}
+
+
+def test_figure_arrays_hold_the_figures_as_array_rows():
+    population = Population(NODES, ["d1", "d2"], ENTRIES, {"1": NODES})
+    table = cohort_table(population, COUNTRY)
+    rows = list(range(len(table.cells)))
+    assert [{"nodes": {n: v.tolist() for n, v in f["nodes"].items()},
+             "lagging": {level: v.tolist() for level, v in f["lagging"].items()}}
+            for f in table.figure_arrays(rows)] == table.figures(rows)
+    # entry 4 is the only one in Beijing: its figures name all four nodes, count 1 each
+    beijing = table.figure_arrays([table.cells.index(("110000", ALL, ALL))])[0]
+    assert list(beijing["nodes"]) == list(NODES) and {v[0] for v in beijing["nodes"].values()} == {1.0}
