@@ -5,12 +5,13 @@ session as a keyword argument."""
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import Text, bindparam, cast, exists, false, text
+from sqlalchemy import CompoundSelect, Text, bindparam, cast, exists, false, text, union_all
 from sqlmodel import Session, select
 
 from assessment.classifications import load_regions
@@ -301,25 +302,32 @@ _ENTRY_PLACE = (
     .where(BenchmarkEntry.questionnaire_id == bindparam("questionnaire"), BenchmarkEntry.period == bindparam("period"),
            BenchmarkEntry.enterprise_id == bindparam("enterprise"))
 )
-# The statistics come as text, decoded for the one cohort chosen only.
-_PATH_ROWS = (
-    select(CohortStat.region_code, CohortStat.industry, CohortStat.size, CohortStat.count, CohortStat.synthetic,
-           CohortStat.suppressed, cast(CohortStat.stats, Text))
-    .where(CohortStat.release_id == bindparam("release"), CohortStat.questionnaire_id == bindparam("questionnaire"),
-           CohortStat.period == bindparam("period"), CohortStat.base_period == 0,
-           CohortStat.region_code.in_(bindparam("regions", expanding=True)),
-           CohortStat.industry.in_(bindparam("industries", expanding=True)),
-           CohortStat.size.in_(bindparam("sizes", expanding=True)))
-)
+@functools.cache
+def _path_rows(regions: int) -> CompoundSelect:
+    """The release's rows of a path's cohorts in `regions` regions, statistics as text (decoded for the one cohort
+    chosen only): per region, the rows of that region, read by the primary key down to the region. A single scan
+    with the regions as a list read every cell of the period (28,000 rows at 200,000 entries, 22 ms) while the
+    newest release was not yet in PostgreSQL's statistics. Made once per number of regions."""
+    return union_all(*(
+        select(CohortStat.region_code, CohortStat.industry, CohortStat.size, CohortStat.count, CohortStat.synthetic,
+               CohortStat.suppressed, cast(CohortStat.stats, Text))
+        .where(CohortStat.release_id == bindparam("release"), CohortStat.questionnaire_id == bindparam("questionnaire"),
+               CohortStat.period == bindparam("period"), CohortStat.base_period == 0,
+               CohortStat.region_code == bindparam(f"region{number}"),
+               CohortStat.industry.in_(bindparam("industries", expanding=True)),
+               CohortStat.size.in_(bindparam("sizes", expanding=True)))
+        for number in range(regions)))
 
 
 def _closest_shown(session: Session, release_id: int, path: list[Cohort]) -> tuple[int, CohortStats] | None:
     """The first cohort of `path` (one questionnaire and period) that the release shows: its step and statistics."""
-    first = path[0]
-    rows = session.connection().execute(_PATH_ROWS, dict(
+    if not path:
+        return None
+    first, regions = path[0], sorted({c.region_code for c in path})
+    rows = session.connection().execute(_path_rows(len(regions)), dict(
         release=release_id, questionnaire=first.questionnaire_id, period=first.period,
-        regions=sorted({c.region_code for c in path}), industries=sorted({c.industry for c in path}),
-        sizes=sorted({c.size for c in path}))).all()
+        industries=sorted({c.industry for c in path}), sizes=sorted({c.size for c in path}),
+        **{f"region{number}": region for number, region in enumerate(regions)})).all()
     shown = {(region, industry, size): row for region, industry, size, *row in rows if row[2] is None}
     for step, cohort in enumerate(path):
         row = shown.get((cohort.region_code, cohort.industry, cohort.size))
