@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Collection, Mapping
+from itertools import product
 from operator import itemgetter
 from types import CodeType
 
@@ -20,26 +21,36 @@ from questionnaires.schema import NOT_APPLICABLE, LinearScale, MultipleQuestion,
 
 # (answers, ids of the hidden questions) -> (every slot's value (scoring_plan's slots), every node's level)
 SlotFunction = Callable[[Mapping, Collection[str]], tuple[tuple, tuple]]
+# answers -> (every node's score, every node's level), in the questionnaire's node order
+NodeFunction = Callable[[Mapping], tuple[tuple, tuple]]
 
 TOP = 5.0  # gating and levels: the result never passes the top level
+
+# The node function looks a level's requirements up in one table of every answer combination they can take (each
+# requirement's table answers, unanswered and not applicable), giving their mean, when the table has at most this
+# many entries: 6 ** 4 = 1,296 covers four requirements of four options, the most one level of a shipped gating
+# node has. One lookup instead of a lookup and an addition per requirement; bigger groups are added up as answered.
+GROUP_TABLE_ENTRIES = 1296
 
 
 # source -> its compiled code: a questionnaire file loaded again (each app, each test) is not compiled again
 _compiled: dict[str, CodeType] = {}
 
 
-def compile_source(source: str, tables: dict, converters: dict, conditional: Collection[str]) -> SlotFunction:
-    """The slot function a source defines, given the answer tables and the value functions (question id -> each),
-    and the ids of the questions shown only on a condition."""
+def compile_source(source: str, tables: dict, converters: dict, conditional: Collection[str],
+                   extra: Mapping | None = None) -> Callable:
+    """The function a source defines (`slot_values` or `node_values`), given the answer tables and the value
+    functions (question id -> each), the ids of the questions shown only on a condition, and any further names the
+    source reads (`scores_source` gives them)."""
     code = _compiled.get(source)
     if code is None:
         code = _compiled[source] = compile(source, "<scoring plan>", "exec")
     asked, shown = _split(tables, conditional)
     namespace = {"TABLES": tuple(tables[question_id] for question_id in asked), "TABLE_IDS": asked,
                  "SHOWN_TABLES": tuple(tables[question_id] for question_id in shown), "SHOWN_IDS": shown,
-                 "CONVERT": converters, "TAKE": itemgetter(*asked) if len(asked) > 1 else None}
+                 "CONVERT": converters, "TAKE": itemgetter(*asked) if len(asked) > 1 else None, **(extra or {})}
     exec(code, namespace)  # noqa: S102 - numbers and quoted ids only
-    return namespace["slot_values"]
+    return namespace.get("node_values") or namespace["slot_values"]
 
 
 def scoring_source(questionnaire: Questionnaire, profile: str | None, slots: dict[str, int], tables: dict,
@@ -47,7 +58,58 @@ def scoring_source(questionnaire: Questionnaire, profile: str | None, slots: dic
     """The source of the slot function of one weight profile (slots: question or node id -> its slot). It returns
     every slot's value, then every node's level (None without bands or score)."""
     names = {ref: f"v{slot}" for ref, slot in slots.items()}
-    lines = ["def slot_values(answers, hidden):", "    get = answers.get"]
+    lines = ["def slot_values(answers, hidden):", *_reading_lines(questionnaire, tables, converted, names)]
+    lines += _node_body(questionnaire, profile, names, _LevelSums(names))
+    lines += _level_lines(questionnaire, names)
+    lines.append(f"    return ({', '.join(f'v{slot}' for slot in sorted(slots.values()))},),"
+                 f" ({', '.join(_level_names(questionnaire, names))},)")
+    return "\n".join(lines) + "\n"
+
+
+def scores_source(questionnaire: Questionnaire, profile: str | None, slots: dict[str, int], tables: dict,
+                  converted: list[str]) -> tuple[str, dict, list[str], dict]:
+    """The source of the node function of one weight profile: every node's score and level alone, for bulk work.
+
+    A level's requirements are looked up together (GROUP_TABLE_ENTRIES) and only the questions a node reads by
+    itself get a value. An answer no table lists (a checklist ticked in another order, a list read back from JSON,
+    an unknown option) sends the answer set to the slot function (CAREFUL), which reads every answer as it comes.
+    Returns the source, the answer tables and numbers it reads one by one (for `compile_source`), and the further
+    names it reads (the level tables; CAREFUL and QUESTIONS, the number of question slots, are the caller's)."""
+    names = {ref: f"v{slot}" for ref, slot in slots.items()}
+    sums = _LevelSums(names, _GroupTables(questionnaire, tables))
+    body = _node_body(questionnaire, profile, names, sums)
+    needed = sums.read | {source.ref for node in questionnaire.nodes.values() if node.rule not in ("gating", "levels")
+                          for source in node.inputs}
+    own_tables = {question_id: table for question_id, table in tables.items() if question_id in needed}
+    own_converted = [question_id for question_id in converted if question_id in needed]
+    grouped = tuple(dict.fromkeys(question_id for pairs, _ in sums.tabled for question_id, _ in pairs))
+    raw = ", ".join(f"a{slots[question_id]}" for question_id in grouped)
+    lines = ["def node_values(answers):", "    get = answers.get", *_hidden_lines(questionnaire)]
+    if grouped:  # every requirement's answer in one call when all are there (a KeyError when one is missing)
+        lines += ["    try:", f"        ({raw},) = TAKE_GROUPED(answers)", "    except KeyError:",
+                  f"        ({raw},) = map(get, GROUPED_IDS)"]
+    lines += _reading_lines(questionnaire, own_tables, own_converted, names, hidden="hidden{}")[1:]
+    if sums.tabled:
+        lookups = [f"        {mean} = LEVEL_TABLES[{number}][{', '.join(f'a{slots[ref]}' for ref, _ in pairs)},]"
+                   for number, (pairs, mean) in enumerate(sums.tabled)]
+        lines += ["    try:", *lookups, "    except (KeyError, TypeError):  # an answer no table lists",
+                  "        values, levels = CAREFUL(answers, HIDDEN(answers))",
+                  "        return values[QUESTIONS:], levels"]
+    lines += body
+    lines += _level_lines(questionnaire, names)
+    lines.append(f"    return ({', '.join(names[node_id] for node_id in questionnaire.node_order)},),"
+                 f" ({', '.join(_level_names(questionnaire, names))},)")
+    extra = {"LEVEL_TABLES": tuple(table for table, _ in sums.tabled_tables), "GROUPED_IDS": grouped,
+             "TAKE_GROUPED": itemgetter(*grouped) if len(grouped) > 1 else None}
+    return "\n".join(lines) + "\n", own_tables, own_converted, extra
+
+
+def _reading_lines(questionnaire: Questionnaire, tables: dict, converted: list[str], names: dict,
+                   hidden: str | None = None) -> list[str]:
+    """The lines that give each question in `tables` and `converted` its number (None: unanswered, not applicable
+    or hidden). Hidden: the set `hidden` the function is given, or with a name pattern, the variables
+    `_hidden_lines` writes (hidden0 for the first question shown on a condition, and so on)."""
+    lines = ["    get = answers.get"]
     asked, shown = _split(tables, _conditional(questionnaire))
     if len(asked) > 1:  # every answer in one call when all are there (a KeyError when one is missing)
         lines += ["    try:", "        answered = TAKE(answers)", "    except KeyError:",
@@ -68,22 +130,51 @@ def scoring_source(questionnaire: Questionnaire, profile: str | None, slots: dic
                       f" {name} = CONVERT[{question_id!r}](answer)"]
     for question_id in converted:
         lines += ["    " + line for line in _converted(questionnaire, question_id, names[question_id])]
-    for question_id, _ in questionnaire.conditional:
-        if question_id in names:
-            lines.append(f"    if {question_id!r} in hidden: {names[question_id]} = None")
-    sums = _LevelSums(names)
+    for number, (question_id, _) in enumerate(questionnaire.conditional):
+        if question_id in tables or question_id in converted:
+            test = hidden.format(number) if hidden else f"{question_id!r} in hidden"
+            lines.append(f"    if {test}: {names[question_id]} = None")
+    return lines
+
+
+def _hidden_lines(questionnaire: Questionnaire) -> list[str]:
+    """answers.hidden_questions written out: hidden<n> is whether the n-th question shown on a condition is hidden
+    (its condition not met, or the question it depends on hidden, when that one comes earlier), CONDITIONS[n] its
+    condition and MET answers.condition_met."""
+    earlier: dict[str, int] = {}
+    lines = []
+    for number, (question_id, condition) in enumerate(questionnaire.conditional):
+        parent = earlier.get(condition.question)
+        before = f"hidden{parent} or " if parent is not None else ""
+        lines.append(f"    hidden{number} = {before}not MET(CONDITIONS[{number}], answers)")
+        earlier[question_id] = number
+    return lines
+
+
+def _node_body(questionnaire: Questionnaire, profile: str | None, names: dict, sums: _LevelSums) -> list[str]:
+    """Every node's lines, in post-order."""
+    lines = []
     for node_id in questionnaire.node_order:
         node = questionnaire.nodes[node_id]
         lines += [f"    # {node.rule} {node_id!r}",
                   *("    " + line for line in _node_lines(questionnaire, node, profile, names, sums))]
-    levels = []
+    return lines
+
+
+def _level_lines(questionnaire: Questionnaire, names: dict) -> list[str]:
+    """Each banded node's level, `level_<its name>`, None without a score."""
+    lines = []
     for node_id in questionnaire.node_order:
         name, (minimums, band_levels) = names[node_id], band_table(questionnaire.bands(questionnaire.nodes[node_id]))
         if band_levels:
             lines.append(f"    level_{name} = None if {name} is None else {_band_chain(name, minimums, band_levels)}")
-        levels.append(f"level_{name}" if band_levels else "None")
-    lines.append(f"    return ({', '.join(f'v{slot}' for slot in sorted(slots.values()))},), ({', '.join(levels)},)")
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _level_names(questionnaire: Questionnaire, names: dict) -> list[str]:
+    """Per node in post-order, the name of its level (None without bands)."""
+    return [f"level_{names[node_id]}" if band_table(questionnaire.bands(questionnaire.nodes[node_id]))[1] else "None"
+            for node_id in questionnaire.node_order]
 
 
 def _conditional(questionnaire: Questionnaire) -> frozenset[str]:
@@ -121,37 +212,84 @@ def _converted(questionnaire: Questionnaire, question_id: str, name: str) -> lis
 
 def _band_chain(name: str, minimums: tuple, band_levels: tuple) -> str:
     """scoring_tree.level_in written out: the level of the highest band whose minimum the score reaches, else the
-    lowest band's."""
-    chain = f"{band_levels[0]!r}"
-    for minimum, level in zip(minimums[1:], band_levels[1:], strict=True):
-        chain = f"{level!r} if {name} >= {_number(minimum)} else ({chain})"
-    return chain
+    lowest band's; the bands halved at each test (three tests for six bands, not up to five)."""
+    if len(band_levels) == 1:
+        return f"{band_levels[0]!r}"
+    middle = len(band_levels) // 2  # the score reaches band `middle` or one above, or stays in one below
+    return (f"({_band_chain(name, minimums[middle:], band_levels[middle:])} if {name} >= {_number(minimums[middle])}"
+            f" else {_band_chain(name, minimums[:middle], band_levels[:middle])})")
+
+
+class _GroupTables:
+    """One level's requirements looked up together: every combination of their answers -> their mean (None when
+    none applies), worked out with the arithmetic of the lines `_LevelSums` writes; one table per distinct group."""
+
+    def __init__(self, questionnaire: Questionnaire, tables: dict) -> None:
+        self.tables = tables
+        self.conditional = _conditional(questionnaire)
+        self.made: dict[tuple, dict] = {}
+
+    def table(self, pairs: tuple[tuple[str, float], ...]) -> dict | None:
+        """The table of a group of (question id, weight), or None when a requirement has no answer table, is shown
+        on a condition, or the table would pass GROUP_TABLE_ENTRIES."""
+        if any(ref not in self.tables or ref in self.conditional for ref, _ in pairs):
+            return None
+        answers = [(*self.tables[ref], None, NOT_APPLICABLE) for ref, _ in pairs]
+        if math.prod(len(choices) for choices in answers) > GROUP_TABLE_ENTRIES:
+            return None
+        key = tuple((tuple(self.tables[ref].items()), weight) for ref, weight in pairs)
+        if key not in self.made:
+            self.made[key] = {combination: _mean(pairs, [self.tables[ref].get(answer) for (ref, _), answer
+                                                         in zip(pairs, combination, strict=True)])
+                              for combination in product(*answers)}
+        return self.made[key]
+
+
+def _mean(pairs: tuple, values: list) -> float | None:
+    """The mean of one level's requirements as the careful lines of `_LevelSums` work it out."""
+    rated = weights = 0
+    for (_, weight), value in zip(pairs, values, strict=True):
+        if value is not None:
+            rated += value if weight == 1.0 else weight * value
+            weights += weight
+    return rated / weights if weights else None
 
 
 class _LevelSums:
-    """The sums of one level's requirements (their weighted ratings and their weights, positive weights only), each
-    written once: a gating node and the levels node reading the same requirements share them."""
+    """The mean of one level's requirements (their weighted ratings over their weights, positive weights only; None
+    when none applies), each written once: a gating node and the levels node reading the same requirements share
+    it. With group tables (the node function), a group that has one is looked up from the raw answers instead."""
 
-    def __init__(self, names: dict[str, str]) -> None:
+    def __init__(self, names: dict[str, str], groups: _GroupTables | None = None) -> None:
         self.names = names
-        self.written: dict[tuple, int] = {}
+        self.groups = groups
+        self.written: dict[tuple, str] = {}
+        self.read: set[str] = set()  # the questions whose values the lines read one by one
+        self.tabled: list[tuple[tuple, str]] = []  # (pairs, mean's name) looked up in a group table
+        self.tabled_tables: list[tuple[dict, str]] = []  # (its table, mean's name), in the same order
 
-    def lines(self, pairs: tuple[tuple[str, float], ...]) -> tuple[list[str], str, str]:
-        """The lines that add up one level's (ref, weight) requirements (none when already written), and the
-        names of the two sums. A weight of 1.0 multiplies nothing (a float times 1.0 is itself)."""
-        number = self.written.get(pairs)
-        if number is not None:
-            return [], f"rated{number}", f"weights{number}"
-        number = self.written[pairs] = len(self.written)
-        rated, weights = f"rated{number}", f"weights{number}"
-        lines = [f"{rated} = {weights} = 0"]
+    def lines(self, pairs: tuple[tuple[str, float], ...]) -> tuple[list[str], str]:
+        """The lines that work out one level's (ref, weight) requirements' mean (none when already written or
+        looked up), and its name. A weight of 1.0 multiplies nothing (a float times 1.0 is itself)."""
+        mean = self.written.get(pairs)
+        if mean is not None:
+            return [], mean
+        mean = self.written[pairs] = f"mean{len(self.written)}"
+        table = self.groups.table(pairs) if self.groups else None
+        if table is not None:
+            self.tabled.append((pairs, mean))
+            self.tabled_tables.append((table, mean))
+            return [], mean
+        self.read.update(ref for ref, _ in pairs)
+        lines = ["rated = weights = 0"]
         products = []
         for ref, weight in pairs:
             name = self.names[ref]
             products.append(name if weight == 1.0 else f"{_number(weight)} * {name}")
-            lines.append(f"if {name} is not None: {rated} += {products[-1]}; {weights} += {_number(weight)}")
+            lines.append(f"if {name} is not None: rated += {products[-1]}; weights += {_number(weight)}")
         total = _number(_added(weight for _, weight in pairs))
-        return _all_present(f"{rated}, {weights} = 0 + {' + '.join(products)}, {total}", lines), rated, weights
+        lines.append(f"{mean} = rated / weights if weights else None")
+        return _all_present(f"{mean} = (0 + {' + '.join(products)}) / {total}", lines), mean
 
 
 def _number(value: float) -> str:
@@ -243,7 +381,7 @@ def _capped(target: str) -> list[str]:
 
 def _gating(node: Node, profile: str | None, sums: _LevelSums, target: str) -> list[str]:
     """scoring_trace._gating: per level upwards, the weighted mean of its requirements (positive weights only); the
-    levels reached in a row, plus the mean of the first level missed. Every level's sums are written, reached or
+    levels reached in a row, plus the mean of the first level missed. Every level's mean is worked out, reached or
     not: the levels node reads them too."""
     threshold = _number(node.threshold - TOLERANCE)
     by_level: dict[int, list] = {}
@@ -252,14 +390,15 @@ def _gating(node: Node, profile: str | None, sums: _LevelSums, target: str) -> l
             by_level.setdefault(source.level, []).append((source.ref, weight))
     lines, chain, levels = [], ["achieved, following, present, going = 0, 0.0, False, True"], []
     for level in sorted(by_level):
-        written, rated, weights = sums.lines(tuple(by_level[level]))
+        written, mean = sums.lines(tuple(by_level[level]))
         lines += written
-        levels.append((level, rated, weights))
-        chain += [f"if going and {weights}:", "    present = True", f"    mean = {rated} / {weights}",
-                  f"    if mean >= {threshold}: achieved = {level}", "    else: following = mean; going = False"]
+        levels.append((level, mean))
+        chain += [f"if going and {mean} is not None:", "    present = True",
+                  f"    if {mean} >= {threshold}: achieved = {level}",
+                  f"    else: following = {mean}; going = False"]
     if not levels:
         return [*lines, *chain, *_capped(target)]
-    return [*lines, f"if {' and '.join(weights for _, _, weights in levels)}:",
+    return [*lines, f"if {' and '.join(f'{mean} is not None' for _, mean in levels)}:",
             *("    " + line for line in _gating_steps(levels, threshold, 0)),
             f"    {target} = result if result < {TOP!r} else {TOP!r}",
             "else:", *("    " + line for line in [*chain, *_capped(target)])]
@@ -270,10 +409,10 @@ def _gating_steps(levels: list, threshold: str, achieved: int) -> list[str]:
     highest reached plus the mean of the first missed (achieved + following, as the lines that track them add)."""
     if not levels:
         return [f"result = {achieved} + 0.0"]
-    (level, rated, weights), *higher = levels
-    return [f"mean = {rated} / {weights}", f"if mean >= {threshold}:",
+    (level, mean), *higher = levels
+    return [f"if {mean} >= {threshold}:",
             *("    " + line for line in _gating_steps(higher, threshold, level)),
-            "else:", f"    result = {achieved} + mean"]
+            "else:", f"    result = {achieved} + {mean}"]
 
 
 def _levels(questionnaire: Questionnaire, node: Node, profile: str | None, sums: _LevelSums,
@@ -288,24 +427,24 @@ def _levels(questionnaire: Questionnaire, node: Node, profile: str | None, sums:
             by_level.setdefault(level, {}).setdefault(domain, (domain_weight, []))[1].append((ref, weight))
     lines, chain = [], ["achieved, following, present, going = 0, 0.0, False, True"]
     for level in sorted(by_level):
-        parts = []  # (domain weight, its rated sum's name, its weights' name)
+        parts = []  # (domain weight, the name of its requirements' mean)
         for domain_weight, pairs in by_level[level].values():
-            written, rated, weights = sums.lines(tuple(pairs))
+            written, mean = sums.lines(tuple(pairs))
             lines += written
-            parts.append((domain_weight, rated, weights))
+            parts.append((domain_weight, mean))
         # every domain applicable (the usual case): the domain weights' total and shares are known here
-        total = _added(weight for weight, _, _ in parts)
-        shares = [f"{rated} / {weights} * {_number(weight / total)}" for weight, rated, weights in parts]
-        chain += [f"if going and {' and '.join(weights for _, _, weights in parts)}:", "    present = True",
+        total = _added(weight for weight, _ in parts)
+        shares = [f"{mean} * {_number(weight / total)}" for weight, mean in parts]
+        chain += [f"if going and {' and '.join(f'{mean} is not None' for _, mean in parts)}:", "    present = True",
                   f"    score = 0 + {' + '.join(shares)}",
                   f"    if score >= {threshold}: achieved = {level}",
                   "    else: following = score; going = False",
-                  f"elif going and ({' or '.join(weights for _, _, weights in parts)}):", "    present = True",
-                  "    total = 0",
-                  *(f"    if {weights}: total += {_number(weight)}" for weight, _, weights in parts),
+                  f"elif going and ({' or '.join(f'{mean} is not None' for _, mean in parts)}):",
+                  "    present = True", "    total = 0",
+                  *(f"    if {mean} is not None: total += {_number(weight)}" for weight, mean in parts),
                   "    score = 0",
-                  *(f"    if {weights}: score += {rated} / {weights} * ({_number(weight)} / total)"
-                    for weight, rated, weights in parts),
+                  *(f"    if {mean} is not None: score += {mean} * ({_number(weight)} / total)"
+                    for weight, mean in parts),
                   f"    if score >= {threshold}: achieved = {level}",
                   "    else: following = score; going = False"]
     return [*lines, *chain, *_capped(target)]
