@@ -18,8 +18,15 @@ from functools import partial
 from itertools import combinations
 from typing import NamedTuple
 
-from assessment.answers import Answer, condition_met, hidden_questions, value_function
-from assessment.scoring_source import NodeFunction, SlotFunction, compile_source, scores_source, scoring_source
+from assessment.answers import Answer, hidden_questions, value_function
+from assessment.scoring_source import (
+    NodeFunction,
+    SlotFunction,
+    compile_source,
+    condition_tests,
+    scores_source,
+    scoring_source,
+)
 from assessment.scoring_tree import profile_names, profile_of, requirements, weight_of
 from questionnaires.loader import Questionnaire
 from questionnaires.schema import (
@@ -156,8 +163,8 @@ def compile_plan(questionnaire: Questionnaire) -> ScoringPlan:
         careful = plan.functions.get(profile) or plan.functions.setdefault(profile, compile_function(profile))
         return compile_source(source, own_tables, converters, conditional,
                               {**extra, "CAREFUL": careful, "QUESTIONS": len(ordered),
-                               "HIDDEN": partial(hidden_questions, questionnaire), "MET": condition_met,
-                               "CONDITIONS": tuple(condition for _, condition in questionnaire.conditional)})
+                               "HIDDEN": partial(hidden_questions, questionnaire),
+                               "TESTS": condition_tests(questionnaire)})
 
     plan = ScoringPlan(
         questionnaire=questionnaire,

@@ -138,17 +138,31 @@ def _reading_lines(questionnaire: Questionnaire, tables: dict, converted: list[s
 
 
 def _hidden_lines(questionnaire: Questionnaire) -> list[str]:
-    """answers.hidden_questions written out: hidden<n> is whether the n-th question shown on a condition is hidden
-    (its condition not met, or the question it depends on hidden, when that one comes earlier), CONDITIONS[n] its
-    condition and MET answers.condition_met."""
+    """answers.hidden_questions and condition_met written out: hidden<n> is whether the n-th question shown on a
+    condition is hidden (the answer it looks at missing, not applicable or not meeting the test, or that question
+    hidden itself when it comes earlier). The test's value is TESTS[n] (equals, one_of as a tuple, or at_least)."""
     earlier: dict[str, int] = {}
     lines = []
     for number, (question_id, condition) in enumerate(questionnaire.conditional):
         parent = earlier.get(condition.question)
-        before = f"hidden{parent} or " if parent is not None else ""
-        lines.append(f"    hidden{number} = {before}not MET(CONDITIONS[{number}], answers)")
+        value = f"TESTS[{number}]"
+        if condition.equals is not None:
+            met = f"({value} in answer if isinstance(answer, tuple) else answer == {value})"
+        elif condition.one_of is not None:
+            met = f"(any(one in {value} for one in answer) if isinstance(answer, tuple) else answer in {value})"
+        else:
+            met = f"(isinstance(answer, int | float) and not isinstance(answer, bool) and answer >= {value})"
+        lines += [f"    answer = get({condition.question!r})",
+                  f"    hidden{number} = {f'hidden{parent} or ' if parent is not None else ''}answer is None"
+                  f" or answer == {NOT_APPLICABLE!r} or not {met}"]
         earlier[question_id] = number
     return lines
+
+
+def condition_tests(questionnaire: Questionnaire) -> tuple:
+    """TESTS for `_hidden_lines`: each condition's value, in the order of the questions shown on a condition."""
+    return tuple(condition.equals if condition.equals is not None else tuple(condition.one_of)
+                 if condition.one_of is not None else condition.at_least for _, condition in questionnaire.conditional)
 
 
 def _node_body(questionnaire: Questionnaire, profile: str | None, names: dict, sums: _LevelSums) -> list[str]:
