@@ -82,16 +82,22 @@ def scores_source(questionnaire: Questionnaire, profile: str | None, slots: dict
                           for source in node.inputs}
     own_tables = {question_id: table for question_id, table in tables.items() if question_id in needed}
     own_converted = [question_id for question_id in converted if question_id in needed]
-    grouped = tuple(dict.fromkeys(question_id for pairs, _ in sums.tabled for question_id, _ in pairs))
-    raw = ", ".join(f"a{slots[question_id]}" for question_id in grouped)
+    # the groups by size: each size's answers cut into keys by zip over one iterator, looked up by map, all in C
+    sizes: dict[int, list] = {}
+    for pairs, mean, table in sums.tabled:
+        sizes.setdefault(len(pairs), []).append((pairs, mean, table))
+    grouped = tuple(question_id for size in sizes.values() for pairs, _, _ in size for question_id, _ in pairs)
     lines = ["def node_values(answers):", "    get = answers.get", *_hidden_lines(questionnaire)]
-    if grouped:  # every requirement's answer in one call when all are there (a KeyError when one is missing)
-        lines += ["    try:", f"        ({raw},) = TAKE_GROUPED(answers)", "    except KeyError:",
-                  f"        ({raw},) = map(get, GROUPED_IDS)"]
+    if len(grouped) > 1:  # every requirement's answer in one call when all are there (a KeyError when one is missing)
+        lines += ["    try:", "        grouped = iter(TAKE_GROUPED(answers))", "    except KeyError:",
+                  "        grouped = map(get, GROUPED_IDS)"]
+    elif grouped:
+        lines.append("    grouped = map(get, GROUPED_IDS)")
     lines += _reading_lines(questionnaire, own_tables, own_converted, names, hidden="hidden{}")[1:]
-    if sums.tabled:
-        lookups = [f"        {mean} = LEVEL_TABLES[{number}][{', '.join(f'a{slots[ref]}' for ref, _ in pairs)},]"
-                   for number, (pairs, mean) in enumerate(sums.tabled)]
+    if sizes:
+        lookups = [f"        ({', '.join(mean for _, mean, _ in size)},) = map(dict.__getitem__,"
+                   f" LEVEL_TABLES[{number}], zip({', '.join(['grouped'] * length)}))"
+                   for number, (length, size) in enumerate(sizes.items())]
         lines += ["    try:", *lookups, "    except (KeyError, TypeError):  # an answer no table lists",
                   "        values, levels = CAREFUL(answers, HIDDEN(answers))",
                   "        return values[QUESTIONS:], levels"]
@@ -99,7 +105,8 @@ def scores_source(questionnaire: Questionnaire, profile: str | None, slots: dict
     lines += _level_lines(questionnaire, names)
     lines.append(f"    return ({', '.join(names[node_id] for node_id in questionnaire.node_order)},),"
                  f" ({', '.join(_level_names(questionnaire, names))},)")
-    extra = {"LEVEL_TABLES": tuple(table for table, _ in sums.tabled_tables), "GROUPED_IDS": grouped,
+    extra = {"LEVEL_TABLES": tuple(tuple(table for _, _, table in size) for size in sizes.values()),
+             "GROUPED_IDS": grouped,
              "TAKE_GROUPED": itemgetter(*grouped) if len(grouped) > 1 else None}
     return "\n".join(lines) + "\n", own_tables, own_converted, extra
 
@@ -279,8 +286,7 @@ class _LevelSums:
         self.groups = groups
         self.written: dict[tuple, str] = {}
         self.read: set[str] = set()  # the questions whose values the lines read one by one
-        self.tabled: list[tuple[tuple, str]] = []  # (pairs, mean's name) looked up in a group table
-        self.tabled_tables: list[tuple[dict, str]] = []  # (its table, mean's name), in the same order
+        self.tabled: list[tuple[tuple, str, dict]] = []  # (pairs, mean's name, group table) looked up together
 
     def lines(self, pairs: tuple[tuple[str, float], ...]) -> tuple[list[str], str]:
         """The lines that work out one level's (ref, weight) requirements' mean (none when already written or
@@ -291,8 +297,7 @@ class _LevelSums:
         mean = self.written[pairs] = f"mean{len(self.written)}"
         table = self.groups.table(pairs) if self.groups else None
         if table is not None:
-            self.tabled.append((pairs, mean))
-            self.tabled_tables.append((table, mean))
+            self.tabled.append((pairs, mean, table))
             return [], mean
         self.read.update(ref for ref, _ in pairs)
         lines = ["rated = weights = 0"]
