@@ -15,7 +15,7 @@ from itertools import product
 from operator import itemgetter
 from types import CodeType
 
-from assessment.scoring_tree import TOLERANCE, band_table, requirements, weight_of
+from assessment.scoring_tree import TOLERANCE, band_table, level_in, requirements, weight_of
 from questionnaires.loader import Questionnaire
 from questionnaires.schema import NOT_APPLICABLE, LinearScale, MultipleQuestion, Node, ThresholdScale
 
@@ -59,8 +59,8 @@ def scoring_source(questionnaire: Questionnaire, profile: str | None, slots: dic
     every slot's value, then every node's level (None without bands or score)."""
     names = {ref: f"v{slot}" for ref, slot in slots.items()}
     lines = ["def slot_values(answers, hidden):", *_reading_lines(questionnaire, tables, converted, names)]
-    lines += _node_body(questionnaire, profile, names, _LevelSums(names))
-    lines += _level_lines(questionnaire, names)
+    lines += _node_body(questionnaire, profile, names, _LevelSums(names, _lowest(tables)))
+    lines += _level_lines(questionnaire, profile, names)
     lines.append(f"    return ({', '.join(f'v{slot}' for slot in sorted(slots.values()))},),"
                  f" ({', '.join(_level_names(questionnaire, names))},)")
     return "\n".join(lines) + "\n"
@@ -76,7 +76,7 @@ def scores_source(questionnaire: Questionnaire, profile: str | None, slots: dict
     Returns the source, the answer tables and numbers it reads one by one (for `compile_source`), and the further
     names it reads (the level tables; CAREFUL and QUESTIONS, the number of question slots, are the caller's)."""
     names = {ref: f"v{slot}" for ref, slot in slots.items()}
-    sums = _LevelSums(names, _GroupTables(questionnaire, tables))
+    sums = _LevelSums(names, _lowest(tables), _GroupTables(questionnaire, tables))
     body = _node_body(questionnaire, profile, names, sums)
     needed = sums.read | {source.ref for node in questionnaire.nodes.values() if node.rule not in ("gating", "levels")
                           for source in node.inputs}
@@ -102,7 +102,7 @@ def scores_source(questionnaire: Questionnaire, profile: str | None, slots: dict
                   "        values, levels = CAREFUL(answers, HIDDEN(answers))",
                   "        return values[QUESTIONS:], levels"]
     lines += body
-    lines += _level_lines(questionnaire, names)
+    lines += _level_lines(questionnaire, profile, names)
     lines.append(f"    return ({', '.join(names[node_id] for node_id in questionnaire.node_order)},),"
                  f" ({', '.join(_level_names(questionnaire, names))},)")
     extra = {"LEVEL_TABLES": tuple(tuple(table for _, _, table in size) for size in sizes.values()),
@@ -182,14 +182,22 @@ def _node_body(questionnaire: Questionnaire, profile: str | None, names: dict, s
     return lines
 
 
-def _level_lines(questionnaire: Questionnaire, names: dict) -> list[str]:
-    """Each banded node's level, `level_<its name>`, None without a score."""
+def _level_lines(questionnaire: Questionnaire, profile: str | None, names: dict) -> list[str]:
+    """Each banded node's level, `level_<its name>`, None without a score (a gating node with requirements writes
+    its own, see `_gating`)."""
     lines = []
     for node_id in questionnaire.node_order:
-        name, (minimums, band_levels) = names[node_id], band_table(questionnaire.bands(questionnaire.nodes[node_id]))
-        if band_levels:
+        node = questionnaire.nodes[node_id]
+        name, (minimums, band_levels) = names[node_id], band_table(questionnaire.bands(node))
+        if band_levels and not _gating_levels(node, profile):
             lines.append(f"    level_{name} = None if {name} is None else {_band_chain(name, minimums, band_levels)}")
     return lines
+
+
+def _lowest(tables: dict) -> dict[str, float]:
+    """Question id -> the lowest number its answers stand for (those with an answer table)."""
+    return {question_id: min(value for value in table.values() if value is not None)
+            for question_id, table in tables.items() if any(value is not None for value in table.values())}
 
 
 def _level_names(questionnaire: Questionnaire, names: dict) -> list[str]:
@@ -281,10 +289,12 @@ class _LevelSums:
     when none applies), each written once: a gating node and the levels node reading the same requirements share
     it. With group tables (the node function), a group that has one is looked up from the raw answers instead."""
 
-    def __init__(self, names: dict[str, str], groups: _GroupTables | None = None) -> None:
+    def __init__(self, names: dict[str, str], lowest: dict[str, float], groups: _GroupTables | None = None) -> None:
         self.names = names
+        self.lowest = lowest  # question id -> the lowest number its answers stand for
         self.groups = groups
         self.written: dict[tuple, str] = {}
+        self.lows: dict[str, float | None] = {}  # mean's name -> the lowest it can be (None: not known)
         self.read: set[str] = set()  # the questions whose values the lines read one by one
         self.tabled: list[tuple[tuple, str, dict]] = []  # (pairs, mean's name, group table) looked up together
 
@@ -295,6 +305,9 @@ class _LevelSums:
         if mean is not None:
             return [], mean
         mean = self.written[pairs] = f"mean{len(self.written)}"
+        # a mean of weighted values (positive weights) is never below the lowest value
+        self.lows[mean] = min(self.lowest[ref] for ref, _ in pairs) if all(ref in self.lowest for ref, _ in pairs) \
+            else None
         table = self.groups.table(pairs) if self.groups else None
         if table is not None:
             self.tabled.append((pairs, mean, table))
@@ -324,7 +337,7 @@ def _node_lines(questionnaire: Questionnaire, node: Node, profile: str | None, n
     if node.rule == "levels":
         return _levels(questionnaire, node, profile, sums, target)
     if node.rule == "gating":
-        return _gating(node, profile, sums, target)
+        return _gating(questionnaire, node, profile, sums, target)
     pairs = [(names[source.ref], weight_of(source, profile), source.level) for source in node.inputs]
     if node.rule == "min":
         return _minimum(pairs, target)
@@ -398,15 +411,24 @@ def _capped(target: str) -> list[str]:
             f"    {target} = result if result < {TOP!r} else {TOP!r}", "else:", f"    {target} = None"]
 
 
-def _gating(node: Node, profile: str | None, sums: _LevelSums, target: str) -> list[str]:
+def _gating_levels(node: Node, profile: str | None) -> dict[int, list]:
+    """A gating node's requirements with a positive weight, by level: level -> [(ref, weight)]."""
+    by_level: dict[int, list] = {}
+    if node.rule == "gating":
+        for source in node.inputs:
+            if (weight := weight_of(source, profile)) > 0:
+                by_level.setdefault(source.level, []).append((source.ref, weight))
+    return by_level
+
+
+def _gating(questionnaire: Questionnaire, node: Node, profile: str | None, sums: _LevelSums,
+            target: str) -> list[str]:
     """scoring_trace._gating: per level upwards, the weighted mean of its requirements (positive weights only); the
     levels reached in a row, plus the mean of the first level missed. Every level's mean is worked out, reached or
-    not: the levels node reads them too."""
+    not: the levels node reads them too. With requirements, the node's level is written here too: where every
+    score a branch can give lies in one band, that band's level."""
     threshold = _number(node.threshold - TOLERANCE)
-    by_level: dict[int, list] = {}
-    for source in node.inputs:
-        if (weight := weight_of(source, profile)) > 0:
-            by_level.setdefault(source.level, []).append((source.ref, weight))
+    by_level = _gating_levels(node, profile)
     lines, chain, levels = [], ["achieved, following, present, going = 0, 0.0, False, True"], []
     for level in sorted(by_level):
         written, mean = sums.lines(tuple(by_level[level]))
@@ -417,21 +439,49 @@ def _gating(node: Node, profile: str | None, sums: _LevelSums, target: str) -> l
                   f"    else: following = {mean}; going = False"]
     if not levels:
         return [*lines, *chain, *_capped(target)]
+    minimums, band_levels = table = band_table(questionnaire.bands(node))
+    banded = [f"level_{target} = None if {target} is None else {_band_chain(target, minimums, band_levels)}"] \
+        if band_levels else []
+    folded = _folded_levels(levels, node.threshold - TOLERANCE, sums.lows, table) if band_levels else None
+    capped = f"{target} = result if result < {TOP!r} else {TOP!r}"
     return [*lines, f"if {' and '.join(f'{mean} is not None' for _, mean in levels)}:",
-            *("    " + line for line in _gating_steps(levels, threshold, 0)),
-            f"    {target} = result if result < {TOP!r} else {TOP!r}",
-            "else:", *("    " + line for line in [*chain, *_capped(target)])]
+            *("    " + line for line in _gating_steps(levels, threshold, 0, folded, f"level_{target}")),
+            *("    " + line for line in [capped, *([] if folded else banded)]),
+            "else:", *("    " + line for line in [*chain, *_capped(target), *banded])]
 
 
-def _gating_steps(levels: list, threshold: str, achieved: int) -> list[str]:
+# The mean of a level's requirements, worked out in floating point, can fall below their lowest value by a few units
+# in the last place (about 1e-15 on 0-5 scores); folding a branch's level allows for far more than that.
+MEAN_ROUNDING = 1e-12
+
+
+def _folded_levels(levels: list, threshold: float, lows: dict, table: tuple) -> list | None:
+    """The level of each branch of `_gating_steps` (level k reached, level k+1 missed: a score from k + the lowest
+    mean up to k + the threshold; every level reached: the highest), when each branch's scores lie in one band;
+    None when one branch's do not (or a mean's lowest value is not known)."""
+    found, achieved = [], 0
+    for level, mean in levels:
+        low = lows.get(mean)
+        if low is None or achieved + threshold >= TOP:
+            return None
+        bottom, top = level_in(table, achieved + (low - MEAN_ROUNDING)), level_in(table, achieved + threshold)
+        if bottom != top:
+            return None
+        found.append(top)
+        achieved = level
+    return [*found, level_in(table, min(achieved + 0.0, TOP))]
+
+
+def _gating_steps(levels: list, threshold: str, achieved: int, folded: list | None, level_name: str) -> list[str]:
     """Every level with requirements (the usual case): the levels reached in a row as nested tests, `result` the
-    highest reached plus the mean of the first missed (achieved + following, as the lines that track them add)."""
+    highest reached plus the mean of the first missed (achieved + following, as the lines that track them add), and
+    with `folded` (one level per branch) the node's level."""
     if not levels:
-        return [f"result = {achieved} + 0.0"]
+        return [f"result = {achieved} + 0.0", *([f"{level_name} = {folded[0]!r}"] if folded else [])]
     (level, mean), *higher = levels
     return [f"if {mean} >= {threshold}:",
-            *("    " + line for line in _gating_steps(higher, threshold, level)),
-            "else:", f"    result = {achieved} + {mean}"]
+            *("    " + line for line in _gating_steps(higher, threshold, level, folded and folded[1:], level_name)),
+            "else:", f"    result = {achieved} + {mean}", *([f"    {level_name} = {folded[0]!r}"] if folded else [])]
 
 
 def _levels(questionnaire: Questionnaire, node: Node, profile: str | None, sums: _LevelSums,

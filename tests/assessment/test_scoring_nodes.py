@@ -12,8 +12,8 @@ from test_scoring_plan import assert_same
 from assessment.answers import hidden_questions
 from assessment.scoring import score
 from assessment.scoring_plan import answer_table, scoring_plan
-from assessment.scoring_source import GROUP_TABLE_ENTRIES, scores_source
-from assessment.scoring_tree import weight_of
+from assessment.scoring_source import GROUP_TABLE_ENTRIES, _folded_levels, scores_source
+from assessment.scoring_tree import TOLERANCE, weight_of
 from questionnaires.loader import load_directory
 
 SHIPPED = load_directory()
@@ -43,8 +43,9 @@ def test_every_level_of_every_gating_node_is_one_lookup():
     # 70 levels (14 gating nodes, 5 levels each), each of 2 to 4 requirements of 4 options: at most
     # (4 + unanswered + not applicable) ** 4 = 1,296 answer combinations, within GROUP_TABLE_ENTRIES
     assert gating_levels == 70
-    assert source.count("LEVEL_TABLES[") == gating_levels
-    assert all(len(table) <= GROUP_TABLE_ENTRIES for table in extra["LEVEL_TABLES"])
+    looked_up = [table for size in extra["LEVEL_TABLES"] for table in size]  # the tables by group size
+    assert len(looked_up) == gating_levels
+    assert all(len(table) <= GROUP_TABLE_ENTRIES for table in looked_up)
     assert "rated = weights = 0" not in source  # no requirement added up one by one on this path
 
 
@@ -101,3 +102,20 @@ def test_hidden_questions_worked_out_in_the_code_match_hidden_questions(key):
         showing += len(hidden) < len(questionnaire.conditional)
         assert_same(questionnaire, answers, None)
     assert hiding > 10 and showing > 10  # conditions met and not
+
+
+def test_a_gating_branch_gets_a_fixed_level_only_when_all_its_scores_share_a_band():
+    levels = [(1, "mean0"), (2, "mean1"), (3, "mean2")]
+    lows = {"mean0": 0.0, "mean1": 0.0, "mean2": 0.0}
+    threshold = 0.8 - TOLERANCE
+    whole = (tuple(value - TOLERANCE for value in range(6)), tuple(range(6)))  # as scoring_tree.band_table gives
+    # level 1 missed: 0 + [0, 0.8) -> level 0; level 2 missed: 1 + [0, 0.8) -> 1; level 3 missed: 2.x -> 2;
+    # all met: 3 + 0.0 = 3.0 -> 3
+    assert _folded_levels(levels, threshold, lows, whole) == [0, 1, 2, 3]
+    # a band starting at 1.5 cuts the branch "level 2 missed" (1.0 to 1.8): no fixed level, the bands decide
+    split = ((0 - TOLERANCE, 1.5 - TOLERANCE), (0, 1))
+    assert _folded_levels(levels, threshold, lows, split) is None
+    # a requirement whose lowest value is unknown (no answer table): nothing folded
+    assert _folded_levels(levels, threshold, {**lows, "mean1": None}, whole) is None
+    # a requirement that can score below 0 reaches under the band minimum of 1 (1 - 0.5 = 0.5): not folded
+    assert _folded_levels(levels, threshold, {**lows, "mean1": -0.5}, whole) is None
