@@ -223,11 +223,9 @@ def _converted(questionnaire: Questionnaire, question_id: str, name: str) -> lis
     question = questionnaire.questions[question_id]
     scale = questionnaire.definition.scales.get(question.scale) if question.scale else None
     if isinstance(scale, ThresholdScale):
-        minimums, values = [step.min for step in scale.steps], [step.value for step in scale.steps]
-        chain = _number(values[0])
-        for minimum, value in zip(minimums[1:], values[1:], strict=True):
-            chain = f"{_number(value)} if answer >= {_number(minimum)} else ({chain})"
-        value = chain
+        # the value of the highest step the answer reaches, else the lowest step's (the steps ascend)
+        value = _band_chain("answer", tuple(step.min for step in scale.steps),
+                            tuple(_number(step.value) for step in scale.steps), str)
     elif isinstance(scale, LinearScale):
         (a, b), (c, d) = scale.from_, scale.to
         low, high = min(c, d), max(c, d)
@@ -239,14 +237,15 @@ def _converted(questionnaire: Questionnaire, question_id: str, name: str) -> lis
             f"{name} = None if answer is None or answer == {NOT_APPLICABLE!r} else {value}"]
 
 
-def _band_chain(name: str, minimums: tuple, band_levels: tuple) -> str:
+def _band_chain(name: str, minimums: tuple, band_levels: tuple, literal: Callable = repr) -> str:
     """scoring_tree.level_in written out: the level of the highest band whose minimum the score reaches, else the
-    lowest band's; the bands halved at each test (three tests for six bands, not up to five)."""
+    lowest band's (minimums ascending); the bands halved at each test (three tests for six bands, not up to five).
+    `literal` writes a level (or a threshold scale's value) into the source."""
     if len(band_levels) == 1:
-        return f"{band_levels[0]!r}"
+        return literal(band_levels[0])
     middle = len(band_levels) // 2  # the score reaches band `middle` or one above, or stays in one below
-    return (f"({_band_chain(name, minimums[middle:], band_levels[middle:])} if {name} >= {_number(minimums[middle])}"
-            f" else {_band_chain(name, minimums[:middle], band_levels[:middle])})")
+    return (f"({_band_chain(name, minimums[middle:], band_levels[middle:], literal)} if {name} >="
+            f" {_number(minimums[middle])} else {_band_chain(name, minimums[:middle], band_levels[:middle], literal)})")
 
 
 class _GroupTables:
