@@ -443,10 +443,12 @@ def _gating(questionnaire: Questionnaire, node: Node, profile: str | None, sums:
         if band_levels else []
     folded = _folded_levels(levels, node.threshold - TOLERANCE, sums.lows, table) if band_levels else None
     capped = f"{target} = result if result < {TOP!r} else {TOP!r}"
-    return [*lines, f"if {' and '.join(f'{mean} is not None' for _, mean in levels)}:",
+    # the means tested as they come: a level without one (None) stops the tests with a TypeError, and the lines
+    # that track every level take over (a level the tests never reach is one the tracking lines stop before too)
+    return [*lines, "try:",
             *("    " + line for line in _gating_steps(levels, threshold, 0, folded, f"level_{target}")),
             *("    " + line for line in [capped, *([] if folded else banded)]),
-            "else:", *("    " + line for line in [*chain, *_capped(target), *banded])]
+            "except TypeError:", *("    " + line for line in [*chain, *_capped(target), *banded])]
 
 
 # The mean of a level's requirements, worked out in floating point, can fall below their lowest value by a few units
