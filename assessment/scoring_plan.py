@@ -8,6 +8,12 @@ the tree walk the product used before). `scoring.score` uses it and adds the tra
 
 Slots: the scored questions first (those whose answers a table lists, then the rest, each in file order), then the
 nodes in post-order (every node after its inputs). The function returns every slot's value.
+
+`scores` (bulk work: every node's score and level, no trace) runs a second function per profile, the node function:
+it gives no question a value it does not need, looks each level's requirements up together in one table of their
+answer combinations, and works out the hidden questions itself; an answer no table lists sends the answer set to the
+slot function, which reads every answer as it comes. Both give the same numbers (tests/assessment/
+test_scoring_nodes.py and test_scoring_plan.py compare them).
 """
 
 from __future__ import annotations
@@ -159,7 +165,7 @@ def compile_plan(questionnaire: Questionnaire) -> ScoringPlan:
                               conditional)
 
     def compile_node_function(profile: str | None) -> NodeFunction:
-        source, own_tables, own_converted, extra = scores_source(questionnaire, profile, slots, tables, converted)
+        source, own_tables, extra = scores_source(questionnaire, profile, slots, tables, converted)
         careful = plan.functions.get(profile) or plan.functions.setdefault(profile, compile_function(profile))
         return compile_source(source, own_tables, converters, conditional,
                               {**extra, "CAREFUL": careful, "QUESTIONS": len(ordered),
@@ -209,5 +215,10 @@ def answer_table(questionnaire: Questionnaire, question) -> dict | None:
         # every set of ticked options, in the options' order as answers.parse_answer gives it
         return {ticked: convert(ticked) for count in range(len(options) + 1)
                 for ticked in combinations(options, count)}
-    return dict(scale.values) if isinstance(question, SingleQuestion) else None
+    if not isinstance(question, SingleQuestion):
+        return None
+    # keyed by the question's own option ids: an answer that is one of them (as the questionnaire gives it) is found
+    # by identity, without comparing the strings
+    own = {option.id: option.id for option in question.options}
+    return {own.get(key, key): value for key, value in scale.values.items()}
 

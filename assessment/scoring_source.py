@@ -67,14 +67,15 @@ def scoring_source(questionnaire: Questionnaire, profile: str | None, slots: dic
 
 
 def scores_source(questionnaire: Questionnaire, profile: str | None, slots: dict[str, int], tables: dict,
-                  converted: list[str]) -> tuple[str, dict, list[str], dict]:
+                  converted: list[str]) -> tuple[str, dict, dict]:
     """The source of the node function of one weight profile: every node's score and level alone, for bulk work.
 
     A level's requirements are looked up together (GROUP_TABLE_ENTRIES) and only the questions a node reads by
     itself get a value. An answer no table lists (a checklist ticked in another order, a list read back from JSON,
     an unknown option) sends the answer set to the slot function (CAREFUL), which reads every answer as it comes.
-    Returns the source, the answer tables and numbers it reads one by one (for `compile_source`), and the further
-    names it reads (the level tables; CAREFUL and QUESTIONS, the number of question slots, are the caller's)."""
+    Returns the source, the answer tables it reads one by one (for `compile_source`), and the further names it reads
+    (the level tables and the ids of their questions; CAREFUL, HIDDEN (answers.hidden_questions for the
+    questionnaire), QUESTIONS (the number of question slots) and TESTS (`condition_tests`) are the caller's)."""
     names = {ref: f"v{slot}" for ref, slot in slots.items()}
     sums = _LevelSums(names, _lowest(tables), _GroupTables(questionnaire, tables))
     body = _node_body(questionnaire, profile, names, sums)
@@ -108,7 +109,7 @@ def scores_source(questionnaire: Questionnaire, profile: str | None, slots: dict
     extra = {"LEVEL_TABLES": tuple(tuple(table for _, _, table in size) for size in sizes.values()),
              "GROUPED_IDS": grouped,
              "TAKE_GROUPED": itemgetter(*grouped) if len(grouped) > 1 else None}
-    return "\n".join(lines) + "\n", own_tables, own_converted, extra
+    return "\n".join(lines) + "\n", own_tables, extra
 
 
 def _reading_lines(questionnaire: Questionnaire, tables: dict, converted: list[str], names: dict,

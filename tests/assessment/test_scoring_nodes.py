@@ -37,7 +37,7 @@ def source_of(questionnaire, profile):
 
 @pytest.mark.slow
 def test_every_level_of_every_gating_node_is_one_lookup():
-    source, _, _, extra = source_of(FULL, "discrete")
+    source, _, extra = source_of(FULL, "discrete")
     gating_levels = sum(len({source.level for source in node.inputs if weight_of(source, "discrete") > 0})
                         for node in FULL.nodes.values() if node.rule == "gating")
     # 70 levels (14 gating nodes, 5 levels each), each of 2 to 4 requirements of 4 options: at most
