@@ -87,7 +87,10 @@ def scores_source(questionnaire: Questionnaire, profile: str | None, slots: dict
     sizes: dict[int, list] = {}
     for pairs, mean, table in sums.tabled:
         sizes.setdefault(len(pairs), []).append((pairs, mean, table))
-    grouped = tuple(question_id for size in sizes.values() for pairs, _, _ in size for question_id, _ in pairs)
+    # each question's own id (a node names its inputs with strings of its own): answers keyed by the questionnaire's
+    # ids are found by identity, without comparing the strings
+    own = {question_id: question_id for question_id in questionnaire.questions}
+    grouped = tuple(own[ref] for size in sizes.values() for pairs, _, _ in size for ref, _ in pairs)
     lines = ["def node_values(answers):", "    get = answers.get", *_hidden_lines(questionnaire)]
     if len(grouped) > 1:  # every requirement's answer in one call when all are there (a KeyError when one is missing)
         lines += ["    try:", "        grouped = iter(TAKE_GROUPED(answers))", "    except KeyError:",
