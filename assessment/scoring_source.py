@@ -83,25 +83,24 @@ def scores_source(questionnaire: Questionnaire, profile: str | None, slots: dict
                           for source in node.inputs}
     own_tables = {question_id: table for question_id, table in tables.items() if question_id in needed}
     own_converted = [question_id for question_id in converted if question_id in needed]
-    # the groups by size: each size's answers cut into keys by zip over one iterator, looked up by map, all in C
-    sizes: dict[int, list] = {}
+    # the groups by table (one table serves every group of the same size and weights): each table's answers read in
+    # one call, cut into keys by zip over one iterator and looked up by map, all in C
+    shared: dict[int, tuple[dict, list]] = {}
     for pairs, mean, table in sums.tabled:
-        sizes.setdefault(len(pairs), []).append((pairs, mean, table))
+        shared.setdefault(id(table), (table, []))[1].append((pairs, mean))
     # each question's own id (a node names its inputs with strings of its own): answers keyed by the questionnaire's
     # ids are found by identity, without comparing the strings
     own = {question_id: question_id for question_id in questionnaire.questions}
-    grouped = tuple(own[ref] for size in sizes.values() for pairs, _, _ in size for ref, _ in pairs)
+    grouped = tuple(tuple(own[ref] for pairs, _ in members for ref, _ in pairs) for _, members in shared.values())
     lines = ["def node_values(answers):", "    get = answers.get", *_hidden_lines(questionnaire)]
-    if len(grouped) > 1:  # every requirement's answer in one call when all are there (a KeyError when one is missing)
-        lines += ["    try:", "        grouped = iter(TAKE_GROUPED(answers))", "    except KeyError:",
-                  "        grouped = map(get, GROUPED_IDS)"]
-    elif grouped:
-        lines.append("    grouped = map(get, GROUPED_IDS)")
+    for number in range(len(grouped)):  # a KeyError when an answer is missing: then one by one
+        lines += ["    try:", f"        grouped{number} = iter(TAKE_GROUPED[{number}](answers))",
+                  "    except KeyError:", f"        grouped{number} = map(get, GROUPED_IDS[{number}])"]
     lines += _reading_lines(questionnaire, own_tables, own_converted, names, hidden="hidden{}")[1:]
-    if sizes:
-        lookups = [f"        ({', '.join(mean for _, mean, _ in size)},) = map(dict.__getitem__,"
-                   f" LEVEL_TABLES[{number}], zip({', '.join(['grouped'] * length)}))"
-                   for number, (length, size) in enumerate(sizes.items())]
+    if shared:
+        lookups = [f"        ({', '.join(mean for _, mean in members)},) = map(LOOK_UP[{number}],"
+                   f" zip({', '.join([f'grouped{number}'] * len(members[0][0]))}))"
+                   for number, (_, members) in enumerate(shared.values())]
         lines += ["    try:", *lookups, "    except (KeyError, TypeError):  # an answer no table lists",
                   "        values, levels = CAREFUL(answers, HIDDEN(answers))",
                   "        return values[QUESTIONS:], levels"]
@@ -109,9 +108,10 @@ def scores_source(questionnaire: Questionnaire, profile: str | None, slots: dict
     lines += _level_lines(questionnaire, profile, names)
     lines.append(f"    return ({', '.join(names[node_id] for node_id in questionnaire.node_order)},),"
                  f" ({', '.join(_level_names(questionnaire, names))},)")
-    extra = {"LEVEL_TABLES": tuple(tuple(table for _, _, table in size) for size in sizes.values()),
-             "GROUPED_IDS": grouped,
-             "TAKE_GROUPED": itemgetter(*grouped) if len(grouped) > 1 else None}
+    extra = {"LEVEL_TABLES": tuple(table for table, _ in shared.values()), "GROUPED_IDS": grouped,
+             "LOOK_UP": tuple(table.__getitem__ for table, _ in shared.values()),
+             "TAKE_GROUPED": tuple(itemgetter(*ids) if len(ids) > 1 else lambda answers, i=ids[0]: (answers[i],)
+                                   for ids in grouped)}
     return "\n".join(lines) + "\n", own_tables, extra
 
 

@@ -43,9 +43,13 @@ def test_every_level_of_every_gating_node_is_one_lookup():
     # 70 levels (14 gating nodes, 5 levels each), each of 2 to 4 requirements of 4 options: at most
     # (4 + unanswered + not applicable) ** 4 = 1,296 answer combinations, within GROUP_TABLE_ENTRIES
     assert gating_levels == 70
-    looked_up = [table for size in extra["LEVEL_TABLES"] for table in size]  # the tables by group size
-    assert len(looked_up) == gating_levels
-    assert all(len(table) <= GROUP_TABLE_ENTRIES for table in looked_up)
+    # one table per size of group (the weights are all 1): the levels' answers read in one call per table
+    assert sum(len(ids) for ids in extra["GROUPED_IDS"]) == sum(
+        weight_of(source, "discrete") > 0 for node in FULL.nodes.values() if node.rule == "gating"
+        for source in node.inputs)  # every requirement read once
+    assert sorted(len(table) for table in extra["LEVEL_TABLES"]) == [6 ** 2, 6 ** 3, 6 ** 4]
+    assert all(len(table) <= GROUP_TABLE_ENTRIES for table in extra["LEVEL_TABLES"])
+    assert source.count("LOOK_UP[") == 3 and source.count(" = map(LOOK_UP[") == 3
     assert "rated = weights = 0" not in source  # no requirement added up one by one on this path
 
 
