@@ -1,4 +1,6 @@
-"""The source of a questionnaire's slot function: its scoring tree written out as straight-line Python.
+"""The source of a questionnaire's slot function (every question's and node's value, for `score`) and node function
+(every node's score and level alone, for `scoring_plan(q).scores`): its scoring tree written out as straight-line
+Python.
 
 Each rule is written input by input with the operations of `scoring_trace` in the same order, so the numbers are
 the same to the last bit: sums start from the integer 0 where the rules use `sum()` (which adds left to right on
