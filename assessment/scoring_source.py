@@ -352,8 +352,9 @@ def _node_lines(questionnaire: Questionnaire, node: Node, profile: str | None, n
     if node.rule == "progress":
         low, high = node.range
         scale = 100.0 / (high - low)
+        above = "{x}" if low == 0 else f"({{x}} - {_number(low)})"  # x - 0.0 is x, to the last bit
         mapped = f"(0.0 if {{x}} <= {_number(low)} else 100.0 if {{x}} >= {_number(high)}" \
-                 f" else ({{x}} - {_number(low)}) * {_number(scale)})"
+                 f" else {above} * {_number(scale)})"
         return _weighted_mean(pairs, target, mapped)
     return _weighted_mean(pairs, target, "{x}")
 
@@ -511,16 +512,15 @@ def _levels(questionnaire: Questionnaire, node: Node, profile: str | None, sums:
         # every domain applicable (the usual case): the domain weights' total and shares are known here
         total = _added(weight for weight, _ in parts)
         shares = [f"{mean} * {_number(weight / total)}" for weight, mean in parts]
-        chain += [f"if going and {' and '.join(f'{mean} is not None' for _, mean in parts)}:", "    present = True",
-                  f"    score = 0 + {' + '.join(shares)}",
-                  f"    if score >= {threshold}: achieved = {level}",
-                  "    else: following = score; going = False",
-                  f"elif going and ({' or '.join(f'{mean} is not None' for _, mean in parts)}):",
-                  "    present = True", "    total = 0",
-                  *(f"    if {mean} is not None: total += {_number(weight)}" for weight, mean in parts),
-                  "    score = 0",
-                  *(f"    if {mean} is not None: score += {mean} * ({_number(weight)} / total)"
+        # a domain without a mean (None) raises TypeError: the domains that have one share the weight again
+        chain += ["if going:", "    try:", f"        score = 0 + {' + '.join(shares)}", "    except TypeError:",
+                  "        score = None",
+                  f"        if {' or '.join(f'{mean} is not None' for _, mean in parts)}:", "            total = 0",
+                  *(f"            if {mean} is not None: total += {_number(weight)}" for weight, mean in parts),
+                  "            score = 0",
+                  *(f"            if {mean} is not None: score += {mean} * ({_number(weight)} / total)"
                     for weight, mean in parts),
-                  f"    if score >= {threshold}: achieved = {level}",
-                  "    else: following = score; going = False"]
+                  "    if score is not None:", "        present = True",
+                  f"        if score >= {threshold}: achieved = {level}",
+                  "        else: following = score; going = False"]
     return [*lines, *chain, *_capped(target)]
