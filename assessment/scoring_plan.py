@@ -8,17 +8,31 @@ the tree walk the product used before). `scoring.score` uses it and adds the tra
 
 Slots: the scored questions first (those whose answers a table lists, then the rest, each in file order), then the
 nodes in post-order (every node after its inputs). The function returns every slot's value.
+
+`scores` (bulk work: every node's score and level, no trace) runs a second function per profile, the node function:
+it gives no question a value it does not need, looks each level's requirements up together in one table of their
+answer combinations, and works out the hidden questions itself; an answer no table lists sends the answer set to the
+slot function, which reads every answer as it comes. Both give the same numbers (tests/assessment/
+test_scoring_nodes.py and test_scoring_plan.py compare them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from functools import partial
 from itertools import combinations
 from typing import NamedTuple
 
 from assessment.answers import Answer, hidden_questions, value_function
-from assessment.scoring_source import SlotFunction, compile_source, scoring_source
+from assessment.scoring_source import (
+    NodeFunction,
+    SlotFunction,
+    compile_source,
+    condition_tests,
+    scores_source,
+    scoring_source,
+)
 from assessment.scoring_tree import profile_names, profile_of, requirements, weight_of
 from questionnaires.loader import Questionnaire
 from questionnaires.schema import (
@@ -64,6 +78,9 @@ class ScoreSheet(NamedTuple):
         return dict(zip(self.node_index, self.node_levels, strict=True))
 
 
+# Built by the thousand in bulk work: the tuple made directly, without the Python-level __new__ of a NamedTuple.
+_score_sheet = partial(tuple.__new__, ScoreSheet)
+
 # One input of a node as the trace reads it: (ref, weight for the profile, gating level, the slot of its value)
 Source = tuple[str, float, int | None, int]
 
@@ -80,6 +97,9 @@ class ScoringPlan:
     # value, every node's level)
     functions: dict[str | None, SlotFunction]
     compile_function: Callable[[str | None], SlotFunction]
+    # profile -> its node function (every node's score and level alone, for `scores`), compiled when first used
+    node_functions: dict[str | None, NodeFunction]
+    compile_node_function: Callable[[str | None], NodeFunction]
     # profile -> per node in post-order: its inputs, and for a levels node its requirements' domains (else ())
     sources: dict[str | None, tuple[tuple[tuple[Source, ...], tuple], ...]]
 
@@ -99,9 +119,16 @@ class ScoringPlan:
 
     def scores(self, answers: Mapping[str, Answer], profile: str | None = None) -> ScoreSheet:
         """Score parsed answers in one pass; unanswered, hidden and not-applicable questions drop out."""
-        hidden = hidden_questions(self.questionnaire, answers) if self.questionnaire.conditional else ()
-        values, levels = self.slot_values(answers, profile, hidden)
-        return ScoreSheet(self.node_index, values[len(self.question_ids):], levels)
+        function = self.node_functions.get(profile)
+        if function is None:
+            profile = profile_of(self.questionnaire, profile)
+            function = self.node_functions.get(profile) or self.node_functions.setdefault(
+                profile, self.compile_node_function(profile))
+        try:
+            scores, levels = function(answers)
+        except TypeError:  # a checklist as a list (answers read back from JSON): the tables are keyed by tuples
+            scores, levels = function(_with_tuples(answers))
+        return _score_sheet((self.node_index, scores, levels))
 
 
 def _with_tuples(answers: Mapping[str, Answer]) -> dict[str, Answer]:
@@ -131,21 +158,34 @@ def compile_plan(questionnaire: Questionnaire) -> ScoringPlan:
     for offset, node_id in enumerate(questionnaire.node_order):
         slots[node_id] = len(ordered) + offset
 
+    conditional = frozenset(question_id for question_id, _ in questionnaire.conditional)
+
     def compile_function(profile: str | None) -> SlotFunction:
         return compile_source(scoring_source(questionnaire, profile, slots, tables, converted), tables, converters,
-                              frozenset(question_id for question_id, _ in questionnaire.conditional))
+                              conditional)
 
-    return ScoringPlan(
+    def compile_node_function(profile: str | None) -> NodeFunction:
+        source, own_tables, extra = scores_source(questionnaire, profile, slots, tables, converted)
+        careful = plan.functions.get(profile) or plan.functions.setdefault(profile, compile_function(profile))
+        return compile_source(source, own_tables, converters, conditional,
+                              {**extra, "CAREFUL": careful, "QUESTIONS": len(ordered),
+                               "HIDDEN": partial(hidden_questions, questionnaire),
+                               "TESTS": condition_tests(questionnaire)})
+
+    plan = ScoringPlan(
         questionnaire=questionnaire,
         question_ids=ordered,
         question_slots={question_id: slots[question_id] for question_id in ordered},
         node_index={node_id: index for index, node_id in enumerate(questionnaire.node_order)},
         functions={},
         compile_function=compile_function,
+        node_functions={},
+        compile_node_function=compile_node_function,
         sources={profile: tuple(_sources(questionnaire, questionnaire.nodes[node_id], profile, slots)
                                 for node_id in questionnaire.node_order)
                  for profile in profile_names(questionnaire)},
     )
+    return plan
 
 
 def _sources(questionnaire: Questionnaire, node, profile: str | None, slots: dict[str, int]) -> tuple:
@@ -175,5 +215,10 @@ def answer_table(questionnaire: Questionnaire, question) -> dict | None:
         # every set of ticked options, in the options' order as answers.parse_answer gives it
         return {ticked: convert(ticked) for count in range(len(options) + 1)
                 for ticked in combinations(options, count)}
-    return dict(scale.values) if isinstance(question, SingleQuestion) else None
+    if not isinstance(question, SingleQuestion):
+        return None
+    # keyed by the question's own option ids: an answer that is one of them (as the questionnaire gives it) is found
+    # by identity, without comparing the strings
+    own = {option.id: option.id for option in question.options}
+    return {own.get(key, key): value for key, value in scale.values.items()}
 

@@ -60,8 +60,8 @@ def test_the_levels_node_reads_the_sums_the_gating_nodes_wrote():
     slots = {**plan.question_slots, **{node_id: len(plan.question_ids) + index
                                        for node_id, index in plan.node_index.items()}}
     source = scoring_source(full, "discrete", slots, {}, [])
-    # one sum line per level of every gating node, and no more
-    written = len(re.findall(r"rated\d+, weights\d+ = 0 \+ ", source))
+    # one mean line per level of every gating node, and no more
+    written = len(re.findall(r"mean\d+ = \(0 \+ ", source))
     gating_levels = sum(len({source.level for source in node.inputs}) for node in full.nodes.values()
                         if node.rule == "gating")
     assert written == gating_levels
