@@ -169,20 +169,15 @@ class CohortTable:
     def figures(self, rows: Sequence[int]) -> list[dict]:
         """The stored figures of the cells at these rows: {"nodes": {node: [the STORED_FIELDS]}, "lagging":
         {level: [enterprises with 0, 1, ... dimensions below it]}}, nodes without a score left out."""
-        # Rounded to 6 places: the statistics of a million entries make a hundred thousand rows, and writing them
-        # as JSON is the slow part of a rebuild.
-        rows = np.asarray(rows, dtype=np.int64)
-        stored = self._table[rows].round(6).tolist()
-        lagging = {level: counts[rows].tolist() for level, counts in self._lagging.items()}
-        node_ids = self.node_ids
-        return [{"nodes": {node_id: values for node_id, values in zip(node_ids, nodes, strict=True) if values[0]},
-                 "lagging": {level: counts[g] for level, counts in lagging.items()}}
-                for g, nodes in enumerate(stored)]
-
+        return [{"nodes": {node_id: values.tolist() for node_id, values in found["nodes"].items()},
+                 "lagging": {level: counts.tolist() for level, counts in found["lagging"].items()}}
+                for found in self.figure_arrays(rows)]
 
     def figure_arrays(self, rows: Sequence[int]) -> list[dict]:
         """`figures`, with each node's figures and each level's lagging counts as an array row rather than a list:
         for a writer that turns arrays into text itself (a release's 50,000 rows skip making 7 million floats)."""
+        # Rounded to 6 places: the statistics of a million entries make a hundred thousand rows, and writing them
+        # as JSON is the slow part of a rebuild.
         rows = np.asarray(rows, dtype=np.int64)
         stored = self._table[rows].round(6)
         kept = (stored[:, :, 0] != 0).tolist()
