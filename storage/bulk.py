@@ -1,22 +1,25 @@
 """Writing many rows at once through the driver's fastest path: COPY on PostgreSQL, one executemany on SQLite.
 
 A release stores tens of thousands of cohort rows; SQLAlchemy's insert would process every parameter of every row
-in Python. Here the rows come as plain tuples whose values are already what the column stores (JSON as text), and
-the write stays in the session's transaction."""
+in Python. Here the rows come as plain tuples, or column by column, whose values are already what the column stores
+(JSON as text), and the write stays in the session's transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime
-from typing import Any
+from itertools import repeat
+from typing import Any, NamedTuple
 
+import numpy as np
 import orjson
 from sqlalchemy import Connection, Select, Table
 from sqlmodel import Session
 
 # What COPY's text format escapes inside a value (https://www.postgresql.org/docs/current/sql-copy.html).
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+COPY_SPECIAL = tuple(chr(code) for code in COPY_ESCAPES)
 COPY_NULL = "\\N"
 # Joins a column's texts so that they are escaped in one call; PostgreSQL text never holds a NUL character.
 SEPARATOR = "\x00"
@@ -47,9 +50,37 @@ def json_text(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
+def json_rows(array: np.ndarray) -> list[str]:
+    """The JSON text of each innermost row of `array` (its last axis), without the brackets: one orjson call for
+    the whole array, where a call per row costs more than the writing (a release turns 140,000 rows of figures into
+    text per period). The same numbers as `json_text` writes for each row."""
+    if not array.size:
+        return [""] * int(np.prod(array.shape[:-1]))
+    text = json_text(np.ascontiguousarray(array).reshape(-1, array.shape[-1]))
+    return text[2:-2].split("],[")  # [[1.5,2],[3,4.25]]: numbers hold no brackets
+
+
+class Same(NamedTuple):
+    """A column's value when it is the same in every row of a batch: written out once, not once per row."""
+
+    value: Any
+
+
+# A batch by column: the column's values in row order, or one value for every row (Same).
+Columns = Mapping[str, Sequence | Same]
+
+
 def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> None:
     """Insert `rows` (tuples of `columns`, values as stored) into `table`, in the session's transaction."""
-    _write(session.connection(), table, columns, rows)
+    _write(session.connection(), table, by_column(columns, rows))
+
+
+def by_column(columns: Sequence[str], rows: Iterable[tuple]) -> dict[str, Sequence]:
+    """Rows (tuples of `columns`) as a batch by column."""
+    values = list(zip(*rows, strict=True)) or [()] * len(columns)
+    if len(values) != len(columns):
+        raise ValueError(f"rows of {len(values)} values for {len(columns)} columns")
+    return dict(zip(columns, values, strict=True))
 
 
 class RowWriter:
@@ -66,11 +97,16 @@ class RowWriter:
 
     def write(self, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> None:
         """Write `rows` as `insert_rows` does, once the batch before has been written."""
+        self.write_columns(table, by_column(columns, rows))
+
+    def write_columns(self, table: Table, columns: Columns) -> None:
+        """Write a batch given by column (each column's values in row order, or Same for all), once the batch
+        before has been written."""
         self.wait()
         if self._pool is None:
-            insert_rows(self.session, table, columns, rows)
+            _write(self.session.connection(), table, columns)
             return
-        self._pending = self._pool.submit(_write, self.session.connection(), table, columns, rows)
+        self._pending = self._pool.submit(_write, self.session.connection(), table, columns)
 
     def wait(self) -> None:
         """Wait for the batch being written; its error, if any, is raised here."""
@@ -92,29 +128,46 @@ class RowWriter:
                 self._pool.shutdown()
 
 
-def _write(connection: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> None:
-    """Insert `rows` through `connection`: COPY on PostgreSQL, one executemany on SQLite."""
+def _write(connection: Connection, table: Table, columns: Columns) -> None:
+    """Insert a batch given by column through `connection`: COPY on PostgreSQL, one executemany on SQLite."""
     names = ", ".join(columns)
     if connection.dialect.name == "postgresql":
-        text = copy_text(rows, len(columns))
+        text = columns_text(columns)
         if text:
             driver = connection.connection.driver_connection
             with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
                 copy.write(text.encode())
         return
+    count = _row_count(columns)
+    if not count:
+        return
     marks = ", ".join("?" * len(columns))
-    connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", list(rows))
+    rows = list(zip(*(repeat(values.value, count) if isinstance(values, Same) else values
+                      for values in columns.values()), strict=True))
+    connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
+
+
+def _row_count(columns: Columns) -> int:
+    """How many rows a batch by column holds (a batch of Same values only holds none)."""
+    counts = {len(values) for values in columns.values() if not isinstance(values, Same)}
+    if len(counts) > 1:
+        raise ValueError(f"columns of {sorted(counts)} values in one batch")
+    return counts.pop() if counts else 0
 
 
 def copy_text(rows: Iterable[tuple], width: int) -> str:
-    """`rows` in COPY's text format, built column by column: one pass of C code per column rather than a call per
-    value, which is what writing the rows one by one costs."""
-    columns = list(zip(*rows, strict=True))
-    if not columns:
+    """`rows` (tuples of `width` values) in COPY's text format."""
+    return columns_text(by_column(range(width), rows))
+
+
+def columns_text(columns: Columns) -> str:
+    """A batch by column in COPY's text format, built column by column: one pass of C code per column rather than
+    a call per value, which is what writing the rows one by one costs; a Same value is written once."""
+    count = _row_count(columns)
+    if not count:
         return ""
-    if len(columns) != width:
-        raise ValueError(f"rows of {len(columns)} values for {width} columns")
-    texts = [_column_text(list(values)) for values in columns]
+    texts = [repeat(_scalar_text(values.value) if values.value is not None else COPY_NULL, count)
+             if isinstance(values, Same) else _column_text(list(values)) for values in columns.values()]
     return "\n".join(map("\t".join, zip(*texts, strict=True))) + "\n"
 
 
@@ -124,7 +177,9 @@ def _column_text(values: list) -> list[str]:
     kinds = set(map(type, present))
     if kinds == {str}:
         joined = SEPARATOR.join(present)
-        if joined.count(SEPARATOR) == len(present) - 1:  # no value holds the separator itself
+        if not any(special in joined for special in COPY_SPECIAL):  # JSON figures, codes: nothing to escape
+            escaped = present
+        elif joined.count(SEPARATOR) == len(present) - 1:  # no value holds the separator itself
             escaped = joined.translate(COPY_ESCAPES).split(SEPARATOR)
         else:
             escaped = [value.translate(COPY_ESCAPES) for value in present]
