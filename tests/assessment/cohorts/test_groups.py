@@ -6,6 +6,7 @@ import math
 import random
 from collections import Counter
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -217,3 +218,20 @@ def test_figure_arrays_hold_the_figures_as_array_rows():
     assert list(beijing["nodes"]) == list(NODES) and {v[0] for v in beijing["nodes"].values()} == {1.0}
     assert [v[1] for v in beijing["nodes"].values()] == [4.0, 40.0, 4.0, 5.0]
     assert table.figures([table.cells.index(("110000", ALL, ALL))])[0]["nodes"]["d2"][:2] == [1.0, 5.0]
+
+
+def test_entries_of_two_versions_with_or_without_noise_land_in_their_columns():
+    # Version "2" benchmarks two of the four nodes, in another order: d2 then overall. Entry 1 has noise drawn,
+    # entry 3 none (recorded before releases drew it): its noise stays missing.
+    noise = np.array([0.5, -0.5, 0.25, 0.0], dtype="<f4").tobytes()
+    first = entry(1, "370000", "370100", "13", "process", "small", [1.0, 10, 1, 2], [1, 0, 1, 2])._replace(noise=noise)
+    scores, levels = pack_scores([7.0, 9.0], [3, 4])
+    second = EntryRow(2, "2", "370000", None, "13", "process", "small", False, scores, levels,
+                      np.array([0.125, 0.75], dtype="<f4").tobytes())
+    third = entry(3, "370000", None, "34", "discrete", "large", [3.0, 30, 3, 3], [3, 1, 3, 3])
+    population = Population(NODES, ["d1", "d2"], [first, second, third], {"1": NODES, "2": ("d2", "overall")})
+    np.testing.assert_array_equal(population.scores, [[1.0, 10, 1, 2], [9.0, np.nan, np.nan, 7.0], [3.0, 30, 3, 3]])
+    np.testing.assert_array_equal(population.levels, [[1, 0, 1, 2], [4, -1, -1, 3], [3, 1, 3, 3]])
+    np.testing.assert_array_equal(population.noise, [[0.5, -0.5, 0.25, 0.0], [0.75, np.nan, np.nan, 0.125],
+                                                     [np.nan] * 4])
+    assert population.labels["city"] == ["370100", None] and population.codes["city"].tolist() == [0, 1, 1]
