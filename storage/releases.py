@@ -24,6 +24,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from itertools import repeat
+from operator import add
 
 import numpy as np
 from sqlalchemy import false, insert, true, update
@@ -198,17 +200,23 @@ def _store(writer: RowWriter, release_id: int, questionnaire_id: str, period: in
 
 def figure_texts(block: FigureBlock) -> list[str]:
     """The stored JSON of each cell's figures (CohortTable.figures), built from whole arrays: the numbers are
-    written by one call per array, and only the keys around them per cell (a release writes 50,000 cells' figures
-    per period)."""
-    m = len(block.node_ids)
+    written by one call per array, and the keys around them by one template for the cells that have every node
+    (nearly all), node by node only for the others (a release writes 50,000 cells' figures per period)."""
+    m, cells = len(block.node_ids), len(block.kept)
     numbers = json_rows(block.nodes)  # cell by cell, node by node
-    keys = [f"{json_text(node_id)}:[" for node_id in block.node_ids]
-    lagging = [(f"{json_text(level)}:[", json_rows(counts)) for level, counts in block.lagging.items()]
-    texts = []
-    for g, kept in enumerate(block.kept.tolist()):
-        nodes = ",".join([f"{keys[c]}{numbers[g * m + c]}]" for c in range(m) if kept[c]])
-        lags = ",".join([f"{key}{rows[g]}]" for key, rows in lagging])
-        texts.append(f'{{"nodes":{{{nodes}}},"lagging":{{{lags}}}}}')
+    keys = [json_text(node_id) for node_id in block.node_ids]
+    lag_keys = [json_text(level) for level in block.lagging]
+    lagging = list(zip(*map(json_rows, block.lagging.values()), strict=True)) or [()] * cells
+    # A cell with every node: its nodes' numbers, then its levels' counts, each at a %s
+    slots = [",".join(f"{key.replace('%', '%%')}:[%s]" for key in names) for names in (keys, lag_keys)]
+    template = f'{{"nodes":{{{slots[0]}}},"lagging":{{{slots[1]}}}}}'
+    every_node = zip(*(numbers[c::m] for c in range(m)), strict=True) if m else repeat((), cells)
+    texts = list(map(template.__mod__, map(add, every_node, lagging)))
+    for g in np.flatnonzero(~block.kept.all(axis=1)).tolist():  # cells where some node has no score
+        kept = block.kept[g].tolist()
+        nodes = ",".join([f"{keys[c]}:[{numbers[g * m + c]}]" for c in range(m) if kept[c]])
+        lags = ",".join([f"{key}:[{rows}]" for key, rows in zip(lag_keys, lagging[g], strict=True)])
+        texts[g] = f'{{"nodes":{{{nodes}}},"lagging":{{{lags}}}}}'
     return texts
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table,
 from sqlalchemy.exc import IntegrityError
 from test_release_identical import random_population
 
-from assessment.cohorts.statistics import cohort_table
+from assessment.cohorts.statistics import FigureBlock, cohort_table
 from storage.bulk import RowWriter, Same, columns_text, copy_text, insert_rows, json_rows, json_text, stored_value
 from storage.releases import figure_texts
 
@@ -102,3 +102,17 @@ def test_figure_texts_are_the_json_of_each_cells_figures(n):
     assert [json.loads(text) for text in texts] == table.figures(rows)
     assert {"n3" in json.loads(text)["nodes"] for text in texts} == ({False} if n == 1 else {False, True})
     assert figure_texts(table.figure_block([])) == []
+
+
+def test_figure_texts_of_hand_made_cells():
+    # Two nodes (one named with a "%", which the template must keep as it is), one level; the second cell has no
+    # score of node "b": its figures leave "b" out.
+    nodes = np.zeros((2, 2, 12))
+    nodes[0, 0, :2], nodes[0, 1, :2], nodes[1, 0, :2] = (2, 1.5), (2, 0.25), (1, 3)
+    block = FigureBlock(("a%s", "b"), nodes, nodes[:, :, 0] != 0, {"1": np.array([[1, 1], [0, 1]])})
+    zeros = ",0.0" * 10
+    assert figure_texts(block) == [
+        f'{{"nodes":{{"a%s":[2.0,1.5{zeros}],"b":[2.0,0.25{zeros}]}},"lagging":{{"1":[1,1]}}}}',
+        f'{{"nodes":{{"a%s":[1.0,3.0{zeros}]}},"lagging":{{"1":[0,1]}}}}']
+    assert figure_texts(FigureBlock((), np.zeros((1, 0, 12)), np.zeros((1, 0), dtype=bool), {})) == [
+        '{"nodes":{},"lagging":{}}']
