@@ -34,7 +34,7 @@ from sqlmodel import Session, func, select
 from assessment.classifications import load_industries, load_regions
 from assessment.cohorts.groups import ALL, CellKey, release_scales
 from assessment.cohorts.perturbation import draw_noise
-from assessment.cohorts.statistics import FigureBlock, Population, cohort_table
+from assessment.cohorts.statistics import CohortTable, FigureBlock, Population, cohort_table
 from assessment.cohorts.suppression import SMALL, suppress
 from assessment.cohorts.weighted import region_weighted
 from assessment.margins import covers, one_way_margins
@@ -123,20 +123,25 @@ def _make_release(*, session: Session, catalog: Catalog, k: int, trigger: str, v
                                                  period=period, min_trust=trust, where=only)
                     scales, bands = release_scales(questionnaire, population.node_ids)
                     populations.append((period, recorded, population.released(scales, bands)))
+                parts = []  # (period, base period, population, entries recorded): each period, and its change
                 previous = None
                 for period, recorded, population in populations:
                     entries += len(population)
-                    stored, hidden = _store(writer, release.id, questionnaire_id, period, 0, population, k, any_real)
+                    parts.append((period, 0, population, recorded))
+                    if previous is not None:
+                        parts.append((period, previous[0], population.change_since(previous[1]), recorded))
+                    previous = (period, population)
+                # Every table first: they keep both cores busy on their own. Each batch of rows is then written
+                # (by the database, on the other core) while the next batch's withheld cells and figures are worked
+                # out, which takes one core.
+                country = load_regions().country.code
+                tables = [cohort_table(population, country) for _, _, population, _ in parts]
+                for (period, base_period, _, recorded), table in zip(parts, tables, strict=True):
+                    stored, hidden = _store(writer, release.id, questionnaire_id, period, base_period, table, k,
+                                            any_real)
                     cells, withheld = cells + stored, withheld + hidden
                     done += recorded
                     report(verified_only, done, steps)
-                    if previous is not None:
-                        stored, hidden = _store(writer, release.id, questionnaire_id, period, previous[0],
-                                                population.change_since(previous[1]), k, any_real)
-                        cells, withheld = cells + stored, withheld + hidden
-                        done += recorded
-                        report(verified_only, done, steps)
-                    previous = (period, population)
                 writer.wait()
                 for period, _, population in populations:
                     _store_weighted(session, release.id, questionnaire, period, population, k, margins)
@@ -173,13 +178,11 @@ def _draw_missing_noise(session: Session) -> None:
 
 
 def _store(writer: RowWriter, release_id: int, questionnaire_id: str, period: int, base_period: int,
-           population: Population, k: int, any_real: bool) -> tuple[int, int]:
+           table: CohortTable, k: int, any_real: bool) -> tuple[int, int]:
     """Store the statistics of one period (or change) in a release through `writer`; returns how many cells, and how
     many withheld."""
-    if not len(population):
+    if not table.cells:
         return 0, 0
-    country = load_regions().country.code
-    table = cohort_table(population, country)
     hidden = withheld_cells(dict(zip(table.cells, table.counts, strict=True)), k)
     now = stored_value(writer.session, CohortStat.__table__, "updated_at", utcnow())
     # A withheld cell is stored without its figures: no page or answer reads them (they show Hidden), and figures
