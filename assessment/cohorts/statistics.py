@@ -29,6 +29,23 @@ from assessment.cohorts.groups import (
 from assessment.cohorts.perturbation import banded_levels, perturb, spread
 from questionnaires.vocabulary import INDUSTRY_TYPES
 
+CLASSIFICATIONS = ("province", "city", "division", "type", "size")  # an entry's classifications, as Population codes
+
+
+class EntryBlock(NamedTuple):
+    """Entries of one questionnaire version, column by column, as a database can hand them over in bulk: the
+    scores, levels and noise laid out as that version benchmarks its nodes; each classification as fixed-width
+    ASCII codes (bytes, padded with spaces; a blank city is none)."""
+
+    version: str
+    enterprise_ids: np.ndarray  # int64
+    synthetic: np.ndarray  # bool
+    classifications: dict[str, np.ndarray]  # CLASSIFICATIONS -> bytes codes
+    scores: np.ndarray  # entries × the version's nodes, float64
+    levels: np.ndarray  # int8, -1: none
+    noise: np.ndarray  # float32
+    drawn: np.ndarray  # bool: whether the entry has its noise (else its noise row is missing)
+
 
 def _picker(positions: list[int] | slice):
     """Takes the values at `positions` from a column (a list)."""
@@ -37,17 +54,30 @@ def _picker(positions: list[int] | slice):
     return lambda column: [column[r] for r in positions]
 
 
+def _factorized(codes: np.ndarray) -> tuple[list[bytes], np.ndarray]:
+    """The distinct codes (fixed-width bytes) in order, and each one's number: codes of up to 8 bytes are compared
+    as integers, which numpy sorts six times faster than bytes."""
+    width = codes.dtype.itemsize
+    if width > 8:
+        found, inverse = np.unique(codes, return_inverse=True)
+        return found.tolist(), inverse.reshape(-1)
+    padded = np.zeros((len(codes), 8), dtype=np.uint8)
+    padded[:, :width] = np.ascontiguousarray(codes).view(np.uint8).reshape(-1, width)
+    found, inverse = np.unique(padded.view(">u8").reshape(-1), return_inverse=True)  # big-endian: in byte order
+    return found.astype(">u8").view("S8").tolist(), inverse.reshape(-1)  # S8 drops the padding
+
+
+def _label_order(label: str | None) -> tuple[bool, str]:
+    """How a classification's labels are numbered: in order, none last."""
+    return label is None, label or ""
+
+
 class Population:
     """The entries of one questionnaire in one period (or its change since a base period), as arrays."""
 
     def __init__(self, node_ids: Sequence[str], dimension_ids: Iterable[str], rows: Iterable[EntryRow],
                  layouts: dict[str, Sequence[str]]) -> None:
-        self.node_ids = tuple(node_ids)
-        column = {node_id: c for c, node_id in enumerate(self.node_ids)}
-        self.dimension_columns = [column[d] for d in dimension_ids if d in column]
-        moves = {version: (np.array([column[n] for n in nodes if n in column]),
-                           np.array([i for i, n in enumerate(nodes) if n in column]))
-                 for version, nodes in layouts.items()}
+        moves = self._columns(node_ids, dimension_ids, layouts)
         # Column by column (the fields of EntryRow, in order): a million rows are read once per field by C code
         # (zip(*rows) takes three times as long: it holds an iterator per row).
         rows = rows if isinstance(rows, Sequence) else list(rows)
@@ -84,12 +114,58 @@ class Population:
         # Classifications as small integers (an index into `labels`), so that grouping is integer arithmetic.
         self.labels: dict[str, list[str | None]] = {}
         self.codes: dict[str, np.ndarray] = {}
-        for name, values in (("province", provinces), ("city", cities), ("division", divisions), ("type", types),
-                             ("size", sizes)):
-            labels = sorted(set(values), key=lambda v: (v is None, v or ""))
+        for name, values in zip(CLASSIFICATIONS, (provinces, cities, divisions, types, sizes), strict=True):
+            labels = sorted(set(values), key=_label_order)
             index = {label: i for i, label in enumerate(labels)}
             self.labels[name] = labels
             self.codes[name] = np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=n)
+
+    def _columns(self, node_ids: Sequence[str], dimension_ids: Iterable[str], layouts: dict[str, Sequence[str]]
+                 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Set the nodes and dimension columns; per version, where its nodes go (columns) and come from."""
+        self.node_ids = tuple(node_ids)
+        column = {node_id: c for c, node_id in enumerate(self.node_ids)}
+        self.dimension_columns = [column[d] for d in dimension_ids if d in column]
+        return {version: (np.array([column[n] for n in nodes if n in column], dtype=np.int64),
+                          np.array([i for i, n in enumerate(nodes) if n in column], dtype=np.int64))
+                for version, nodes in layouts.items()}
+
+    @classmethod
+    def from_blocks(cls, node_ids: Sequence[str], dimension_ids: Iterable[str], blocks: Sequence[EntryBlock],
+                    layouts: dict[str, Sequence[str]]) -> Population:
+        """The population of these entries, given column by column (one block per version), in the order of their
+        enterprise ids: the same as from their rows, without a Python object per value."""
+        population = object.__new__(cls)
+        moves = population._columns(node_ids, dimension_ids, layouts)
+        ids = np.concatenate([block.enterprise_ids for block in blocks]) if blocks else np.zeros(0, np.int64)
+        n, m = len(ids), len(population.node_ids)
+        order = np.argsort(ids, kind="stable")
+        scores, levels, noise = np.full((n, m), np.nan), np.full((n, m), -1, dtype=np.int8), np.full((n, m), np.nan)
+        start = 0
+        for block in blocks:
+            to, source = moves[block.version]
+            end = start + len(block.enterprise_ids)
+            scores[start:end, to] = block.scores[:, source]
+            levels[start:end, to] = block.levels[:, source]
+            drawn = start + np.flatnonzero(block.drawn)
+            noise[np.ix_(drawn, to)] = block.noise[block.drawn][:, source]
+            start = end
+        population.scores, population.levels, population.noise = scores[order], levels[order], noise[order]
+        population.enterprise_ids = ids[order]
+        population.synthetic = np.concatenate([block.synthetic for block in blocks])[order] if blocks \
+            else np.zeros(0, dtype=bool)
+        population.labels, population.codes = {}, {}
+        for name in CLASSIFICATIONS:
+            codes = np.concatenate([block.classifications[name] for block in blocks]) if blocks \
+                else np.zeros(0, dtype="S1")
+            found, inverse = _factorized(codes[order])
+            labels = [code.decode().strip() or None for code in found]
+            ranked = sorted(range(len(labels)), key=lambda i: _label_order(labels[i]))  # as from rows: none last
+            renumber = np.empty(len(labels), dtype=np.int64)
+            renumber[ranked] = np.arange(len(labels))
+            population.labels[name] = [labels[i] for i in ranked]
+            population.codes[name] = renumber[inverse.reshape(-1)]
+        return population
 
     def __len__(self) -> int:
         return len(self.enterprise_ids)
