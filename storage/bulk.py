@@ -106,7 +106,9 @@ class RowWriter:
         if self._pool is None:
             _write(self.session.connection(), table, columns)
             return
-        self._pending = self._pool.submit(_write, self.session.connection(), table, columns)
+        # The text is made here: on the thread it would hold the interpreter's lock, which the caller's array
+        # arithmetic on other threads needs between every two operations (they would wait for it, by turns).
+        self._pending = self._pool.submit(_copy, self.session.connection(), table, list(columns), columns_text(columns))
 
     def wait(self) -> None:
         """Wait for the batch being written; its error, if any, is raised here."""
@@ -132,11 +134,7 @@ def _write(connection: Connection, table: Table, columns: Columns) -> None:
     """Insert a batch given by column through `connection`: COPY on PostgreSQL, one executemany on SQLite."""
     names = ", ".join(columns)
     if connection.dialect.name == "postgresql":
-        text = columns_text(columns)
-        if text:
-            driver = connection.connection.driver_connection
-            with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-                copy.write(text.encode())
+        _copy(connection, table, list(columns), columns_text(columns))
         return
     count = _row_count(columns)
     if not count:
@@ -145,6 +143,14 @@ def _write(connection: Connection, table: Table, columns: Columns) -> None:
     rows = list(zip(*(repeat(values.value, count) if isinstance(values, Same) else values
                       for values in columns.values()), strict=True))
     connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
+
+
+def _copy(connection: Connection, table: Table, columns: list[str], text: str) -> None:
+    """COPY rows given as text (COPY's text format) into `table` (PostgreSQL)."""
+    if text:
+        driver = connection.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            copy.write(text.encode())
 
 
 def _row_count(columns: Columns) -> int:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 from itertools import repeat
@@ -114,36 +115,19 @@ def _make_release(*, session: Session, catalog: Catalog, k: int, trigger: str, v
         with RowWriter(session) as writer:
             for questionnaire_id, periods in plan.items():
                 questionnaire = catalog.get(questionnaire_id)
-                # Every period's entries are read first, so that one period's rows are written while the next
-                # period's statistics are computed (the session is the writer's until it has written them)
-                writer.wait()
-                populations = []
-                for period, recorded in periods:
-                    population = load_population(session=session, catalog=catalog, questionnaire_id=questionnaire_id,
-                                                 period=period, min_trust=trust, where=only)
-                    scales, bands = release_scales(questionnaire, population.node_ids)
-                    populations.append((period, recorded, population.released(scales, bands)))
-                parts = []  # (period, base period, population, entries recorded): each period, and its change
-                previous = None
-                for period, recorded, population in populations:
-                    entries += len(population)
-                    parts.append((period, 0, population, recorded))
-                    if previous is not None:
-                        parts.append((period, previous[0], population.change_since(previous[1]), recorded))
-                    previous = (period, population)
-                # Every table first: they keep both cores busy on their own. Each batch of rows is then written
-                # (by the database, on the other core) while the next batch's withheld cells and figures are worked
-                # out, which takes one core.
-                country = load_regions().country.code
-                tables = [cohort_table(population, country) for _, _, population, _ in parts]
-                for (period, base_period, _, recorded), table in zip(parts, tables, strict=True):
+                writer.wait()  # the session is the writer's until it has written the rows before
+                populations: list[tuple[int, Population]] = []
+                # Each table's rows are written (by the database, on a thread) while the next table is computed
+                for period, base_period, recorded, table in _tables(session, catalog, questionnaire, periods, trust,
+                                                                    only, populations):
                     stored, hidden = _store(writer, release.id, questionnaire_id, period, base_period, table, k,
                                             any_real)
                     cells, withheld = cells + stored, withheld + hidden
                     done += recorded
                     report(verified_only, done, steps)
                 writer.wait()
-                for period, _, population in populations:
+                entries += sum(len(population) for _, population in populations)
+                for period, population in populations:
                     _store_weighted(session, release.id, questionnaire, period, population, k, margins)
         release.entries, release.cells, release.withheld = entries, cells, withheld
         release.seconds = round(time.perf_counter() - started, 3)
@@ -151,6 +135,34 @@ def _make_release(*, session: Session, catalog: Catalog, k: int, trigger: str, v
         session.commit()
         session.refresh(release)
     return release
+
+
+def _tables(session: Session, catalog: Catalog, questionnaire: Questionnaire, periods: list[tuple[int, int]],
+            trust: str, only: list, populations: list[tuple[int, Population]]
+            ) -> Iterator[tuple[int, int, int, CohortTable]]:
+    """The cohort table of each period and of its change since the period before, in order: (period, base period
+    or 0, entries recorded, table); each period's released population is added to `populations` as it is read.
+
+    The periods' entries are read on a thread (it is mostly the database's work: see load_population), the first
+    period's tables computed meanwhile; every period is read before the first table comes out, so that the session
+    is free for writing its rows."""
+    country = load_regions().country.code
+
+    def read(period: int) -> Population:
+        population = load_population(session=session, catalog=catalog, questionnaire_id=questionnaire.id,
+                                     period=period, min_trust=trust, where=only)
+        return population.released(*release_scales(questionnaire, population.node_ids))
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="entry-reader") as reader:
+        reads = [reader.submit(read, period) for period, _ in periods]  # one after another
+        first = cohort_table(reads[0].result(), country) if reads else None
+        read_all = [each.result() for each in reads]
+    for number, ((period, recorded), population) in enumerate(zip(periods, read_all, strict=True)):
+        yield period, 0, recorded, first if number == 0 else cohort_table(population, country)
+        if populations:
+            base_period, base = populations[-1]
+            yield period, base_period, recorded, cohort_table(population.change_since(base), country)
+        populations.append((period, population))
 
 
 def _plan(session: Session, catalog: Catalog) -> dict[str, list[tuple[int, int]]]:
