@@ -86,3 +86,11 @@ def test_entries_the_bulk_read_cannot_take_are_read_row_by_row(app, db, postgres
                                  min_trust="anonymous")
     assert "discrete-x" in population.labels["type"]
     assert_same(population, _population_by_rows(db.connection(), catalog, latest, conditions, dimensions))
+
+
+def test_a_period_without_entries_reads_as_an_empty_population(app, db, postgres_only):
+    catalog = app.extensions["questionnaires"]
+    latest, conditions, dimensions = reads(db, catalog, 1999)  # no entries that year
+    bulk = _population_in_bulk(db.connection(), catalog, latest, conditions, dimensions)
+    assert len(bulk) == 0 and bulk.scores.shape == (0, len(bulk.node_ids))
+    assert_same(bulk, _population_by_rows(db.connection(), catalog, latest, conditions, dimensions))
