@@ -1,5 +1,6 @@
 """The compiled scoring plan gives every node the score and level `score` gives, for every questionnaire we ship."""
 
+import json
 import random
 import re
 
@@ -98,3 +99,12 @@ def test_the_capped_sum_and_checklists_on_mini(mini):
 def test_the_plan_is_compiled_once_per_questionnaire(mini):
     assert scoring_plan(mini) is scoring_plan(mini)
     assert scoring_plan(load_questionnaire(MINI)) is not scoring_plan(mini)  # a reloaded file gets its own plan
+
+
+def test_parsed_answers_are_keyed_by_the_questionnaires_own_id_strings(mini):
+    # Read back from JSON, the keys are new strings; parsed, they are the questionnaire's own, which the plan's
+    # lookups find without comparing characters
+    raw = json.loads(json.dumps(MINI_ANSWERS))
+    answers, _ = parse_answers(mini, raw)
+    assert answers and all(key is mini.questions[key].id for key in answers)
+    assert not any(key is next(k for k in raw if k == key) for key in answers)
