@@ -12,21 +12,19 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from huey import crontab
-from huey.exceptions import TaskLockedException
 from sqlalchemy import update
 from sqlmodel import Session, select
 
 from jobs.mail import send_many
-from jobs.queue import engine, periodic, queue, task
+from jobs.queue import engine, periodic, task
 from storage.campaign_tracking import mail_ref
 from storage.campaigns import member_secret, members_to_invite, members_to_remind, reminder_due, running_campaigns
+from storage.locks import exclusive
 from storage.tables import Campaign, CampaignMember, Enterprise, utcnow
 
 log = logging.getLogger(__name__)
 MAIL_CHUNK = 500  # messages recorded per transaction: 100 transactions for a list of 50,000
-# Reminders go out once over every worker; a worker killed while sending leaves the lock, which lapses after this.
-REMINDER_LOCK_SECONDS = 3600
-reminder_lock = queue.lock_task("campaign-reminders", ttl=REMINDER_LOCK_SECONDS)
+REMINDER_LOCK = "campaign-reminders"  # reminders go out once over every worker; the others skip their round
 
 
 @task()
@@ -48,8 +46,11 @@ def send_invitations(campaign_id: int) -> None:
 def send_reminders(today: date | None = None) -> None:
     """Every hour: for each running campaign whose reminder day has come, remind the members who have neither
     submitted nor opted out, each reminder day once."""
-    try:
-        with reminder_lock, Session(engine(), expire_on_commit=False) as session:
+    with exclusive(engine(), REMINDER_LOCK) as held:
+        if not held:
+            log.info("reminders are being sent by another worker")
+            return
+        with Session(engine(), expire_on_commit=False) as session:
             today = today or utcnow().date()
             for campaign in running_campaigns(session=session, today=today):
                 day = reminder_due(campaign, today)
@@ -59,8 +60,6 @@ def send_reminders(today: date | None = None) -> None:
                 _send(session, campaign, members, reminder=day)
                 if members:
                     log.info("campaign %s: %s reminders (%s days before)", campaign.id, len(members), day)
-    except TaskLockedException:
-        log.info("reminders are being sent by another worker")
 
 
 def _send(session: Session, campaign: Campaign, members: list[CampaignMember], *, reminder: int | None) -> None:

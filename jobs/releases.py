@@ -6,17 +6,14 @@ import logging
 
 from flask import current_app
 from huey import crontab
-from huey.exceptions import TaskLockedException
 from sqlmodel import Session
 
-from jobs.queue import engine, periodic, queue, task
+from jobs.queue import engine, periodic, task
+from storage.locks import exclusive
 from storage.releases import make_release, release_due
 
 log = logging.getLogger(__name__)
-# One release at a time over every worker. A worker killed mid-release leaves the lock behind; it lapses after this
-# long (a release of a million assessments takes minutes, not hours).
-LOCK_SECONDS = 3600
-release_lock = queue.lock_task("statistics-release", ttl=LOCK_SECONDS)
+RELEASE_LOCK = "statistics-release"  # one release at a time over every worker; the others skip theirs
 
 
 @task()
@@ -32,12 +29,13 @@ def publish_when_due() -> None:
 
 
 def _publish(trigger: str, *, only_if_due: bool) -> None:
-    try:
-        with release_lock, Session(engine(), expire_on_commit=False) as session:
+    with exclusive(engine(), RELEASE_LOCK) as held:
+        if not held:
+            log.info("a release is being made by another worker; this %s one is skipped", trigger)
+            return
+        with Session(engine(), expire_on_commit=False) as session:
             if only_if_due and not release_due(session=session):
                 return
             release = make_release(session=session, catalog=current_app.extensions["questionnaires"],
                                    k=current_app.config["BENCHMARK_MIN_GROUP"], trigger=trigger)  # fmt: skip
             log.info("published statistics release %s (%s)", release.id, trigger)
-    except TaskLockedException:
-        log.info("a release is being made by another worker; this %s one is skipped", trigger)
