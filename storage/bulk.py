@@ -1,12 +1,12 @@
 """Writing many rows at once through the driver's fastest path: COPY on PostgreSQL, one executemany on SQLite.
 
 A release stores tens of thousands of cohort rows; SQLAlchemy's insert would process every parameter of every row
-in Python. Here the rows come as plain tuples, or column by column, whose values are already what the column stores
+in Python. Here the rows come column by column, their values are already what the column stores
 (JSON as text), and the write stays in the session's transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime
 from itertools import repeat
@@ -70,19 +70,6 @@ class Same(NamedTuple):
 Columns = Mapping[str, Sequence | Same]
 
 
-def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> None:
-    """Insert `rows` (tuples of `columns`, values as stored) into `table`, in the session's transaction."""
-    _write(session.connection(), table, by_column(columns, rows))
-
-
-def by_column(columns: Sequence[str], rows: Iterable[tuple]) -> dict[str, Sequence]:
-    """Rows (tuples of `columns`) as a batch by column."""
-    values = list(zip(*rows, strict=True)) or [()] * len(columns)
-    if len(values) != len(columns):
-        raise ValueError(f"rows of {len(values)} values for {len(columns)} columns")
-    return dict(zip(columns, values, strict=True))
-
-
 class RowWriter:
     """Writes batches of rows in the session's transaction, one after another. On PostgreSQL a batch goes on a
     thread of its own while the caller computes the next one: the server parses and indexes the rows on another
@@ -94,10 +81,6 @@ class RowWriter:
         background = session.get_bind().dialect.name == "postgresql"
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="row-writer") if background else None
         self._pending: Future | None = None
-
-    def write(self, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> None:
-        """Write `rows` as `insert_rows` does, once the batch before has been written."""
-        self.write_columns(table, by_column(columns, rows))
 
     def write_columns(self, table: Table, columns: Columns) -> None:
         """Write a batch given by column (each column's values in row order, or Same for all), once the batch
@@ -159,11 +142,6 @@ def _row_count(columns: Columns) -> int:
     if len(counts) > 1:
         raise ValueError(f"columns of {sorted(counts)} values in one batch")
     return counts.pop() if counts else 0
-
-
-def copy_text(rows: Iterable[tuple], width: int) -> str:
-    """`rows` (tuples of `width` values) in COPY's text format."""
-    return columns_text(by_column(range(width), rows))
 
 
 def columns_text(columns: Columns) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from test_release_identical import random_population
 
 from assessment.cohorts.statistics import FigureBlock, cohort_table
-from storage.bulk import RowWriter, Same, columns_text, copy_text, insert_rows, json_rows, json_text, stored_value
+from storage.bulk import RowWriter, Same, columns_text, json_rows, json_text, stored_value
 from storage.releases import figure_texts
 
 SCRATCH = Table("bulk_scratch", MetaData(), Column("id", Integer, primary_key=True), Column("label", String(40)),
@@ -31,18 +31,20 @@ def test_awkward_text_null_and_json_read_back_as_written(db):
     figures = [json.dumps({"note": label, "mean": 3.25}) for label in AWKWARD]
     rows = [(i, label, figure, written) for i, (label, figure) in enumerate(zip(AWKWARD, figures, strict=True))]
     rows.append((len(rows), None, "{}", written))
-    insert_rows(db, SCRATCH, ("id", "label", "figures", "written"), rows)
+    with RowWriter(db) as writer:
+        writer.write_columns(SCRATCH, dict(zip(("id", "label", "figures", "written"), zip(*rows, strict=True),
+                                               strict=True)))
     read = connection.execute(select(SCRATCH).order_by(SCRATCH.c.id)).all()
     assert [row.label for row in read] == AWKWARD + [None]
     assert [row.figures for row in read] == [{"note": label, "mean": 3.25} for label in AWKWARD] + [{}]
     assert {row.written.replace(tzinfo=None) for row in read} == {datetime(2026, 12, 6, 5, 30, 15, 250000)}
 
 
-def test_copy_text_escapes_what_copy_reads_specially():
+def test_columns_text_escapes_what_copy_reads_specially():
     # Columns: an int, a text with a tab and a backslash, a NULL; then a second row of plain values.
-    text = copy_text([(1, "a\tb\\c", None), (22, "plain", "x")], 3)
+    text = columns_text(dict(a=[1, 22], b=["a\tb\\c", "plain"], c=[None, "x"]))
     assert text == "1\ta\\tb\\\\c\t\\N\n22\tplain\tx\n"
-    assert copy_text([], 3) == ""
+    assert columns_text(dict(a=[], b=[])) == ""
 
 
 def test_row_writer_writes_batches_in_order_and_raises_a_failed_batch(db):
@@ -52,15 +54,15 @@ def test_row_writer_writes_batches_in_order_and_raises_a_failed_batch(db):
     connection = db.connection()
     SCRATCH.create(connection)
     with RowWriter(db) as writer:
-        writer.write(SCRATCH, ("id", "label"), [(1, "one"), (2, "two")])
-        writer.write(SCRATCH, ("id", "label"), ((n, f"n{n}") for n in range(3, 6)))
+        writer.write_columns(SCRATCH, dict(id=[1, 2], label=["one", "two"]))
+        writer.write_columns(SCRATCH, dict(id=range(3, 6), label=[f"n{n}" for n in range(3, 6)]))
     assert connection.execute(select(SCRATCH.c.id, SCRATCH.c.label).order_by(SCRATCH.c.id)).all() == [
         (1, "one"), (2, "two"), (3, "n3"), (4, "n4"), (5, "n5")]
     db.commit()
     # SQLAlchemy's error on SQLite; on PostgreSQL the driver's own, from COPY (which runs below SQLAlchemy)
     with pytest.raises((IntegrityError, UniqueViolation)), RowWriter(db) as writer:
-        writer.write(SCRATCH, ("id", "label"), [(6, "six")])
-        writer.write(SCRATCH, ("id", "label"), [(1, "one again")])  # id 1 is taken
+        writer.write_columns(SCRATCH, dict(id=[6], label=["six"]))
+        writer.write_columns(SCRATCH, dict(id=[1], label=["one again"]))  # id 1 is taken
     db.rollback()
     assert db.connection().execute(select(SCRATCH.c.id)).scalars().all() == [1, 2, 3, 4, 5]
 
